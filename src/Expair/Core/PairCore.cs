@@ -1,0 +1,163 @@
+using Expair.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Core;
+
+/// <summary>
+/// The PAIR rules of 31/EXPAIR, in one place: at most one peer; its double queue; what happens to the queues
+/// when the peer comes and goes; and sending and receiving whole messages with high-water marks.
+/// Transports and engines ask for the slot through <see cref="RequestSlot"/>; nothing else decides who the peer is.
+/// </summary>
+internal sealed partial class PairCore
+{
+    private readonly Lock _lock = new();
+    private readonly PairSocketOptions _options;
+    private readonly ILogger _log;
+    private readonly List<Pipe> _inbound = []; // oldest first; the last is the current peer's, earlier ones drain
+    private readonly LinkedList<(IPeer Peer, Func<PeerPipes>? Pipes)> _waiting = [];
+    private Pipe? _outbound;
+    private IPeer? _peer;
+    private bool _closed;
+
+    public PairCore(PairSocketOptions options, ILogger log)
+    {
+        _options = options;
+        _log = log;
+    }
+
+    /// <summary>Set whenever the peer or its pipes change, so waiting senders and receivers look again.</summary>
+    public Signal PeerChanged { get; } = new();
+
+    public bool HasPeer
+    {
+        get { lock (_lock) return _peer is not null; }
+    }
+
+    public int WaitingCount
+    {
+        get { lock (_lock) return _waiting.Count; }
+    }
+
+    /// <summary>
+    /// A peer asks for the slot. The first gets it at once; later ones wait in line (up to
+    /// <see cref="PairSocketOptions.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves.
+    /// </summary>
+    public SlotResult RequestSlot(IPeer peer, Func<PeerPipes>? pipesFactory = null)
+    {
+        PeerPipes pipes;
+        lock (_lock)
+        {
+            if (_closed)
+                return SlotResult.Refused;
+            if (_peer is not null)
+            {
+                if (_waiting.Count >= _options.MaxWaitingPeers)
+                {
+                    Log.PeerRefusedBusy(_log, peer.Description, _peer.Description, _waiting.Count);
+                    return SlotResult.Refused;
+                }
+                _waiting.AddLast((peer, pipesFactory));
+                Log.PeerKeptWaiting(_log, peer.Description, _peer.Description);
+                return SlotResult.Waiting;
+            }
+            pipes = AttachLocked(peer, pipesFactory);
+        }
+        PeerChanged.Set();
+        peer.OnGranted(pipes);
+        return SlotResult.Granted;
+    }
+
+    /// <summary>A waiting peer gave up (its connection closed) before it got the slot.</summary>
+    public void CancelWaiting(IPeer peer)
+    {
+        lock (_lock)
+            RemoveWaitingLocked(peer);
+    }
+
+    private void RemoveWaitingLocked(IPeer peer)
+    {
+        for (var node = _waiting.First; node is not null; node = node.Next)
+        {
+            if (ReferenceEquals(node.Value.Peer, peer))
+            {
+                _waiting.Remove(node);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The peer left. Its outbound queue is destroyed (31/EXPAIR), what it sent us stays readable, and the
+    /// first waiting peer takes the slot.
+    /// </summary>
+    public void Detach(IPeer peer, bool discardOutbound = true)
+    {
+        IPeer? next = null;
+        PeerPipes? nextPipes = null;
+        Pipe? oldOut;
+        Pipe? oldIn;
+        lock (_lock)
+        {
+            if (!ReferenceEquals(_peer, peer))
+            {
+                RemoveWaitingLocked(peer);
+                return;
+            }
+            oldOut = _outbound;
+            oldIn = _inbound.Count > 0 ? _inbound[^1] : null;
+            _outbound = null;
+            _peer = null;
+            if (!_closed && _waiting.First is { } first)
+            {
+                _waiting.RemoveFirst();
+                next = first.Value.Peer;
+                nextPipes = AttachLocked(next, first.Value.Pipes);
+            }
+        }
+        // Outside the lock: discarding wakes waiters, which take the lock again.
+        if (discardOutbound && oldOut is not null)
+        {
+            var dropped = oldOut.Discard();
+            if (dropped > 0)
+                Log.OutboundDiscarded(_log, peer.Description, dropped);
+        }
+        oldIn?.CloseWriter();
+        PeerChanged.Set();
+        if (next is not null)
+        {
+            Log.WaitingPeerPromoted(_log, next.Description);
+            next.OnGranted(nextPipes!);
+        }
+    }
+
+    /// <summary>Refuses everyone waiting and stops granting the slot.</summary>
+    public void Close()
+    {
+        List<IPeer> waiting;
+        lock (_lock)
+        {
+            _closed = true;
+            waiting = [.. _waiting.Select(w => w.Peer)];
+            _waiting.Clear();
+        }
+        foreach (var peer in waiting)
+            peer.OnRefused("the socket is closing");
+        WakeAll();
+    }
+
+    /// <summary>The current outbound pipe, for linger: what still has to go out.</summary>
+    public Pipe? Outbound
+    {
+        get { lock (_lock) return _outbound; }
+    }
+
+    private PeerPipes AttachLocked(IPeer peer, Func<PeerPipes>? pipesFactory)
+    {
+        var pipes = pipesFactory?.Invoke() ?? new PeerPipes(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));
+        _peer = peer;
+        _outbound = pipes.Outbound;
+        if (!_inbound.Contains(pipes.Inbound))
+            _inbound.Add(pipes.Inbound);
+        return pipes;
+    }
+}

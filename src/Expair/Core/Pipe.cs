@@ -1,0 +1,243 @@
+using Expair.Internal;
+
+namespace Expair.Core;
+
+/// <summary>
+/// One direction of a peer's double queue (31/EXPAIR): a bounded FIFO of whole messages, stored as frames.
+/// The high-water mark counts messages, as libzmq's does. A message is written with all its frames at once,
+/// so a reader that sees its first frame finds the rest. Both ends can wait for a change on the pipe's signals.
+/// </summary>
+internal sealed class Pipe
+{
+    private readonly Lock _lock = new();
+    private Frame[] _ring = new Frame[16];
+    private int _head;
+    private int _frames;
+    private int _messages;
+    private int _capacity;
+    private int _inFlight; // messages a reader took but has not yet reported sent
+    private bool _writerClosed;
+    private bool _discarded;
+
+    /// <param name="capacity">High-water mark in messages; 0 means no limit.</param>
+    public Pipe(int capacity) => _capacity = capacity;
+
+    /// <summary>Set when a message arrives or the writer closes.</summary>
+    public Signal Readable { get; } = new();
+
+    /// <summary>Set when room frees up or the pipe is discarded.</summary>
+    public Signal Writable { get; } = new();
+
+    public int Count
+    {
+        get { lock (_lock) return _messages; }
+    }
+
+    /// <summary>True once the writer closed and every message was read, or the pipe was discarded.</summary>
+    public bool IsFinished
+    {
+        get { lock (_lock) return _discarded || (_writerClosed && _messages == 0); }
+    }
+
+    public bool IsWriterClosed
+    {
+        get { lock (_lock) return _writerClosed || _discarded; }
+    }
+
+    /// <summary>Changes the high-water mark (inproc learns the binder's receive limit only when it binds).</summary>
+    public void SetCapacity(int capacity)
+    {
+        lock (_lock)
+            _capacity = capacity;
+        Writable.Set();
+    }
+
+    /// <summary>
+    /// Queues one whole message. On <see cref="WriteResult.Written"/> the pipe owns the frames; otherwise the
+    /// caller still does. <paramref name="force"/> ignores the high-water mark (used to roll a message back in).
+    /// </summary>
+    public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
+    {
+        lock (_lock)
+        {
+            if (_discarded || _writerClosed)
+                return WriteResult.Closed;
+            if (!force && _capacity > 0 && _messages >= _capacity)
+                return WriteResult.Full;
+            EnsureRoom(message.Length);
+            for (var i = 0; i < message.Length; i++)
+                _ring[(_head + _frames + i) & (_ring.Length - 1)] = message[i].WithMore(i < message.Length - 1);
+            _frames += message.Length;
+            _messages++;
+        }
+        Readable.Set();
+        return WriteResult.Written;
+    }
+
+    /// <summary>
+    /// Takes the next whole message into <paramref name="into"/>. With <paramref name="singleFrameOnly"/> a
+    /// multipart message is left queued and <see cref="ReadResult.Multipart"/> returned.
+    /// </summary>
+    public ReadResult TryRead(List<Frame> into, bool singleFrameOnly = false)
+    {
+        lock (_lock)
+        {
+            if (_messages == 0)
+                return _writerClosed || _discarded ? ReadResult.Finished : ReadResult.Empty;
+            if (singleFrameOnly && _ring[_head].More)
+                return ReadResult.Multipart;
+            Frame frame;
+            do
+            {
+                frame = _ring[_head];
+                _ring[_head] = default;
+                _head = (_head + 1) & (_ring.Length - 1);
+                _frames--;
+                into.Add(frame);
+            }
+            while (frame.More);
+            _messages--;
+        }
+        Writable.Set();
+        return ReadResult.Message;
+    }
+
+    /// <summary>Takes the next single frame; for the one engine that drains a pipe into a socket.</summary>
+    public bool TryReadFrame(out Frame frame)
+    {
+        lock (_lock)
+        {
+            if (_frames == 0)
+            {
+                frame = default;
+                return false;
+            }
+            frame = _ring[_head];
+            _ring[_head] = default;
+            _head = (_head + 1) & (_ring.Length - 1);
+            _frames--;
+            if (!frame.More)
+            {
+                _messages--;
+                _inFlight++;
+            }
+        }
+        Writable.Set();
+        return true;
+    }
+
+    /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrame"/> to the OS.</summary>
+    public void CompleteSent(int messages)
+    {
+        lock (_lock)
+            _inFlight -= messages;
+        Writable.Set();
+    }
+
+    /// <summary>Nothing queued and nothing in flight: what linger waits for.</summary>
+    public bool IsIdle
+    {
+        get { lock (_lock) return _discarded || (_messages == 0 && _inFlight == 0); }
+    }
+
+    /// <summary>Puts frames taken by <see cref="TryReadFrame"/> back at the front, e.g. a message cut by a lost connection.</summary>
+    public void Unread(ReadOnlySpan<Frame> frames)
+    {
+        if (frames.IsEmpty)
+            return;
+        lock (_lock)
+        {
+            if (_discarded)
+            {
+                foreach (var frame in frames)
+                    frame.Release();
+                return;
+            }
+            EnsureRoom(frames.Length);
+            for (var i = frames.Length - 1; i >= 0; i--)
+            {
+                _head = (_head - 1) & (_ring.Length - 1);
+                _ring[_head] = frames[i];
+            }
+            _frames += frames.Length;
+            var whole = 0;
+            foreach (var frame in frames)
+                whole += frame.More ? 0 : 1;
+            _messages += whole;
+            _inFlight -= whole;
+        }
+        Readable.Set();
+    }
+
+    /// <summary>The writer is gone: what is queued stays readable, nothing more will come.</summary>
+    public void CloseWriter()
+    {
+        lock (_lock)
+            _writerClosed = true;
+        Readable.Set();
+        Writable.Set();
+    }
+
+    /// <summary>Drops every queued message and refuses further writes (31/EXPAIR: a departed peer's queue is destroyed).</summary>
+    public int Discard()
+    {
+        int dropped;
+        lock (_lock)
+        {
+            dropped = _messages;
+            _discarded = true;
+            while (_frames > 0)
+            {
+                _ring[_head].Release();
+                _ring[_head] = default;
+                _head = (_head + 1) & (_ring.Length - 1);
+                _frames--;
+            }
+            _messages = 0;
+        }
+        Readable.Set();
+        Writable.Set();
+        return dropped;
+    }
+
+    /// <summary>Waits until <see cref="IsIdle"/> or the deadline; linger uses this. True when idle.</summary>
+    public async Task<bool> WaitIdleAsync(Deadline deadline)
+    {
+        while (true)
+        {
+            var seen = Writable.Version;
+            if (IsIdle)
+                return true;
+            var remaining = deadline.Remaining;
+            if (remaining == TimeSpan.Zero)
+                return false;
+            using var timeout = new CancellationTokenSource(remaining);
+            try
+            {
+                await Writable.WaitAsync(seen, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return IsIdle;
+            }
+        }
+    }
+
+    private void EnsureRoom(int extra)
+    {
+        if (_frames + extra <= _ring.Length)
+            return;
+        var size = _ring.Length;
+        while (size < _frames + extra)
+            size *= 2;
+        var bigger = new Frame[size];
+        for (var i = 0; i < _frames; i++)
+            bigger[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        _ring = bigger;
+        _head = 0;
+    }
+}
+
+internal enum WriteResult { Written, Full, Closed }
+
+internal enum ReadResult { Message, Empty, Finished, Multipart }

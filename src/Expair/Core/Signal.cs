@@ -1,0 +1,111 @@
+namespace Expair.Core;
+
+/// <summary>
+/// A "something changed" event that both blocking and async callers can wait on. A caller takes
+/// <see cref="Version"/>, checks its condition, and if it must wait calls <see cref="Wait"/> or
+/// <see cref="WaitAsync"/> with that version: the wait ends as soon as the version moves on.
+/// <see cref="Set"/> costs one interlocked increment when nobody waits, so the hot path stays cheap.
+/// </summary>
+internal sealed class Signal
+{
+    private readonly object _lock = new(); // object, not Lock: waits use Monitor.Wait
+    private long _version;
+    private int _waiters;
+    private TaskCompletionSource? _asyncWaiters;
+
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Set()
+    {
+        Interlocked.Increment(ref _version);
+        // The increment above is a full fence, so a waiter that registered before it is seen here,
+        // and one that registers after it sees the new version.
+        if (Volatile.Read(ref _waiters) == 0)
+            return;
+        TaskCompletionSource? waiters;
+        lock (_lock)
+        {
+            Monitor.PulseAll(_lock);
+            waiters = _asyncWaiters;
+            _asyncWaiters = null;
+        }
+        waiters?.TrySetResult();
+    }
+
+    /// <summary>Blocks until the version differs from <paramref name="seen"/>; false when the deadline passed first.</summary>
+    public bool Wait(long seen, Deadline deadline, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            Interlocked.Increment(ref _waiters);
+            try
+            {
+                while (Interlocked.Read(ref _version) == seen)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var remaining = deadline.Remaining;
+                    if (remaining == TimeSpan.Zero)
+                        return false;
+                    // Wake at least every 100 ms to notice cancellation without registering a callback.
+                    var slice = cancellationToken.CanBeCanceled && (remaining == Timeout.InfiniteTimeSpan || remaining > TimeSpan.FromMilliseconds(100))
+                        ? TimeSpan.FromMilliseconds(100)
+                        : remaining;
+                    Monitor.Wait(_lock, slice);
+                }
+                return true;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiters);
+            }
+        }
+    }
+
+    /// <summary>Completes when the version differs from <paramref name="seen"/>.</summary>
+    public async ValueTask WaitAsync(long seen, CancellationToken cancellationToken)
+    {
+        Task task;
+        lock (_lock)
+        {
+            if (Interlocked.Read(ref _version) != seen)
+                return;
+            _asyncWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            task = _asyncWaiters.Task;
+            Interlocked.Increment(ref _waiters);
+            // Re-check after registering: a Set between the first check and the increment saw no waiter.
+            if (Interlocked.Read(ref _version) != seen)
+            {
+                Interlocked.Decrement(ref _waiters);
+                return;
+            }
+        }
+        try
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
+    }
+}
+
+/// <summary>A point in time to give up at, or never.</summary>
+internal readonly struct Deadline
+{
+    private readonly long _endTicks; // Environment.TickCount64 milliseconds; long.MaxValue means never
+
+    private Deadline(long endTicks) => _endTicks = endTicks;
+
+    public static Deadline Never => new(long.MaxValue);
+
+    public static Deadline After(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? Never : new Deadline(Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds));
+
+    public bool IsNever => _endTicks == long.MaxValue;
+
+    /// <summary>Time left: <see cref="Timeout.InfiniteTimeSpan"/> for never, zero once passed.</summary>
+    public TimeSpan Remaining => IsNever
+        ? Timeout.InfiniteTimeSpan
+        : TimeSpan.FromMilliseconds(Math.Max(0, _endTicks - Environment.TickCount64));
+}

@@ -1,0 +1,13 @@
+namespace Expair.Engine;
+
+/// <summary>What a socket's one Bind or Connect runs: a listener or a connector, for one transport.</summary>
+internal interface IEndpointHandler : IAsyncDisposable
+{
+    /// <summary>The endpoint as bound (real port for <c>*</c>) or as connected.</summary>
+    string Endpoint { get; }
+
+    /// <summary>Waits until what was sent has left for the peer, or the deadline passed. True when all left.</summary>
+    Task<bool> FlushAsync(Core.Deadline deadline);
+
+    // DisposeAsync closes the endpoint and its connections.
+}

@@ -1,0 +1,118 @@
+using Expair.Core;
+using Expair.Internal;
+using Expair.Transport.InProc;
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Engine;
+
+/// <summary>
+/// The connecting side of inproc. Its double queue is shared with the binder: our outbound pipe is the
+/// binder's inbound, so the capacity between two inproc sockets is exactly our send high-water mark plus
+/// the binder's receive high-water mark, as in libzmq. Connect before bind works: the pipes exist from
+/// Connect and the link forms when the name is bound.
+/// </summary>
+internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPeer
+{
+    private readonly string _name;
+    private readonly PairCore _core;
+    private readonly PairSocketOptions _options;
+    private readonly ILogger _log;
+    private readonly Lock _lock = new();
+    private PeerPipes _pipes;
+    private InProcBinder? _binder;
+    private bool _stopped;
+
+    public InProcConnector(string name, PairCore core, PairSocketOptions options, ILogger log)
+    {
+        _name = name;
+        _core = core;
+        _options = options;
+        _log = log;
+        _pipes = NewPipes();
+    }
+
+    public string Endpoint => "inproc://" + _name;
+
+    public string Description => Endpoint;
+
+    public PairSocketOptions Options => _options;
+
+    /// <summary>The pipes as the binder sees them: its outbound is our inbound.</summary>
+    public PeerPipes PipesForBinder
+    {
+        get { lock (_lock) return new PeerPipes(_pipes.Inbound, _pipes.Outbound); }
+    }
+
+    public void Start()
+    {
+        var pipes = _pipes;
+        _core.RequestSlot(this, () => pipes);
+        Log.Connecting(_log, Endpoint);
+        InProcRegistry.Connect(_name, this);
+    }
+
+    void IPeer.OnGranted(PeerPipes pipes)
+    {
+    }
+
+    void IPeer.OnRefused(string reason)
+    {
+    }
+
+    /// <summary>The binder took us as its peer: size the shared pipes for both ends' high-water marks.</summary>
+    public void Linked(InProcBinder binder, PairSocketOptions binderOptions)
+    {
+        lock (_lock)
+        {
+            _binder = binder;
+            _pipes.Outbound.SetCapacity(Sum(_options.SendHighWaterMark, binderOptions.ReceiveHighWaterMark));
+            _pipes.Inbound.SetCapacity(Sum(binderOptions.SendHighWaterMark, _options.ReceiveHighWaterMark));
+        }
+        Log.PeerConnected(_log, Endpoint);
+    }
+
+    /// <summary>
+    /// The binder closed. What it sent us stays readable; what it had not read is gone with it. We take fresh
+    /// pipes and wait for the name to be bound again, as a tcp connector would reconnect.
+    /// </summary>
+    public void BinderGone()
+    {
+        PeerPipes fresh;
+        lock (_lock)
+        {
+            if (_stopped)
+                return;
+            _binder = null;
+            fresh = _pipes = NewPipes();
+        }
+        _core.Detach(this);
+        Log.PeerDisconnected(_log, Endpoint, "the binding socket closed");
+        _core.RequestSlot(this, () => fresh);
+        InProcRegistry.Connect(_name, this);
+    }
+
+    public Task<bool> FlushAsync(Deadline deadline) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
+
+    public ValueTask DisposeAsync()
+    {
+        InProcBinder? binder;
+        PeerPipes pipes;
+        lock (_lock)
+        {
+            _stopped = true;
+            binder = _binder;
+            pipes = _pipes;
+        }
+        InProcRegistry.CancelConnect(_name, this);
+        // What we sent is already in the binder's inbound queue: it stays readable there.
+        pipes.Outbound.CloseWriter();
+        _core.Detach(this, discardOutbound: false);
+        binder?.ConnectorGone(this);
+        return ValueTask.CompletedTask;
+    }
+
+    private PeerPipes NewPipes() => new(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));
+
+    /// <summary>Two high-water marks added; 0 (no limit) on either side means no limit.</summary>
+    private static int Sum(int a, int b) => a == 0 || b == 0 ? 0 : (int)Math.Min(int.MaxValue, (long)a + b);
+}

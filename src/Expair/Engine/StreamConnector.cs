@@ -1,0 +1,114 @@
+using System.Net.Sockets;
+using Expair.Core;
+using Expair.Internal;
+using Expair.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Engine;
+
+/// <summary>
+/// The connecting side over tcp or ipc. Owns the double queue from Connect on (31/EXPAIR) and keeps it
+/// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
+/// </summary>
+internal sealed class StreamConnector : IEndpointHandler, IPeer
+{
+    private readonly Endpoint _endpoint;
+    private readonly PairCore _core;
+    private readonly PairSocketOptions _options;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly PeerPipes _pipes;
+    private ZmtpEngine? _engine;
+    private Task _loop = Task.CompletedTask;
+
+    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
+    {
+        _endpoint = endpoint;
+        _core = core;
+        _options = options;
+        _log = log;
+        _pipes = new PeerPipes(new Pipe(options.SendHighWaterMark), new Pipe(options.ReceiveHighWaterMark));
+    }
+
+    public string Endpoint => _endpoint.ToString();
+
+    public string Description => _endpoint.ToString();
+
+    public void Start()
+    {
+        _core.RequestSlot(this, () => _pipes);
+        Log.Connecting(_log, Endpoint);
+        _loop = Task.Run(RunAsync);
+    }
+
+    void IPeer.OnGranted(PeerPipes pipes)
+    {
+    }
+
+    void IPeer.OnRefused(string reason)
+    {
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stop.Token;
+        var delay = _options.ReconnectInterval;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
+                var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _log);
+                Volatile.Write(ref _engine, engine);
+                if (token.IsCancellationRequested)
+                    engine.Stop("disconnecting");
+                var reason = await engine.RunAsync().ConfigureAwait(false);
+                Volatile.Write(ref _engine, null);
+                if (engine.IsHandshakeComplete)
+                {
+                    Log.PeerDisconnected(_log, engine.Description, reason);
+                    delay = _options.ReconnectInterval; // a working connection resets the back-off
+                }
+                else
+                {
+                    Log.ConnectRetry(_log, Endpoint, reason, (long)delay.TotalMilliseconds);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                Log.ConnectRetry(_log, Endpoint, e.SocketErrorCode.ToString(), (long)delay.TotalMilliseconds);
+            }
+            if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan || token.IsCancellationRequested)
+                return;
+            try
+            {
+                await Task.Delay(Jitter(delay), token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));
+        }
+    }
+
+    /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>
+    private static TimeSpan Jitter(TimeSpan delay) =>
+        delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.1 * Random.Shared.NextDouble()));
+
+    public Task<bool> FlushAsync(Deadline deadline) => _pipes.Outbound.WaitIdleAsync(deadline);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Volatile.Read(ref _engine)?.Stop("disconnecting");
+        await _loop.ConfigureAwait(false);
+        _core.Detach(this);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using Expair.Core;
+using Expair.Internal;
+using Expair.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Engine;
+
+/// <summary>
+/// The binding side over tcp or ipc: accepts connections and runs a server engine for each. Which of them
+/// becomes the peer is decided by <see cref="PairCore"/>, not here.
+/// </summary>
+internal sealed class StreamListener : IEndpointHandler
+{
+    private readonly Socket _listener;
+    private readonly Endpoint _bound;
+    private readonly PairCore _core;
+    private readonly PairSocketOptions _options;
+    private readonly ILogger _log;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ZmtpEngine, Task> _engines = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
+    {
+        (_listener, _bound) = StreamTransport.Listen(endpoint);
+        _core = core;
+        _options = options;
+        _log = log;
+    }
+
+    public string Endpoint => _bound.ToString();
+
+    public void Start()
+    {
+        Log.Bound(_log, Endpoint);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // Out of descriptors or a connection reset before accept: keep listening.
+                Log.ProtocolError(_log, Endpoint, $"accept failed: {e.SocketErrorCode}");
+                continue;
+            }
+            StreamTransport.Tune(socket);
+            var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _log);
+            Log.Accepted(_log, engine.Description);
+            lock (_lock)
+            {
+                if (token.IsCancellationRequested)
+                {
+                    socket.Dispose();
+                    return;
+                }
+                _engines[engine] = RunEngineAsync(engine);
+            }
+        }
+    }
+
+    private async Task RunEngineAsync(ZmtpEngine engine)
+    {
+        await Task.Yield();
+        var reason = await engine.RunAsync().ConfigureAwait(false);
+        if (engine.IsHandshakeComplete)
+            Log.PeerDisconnected(_log, engine.Description, reason);
+        lock (_lock)
+            _engines.Remove(engine);
+    }
+
+    public Task<bool> FlushAsync(Deadline deadline) => _core.Outbound?.WaitIdleAsync(deadline) ?? Task.FromResult(true);
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] running;
+        lock (_lock)
+        {
+            _stop.Cancel();
+            foreach (var engine in _engines.Keys)
+                engine.Stop("unbinding");
+            running = [.. _engines.Values];
+        }
+        _listener.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(running).ConfigureAwait(false);
+        if (_bound.Kind == TransportKind.Ipc)
+            Transport.Ipc.IpcTransport.Cleanup(_bound);
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Expair.Core;
+using Expair.Internal;
+using Expair.Protocol;
+
+namespace Expair.Engine;
+
+/// <summary>The traffic phase: frames in to the inbound pipe, the outbound pipe out to the socket.</summary>
+internal sealed partial class ZmtpEngine
+{
+    private const int SendBufferSize = 64 * 1024;
+
+    /// <summary>Bodies at least this large go to the socket straight from their own buffer, not copied.</summary>
+    private const int ZeroCopyThreshold = 8 * 1024;
+
+    private readonly List<Frame> _incoming = [];
+    private long _incomingBytes;
+    private byte[]? _pongContext;
+    private int _pongLength = -1;
+
+    private async Task TransferAsync()
+    {
+        var token = _stop.Token;
+        var receive = ReceiveLoopAsync(token);
+        var send = SendLoopAsync(token);
+        var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
+        Stop(_endReason ?? "closed");
+        try
+        {
+            await Task.WhenAll(receive, send).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (first.IsCompletedSuccessfully)
+        {
+            // The other loop was stopped because this one ended; the first loop's outcome is the reason.
+        }
+        finally
+        {
+            foreach (var frame in _incoming)
+                frame.Release(); // a message cut mid-way never reaches the application
+            _incoming.Clear();
+        }
+        await first.ConfigureAwait(false); // rethrows the first loop's failure, if any
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var inbound = _pipes!.Inbound;
+        while (true)
+        {
+            while (TryDecodeFrame(out var frame, out var needBody))
+            {
+                if (needBody > 0)
+                    await ReceiveBodyAsync(frame, needBody, cancellationToken).ConfigureAwait(false);
+                if (frame.More)
+                    continue;
+                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
+            }
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _endReason ??= "peer closed the connection";
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decodes the next frame from the buffer. Data frames are appended to <see cref="_incoming"/>; when only
+    /// part of a large body is buffered, <paramref name="needBody"/> says how many bytes must still be read
+    /// straight into the frame. Commands are handled here. False when more bytes are needed.
+    /// </summary>
+    private bool TryDecodeFrame(out Frame frame, out int needBody)
+    {
+        while (true)
+        {
+            frame = default;
+            needBody = 0;
+            var limit = _options.MaxMessageSize < 0 ? Array.MaxLength : Math.Min(Array.MaxLength, _options.MaxMessageSize - _incomingBytes);
+            var status = FrameHeader.TryParse(Buffered, limit, out var header);
+            if (status == OperationStatus.NeedMoreData)
+                return false;
+            if (status == OperationStatus.InvalidData)
+                throw new ProtocolViolationException("malformed frame header");
+            if (status == OperationStatus.DestinationTooSmall)
+                throw new ProtocolViolationException(_options.MaxMessageSize >= 0
+                    ? $"message larger than MaxMessageSize ({_options.MaxMessageSize} bytes)"
+                    : "frame larger than the largest .NET array");
+
+            if (header.IsCommand)
+            {
+                if (header.BodyLength > ReceiveBufferSize - FrameHeader.MaxSize)
+                    throw new ProtocolViolationException("command frame too large");
+                if (Buffered.Length < header.HeaderLength + header.BodyLength)
+                    return false;
+                HandleCommand(Buffered.Slice(header.HeaderLength, (int)header.BodyLength));
+                _receiveStart += header.HeaderLength + (int)header.BodyLength;
+                continue;
+            }
+
+            var length = (int)header.BodyLength;
+            var available = Math.Min(length, Buffered.Length - header.HeaderLength);
+            if (available < length && length <= ReceiveBufferSize - FrameHeader.MaxSize)
+                return false; // small body: wait for it in the receive buffer
+            frame = Frame.Copy(Buffered.Slice(header.HeaderLength, available), header.More);
+            if (available < length)
+            {
+                // Large body: the bytes arrive straight into the frame's buffer, never allocated before the
+                // header passed the size check, and grown only as the peer actually sends.
+                var big = Frame.Rent(length, header.More);
+                Buffered.Slice(header.HeaderLength, available).CopyTo(big.Array);
+                frame.Release();
+                frame = big;
+                needBody = length - available;
+            }
+            _receiveStart += header.HeaderLength + available;
+            _incoming.Add(frame);
+            _incomingBytes += length;
+            return true;
+        }
+    }
+
+    private async ValueTask ReceiveBodyAsync(Frame frame, int remaining, CancellationToken cancellationToken)
+    {
+        var offset = frame.Length - remaining;
+        while (offset < frame.Length)
+        {
+            var read = await _socket.ReceiveAsync(frame.Array.AsMemory(offset, frame.Length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
+            offset += read;
+        }
+    }
+
+    /// <summary>Hands the completed message to the inbound pipe, waiting while it is at its high-water mark.</summary>
+    private async ValueTask DeliverAsync(Pipe inbound, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var seen = inbound.Writable.Version;
+            var result = inbound.TryWrite(CollectionsMarshal.AsSpan(_incoming));
+            if (result == WriteResult.Written)
+            {
+                _incoming.Clear();
+                _incomingBytes = 0;
+                return;
+            }
+            if (result == WriteResult.Closed)
+                throw new OperationCanceledException("the inbound queue was closed");
+            // Full: stop reading the socket, so TCP flow control holds the peer back.
+            await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void HandleCommand(ReadOnlySpan<byte> body)
+    {
+        if (!Commands.TryParse(body, out var name, out var data))
+            throw new ProtocolViolationException("malformed command");
+        if (Commands.IsNamed(name, Commands.Ping))
+        {
+            // 37/ZMTP: answer every PING with a PONG echoing its context; the send loop writes it.
+            var context = Commands.PingContext(data);
+            lock (_incoming)
+            {
+                _pongContext ??= new byte[Commands.MaxPingContext];
+                context.CopyTo(_pongContext);
+                _pongLength = context.Length;
+            }
+            _pipes!.Outbound.Readable.Set(); // wake the send loop
+        }
+        else if (Commands.IsNamed(name, Commands.Error))
+        {
+            var reason = Commands.ParseErrorReason(data);
+            Log.PeerSentError(_log, Description, reason);
+            throw new ProtocolViolationException($"peer sent ERROR: {reason}");
+        }
+        else if (Commands.IsNamed(name, Commands.Ready))
+        {
+            throw new ProtocolViolationException("peer sent READY twice");
+        }
+        // PONG and commands we do not know are ignored, as 37/ZMTP allows.
+    }
+
+    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    {
+        var outbound = _pipes!.Outbound;
+        var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
+        var segments = new List<ArraySegment<byte>>();
+        var taken = new List<Frame>();
+        try
+        {
+            while (true)
+            {
+                var seen = outbound.Readable.Version;
+                var used = WritePendingPong(buffer);
+                var segmentStart = 0;
+                var messages = 0;
+                while (used <= SendBufferSize - FrameHeader.MaxSize && outbound.TryReadFrame(out var frame))
+                {
+                    taken.Add(frame);
+                    if (!frame.More)
+                        messages++;
+                    used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
+                    if (frame.Length >= ZeroCopyThreshold || frame.Length > SendBufferSize - used)
+                    {
+                        segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
+                        segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+                        segmentStart = used;
+                        if (segments.Count >= 64)
+                            break; // keep one gathered write to a bounded number of pieces
+                    }
+                    else
+                    {
+                        frame.Span.CopyTo(buffer.AsSpan(used));
+                        used += frame.Length;
+                    }
+                }
+                if (used > segmentStart)
+                    segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
+                if (segments.Count == 0)
+                {
+                    await outbound.Readable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                try
+                {
+                    await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The batch may not have left: put it back so a reconnect sends it again, whole.
+                    outbound.Unread(CollectionsMarshal.AsSpan(taken));
+                    taken.Clear();
+                    throw;
+                }
+                foreach (var frame in taken)
+                    frame.Release();
+                taken.Clear();
+                segments.Clear();
+                if (messages > 0)
+                    outbound.CompleteSent(messages);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private int WritePendingPong(byte[] buffer)
+    {
+        lock (_incoming)
+        {
+            if (_pongLength < 0 || !_peerSupportsHeartbeats)
+                return 0;
+            var length = Commands.WritePong(buffer, _pongContext.AsSpan(0, _pongLength));
+            _pongLength = -1;
+            return length;
+        }
+    }
+
+    private async ValueTask SendSegmentsAsync(List<ArraySegment<byte>> segments, CancellationToken cancellationToken)
+    {
+        if (segments.Count == 1)
+        {
+            await SendAllAsync(segments[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        long total = 0;
+        foreach (var segment in segments)
+            total += segment.Count;
+        var sent = await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (sent < total)
+        {
+            // A gathered send may stop short; finish the rest piece by piece.
+            foreach (var segment in segments)
+            {
+                if (sent >= segment.Count)
+                {
+                    sent -= segment.Count;
+                    continue;
+                }
+                await SendAllAsync(segment.AsMemory((int)sent), cancellationToken).ConfigureAwait(false);
+                sent = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net.Sockets;
+using Expair.Core;
+using Expair.Internal;
+using Expair.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Engine;
+
+/// <summary>
+/// Runs one ZMTP 3.1 connection (NULL mechanism) over a connected stream socket and moves whole messages
+/// between it and the peer's pipes: one receive loop, one send loop, one recorded reason for the end.
+/// The connecting side brings its long-lived pipes; the binding side asks <see cref="PairCore"/> for the
+/// PAIR slot after the peer's READY, and withholds its own READY while the slot is taken.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the engine's lifetime and disposes _stop when it ends.")]
+internal sealed partial class ZmtpEngine : IPeer
+{
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly PairCore _core;
+    private readonly PairSocketOptions _options;
+    private readonly ILogger _log;
+    private readonly bool _isServer;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
+    private int _receiveStart;
+    private int _receiveEnd;
+    private PeerPipes? _pipes;
+    private bool _peerSupportsHeartbeats;
+    private string? _endReason;
+
+    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, PairSocketOptions options, ILogger log)
+    {
+        _socket = socket;
+        Description = description;
+        _isServer = isServer;
+        _core = core;
+        _pipes = connectPipes;
+        _options = options;
+        _log = log;
+    }
+
+    public string Description { get; }
+
+    /// <summary>True once both READY commands were exchanged.</summary>
+    public bool IsHandshakeComplete { get; private set; }
+
+    /// <summary>Stops the connection from outside (disconnect, unbind, close).</summary>
+    public void Stop(string reason)
+    {
+        _endReason ??= reason;
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    void IPeer.OnGranted(PeerPipes pipes) => _slot.TrySetResult(pipes);
+
+    void IPeer.OnRefused(string reason) => _slot.TrySetResult(null);
+
+    /// <summary>Runs the connection to its end and returns why it ended. Never throws.</summary>
+    public async Task<string> RunAsync()
+    {
+        var granted = false;
+        try
+        {
+            using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+            {
+                handshakeTimeout.CancelAfter(_options.HandshakeTimeout);
+                try
+                {
+                    granted = await HandshakeAsync(handshakeTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                {
+                    throw new ProtocolViolationException($"handshake not completed within {_options.HandshakeTimeout.TotalMilliseconds:0} ms");
+                }
+            }
+            if (!granted)
+                return _endReason ?? "refused";
+            IsHandshakeComplete = true;
+            Log.PeerConnected(_log, Description);
+            await TransferAsync().ConfigureAwait(false);
+            return _endReason ?? "closed";
+        }
+        catch (ProtocolViolationException e)
+        {
+            _endReason ??= e.Message;
+            Log.ProtocolError(_log, Description, e.Message);
+            return _endReason;
+        }
+        catch (OperationCanceledException)
+        {
+            return _endReason ?? "stopped";
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            return _endReason ??= e is SocketException se ? $"connection lost ({se.SocketErrorCode})" : "connection lost";
+        }
+        finally
+        {
+            _stop.Cancel();
+            CloseSocket();
+            if (_isServer)
+                _core.Detach(this); // frees the slot, or leaves the waiting line, whichever we hold
+            _stop.Dispose();
+        }
+    }
+
+    private void CloseSocket()
+    {
+        try
+        {
+            // Graceful close lets bytes already handed to the kernel reach the peer (31/EXPAIR: don't drop).
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+    }
+
+    /// <summary>Bytes received but not yet parsed.</summary>
+    private ReadOnlySpan<byte> Buffered => _receiveBuffer.AsSpan(_receiveStart, _receiveEnd - _receiveStart);
+
+    /// <summary>Reads more bytes into the receive buffer, compacting it first. False at end of stream.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_receiveStart > 0)
+        {
+            Buffer.BlockCopy(_receiveBuffer, _receiveStart, _receiveBuffer, 0, _receiveEnd - _receiveStart);
+            _receiveEnd -= _receiveStart;
+            _receiveStart = 0;
+        }
+        if (_receiveEnd == _receiveBuffer.Length)
+            throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
+        var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (read == 0)
+            return false;
+        _receiveEnd += read;
+        return true;
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var sent = await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            bytes = bytes[sent..];
+        }
+    }
+}
+
+/// <summary>The peer broke the protocol or a limit; the message is the logged reason.</summary>
+internal sealed class ProtocolViolationException(string message) : Exception(message);

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Internal;
+
+/// <summary>Every log line Expair writes, with stable event ids (1xx lifecycle, 2xx peers, 3xx protocol errors).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "Bound {Endpoint}")]
+    public static partial void Bound(ILogger logger, string endpoint);
+
+    [LoggerMessage(101, LogLevel.Information, "Connecting to {Endpoint}")]
+    public static partial void Connecting(ILogger logger, string endpoint);
+
+    [LoggerMessage(102, LogLevel.Debug, "Connect to {Endpoint} failed ({Reason}); retrying in {DelayMs} ms")]
+    public static partial void ConnectRetry(ILogger logger, string endpoint, string reason, long delayMs);
+
+    [LoggerMessage(103, LogLevel.Information, "Connected to {Peer}")]
+    public static partial void PeerConnected(ILogger logger, string peer);
+
+    [LoggerMessage(104, LogLevel.Information, "Peer {Peer} disconnected: {Reason}")]
+    public static partial void PeerDisconnected(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(105, LogLevel.Debug, "Accepted a connection from {Peer}")]
+    public static partial void Accepted(ILogger logger, string peer);
+
+    [LoggerMessage(106, LogLevel.Information, "Socket closed")]
+    public static partial void Closed(ILogger logger);
+
+    [LoggerMessage(200, LogLevel.Warning, "Peer {Peer} kept waiting: this PAIR socket already has peer {Current}; it gets the slot when that peer leaves")]
+    public static partial void PeerKeptWaiting(ILogger logger, string peer, string current);
+
+    [LoggerMessage(201, LogLevel.Warning, "Peer {Peer} refused: this PAIR socket already has peer {Current} and {Waiting} more waiting")]
+    public static partial void PeerRefusedBusy(ILogger logger, string peer, string current, int waiting);
+
+    [LoggerMessage(202, LogLevel.Information, "Waiting peer {Peer} takes the free PAIR slot")]
+    public static partial void WaitingPeerPromoted(ILogger logger, string peer);
+
+    [LoggerMessage(203, LogLevel.Information, "Discarded {Count} messages queued for departed peer {Peer}")]
+    public static partial void OutboundDiscarded(ILogger logger, string peer, int count);
+
+    [LoggerMessage(204, LogLevel.Warning, "Handshake with {Peer} is still waiting for the peer's READY after {Ms} ms: a bound PAIR socket that already has a peer holds extra peers until it is free")]
+    public static partial void HandshakeHeld(ILogger logger, string peer, long ms);
+
+    [LoggerMessage(300, LogLevel.Warning, "Connection from {Peer} closed: {Reason}")]
+    public static partial void ProtocolError(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(301, LogLevel.Warning, "Peer {Peer} refused the connection with ERROR: {Reason}")]
+    public static partial void PeerSentError(ILogger logger, string peer, string reason);
+}

@@ -1,0 +1,113 @@
+using System.Collections;
+using System.Text;
+using Expair.Internal;
+
+namespace Expair;
+
+/// <summary>
+/// A ZeroMQ message: one or more frames of opaque bytes, delivered whole or not at all.
+/// A received message holds pooled buffers; dispose it to hand them back (forgetting to is safe, only slower).
+/// Frames are read-only views that stay valid until the message is disposed.
+/// </summary>
+public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
+{
+    private readonly List<Frame> _frames;
+    private bool _disposed;
+
+    /// <summary>Creates an empty message; add frames with <see cref="Add(ReadOnlySpan{byte})"/>.</summary>
+    public Message() => _frames = [];
+
+    /// <summary>Creates a message whose frames are copies of <paramref name="frames"/>.</summary>
+    public Message(params ReadOnlySpan<byte[]> frames)
+    {
+        _frames = new List<Frame>(frames.Length);
+        foreach (var frame in frames)
+            Add(frame ?? throw new ArgumentNullException(nameof(frames), "A frame cannot be null; use an empty array for an empty frame."));
+    }
+
+    /// <summary>Creates a message whose frames are the UTF-8 encodings of <paramref name="frames"/>.</summary>
+    public Message(params ReadOnlySpan<string> frames)
+    {
+        _frames = new List<Frame>(frames.Length);
+        foreach (var frame in frames)
+            Add(frame ?? throw new ArgumentNullException(nameof(frames), "A frame cannot be null; use an empty string for an empty frame."));
+    }
+
+    internal Message(List<Frame> frames) => _frames = frames;
+
+    /// <summary>Number of frames.</summary>
+    public int Count => _frames.Count;
+
+    /// <summary>Total bytes over all frames.</summary>
+    public long ByteCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (var frame in _frames)
+                total += frame.Length;
+            return total;
+        }
+    }
+
+    /// <summary>The bytes of frame <paramref name="index"/>.</summary>
+    public ReadOnlyMemory<byte> this[int index]
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var frame = _frames[index];
+            return frame.Array.AsMemory(0, frame.Length);
+        }
+    }
+
+    internal List<Frame> Frames => _frames;
+
+    /// <summary>Appends a copy of <paramref name="frame"/> as the last frame. Returns this message.</summary>
+    public Message Add(ReadOnlySpan<byte> frame)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _frames.Add(Frame.Copy(frame, more: false));
+        return this;
+    }
+
+    /// <summary>Appends the UTF-8 encoding of <paramref name="frame"/> as the last frame. Returns this message.</summary>
+    public Message Add(string frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var result = Frame.Rent(Encoding.UTF8.GetByteCount(frame), more: false);
+        Encoding.UTF8.GetBytes(frame, result.Array);
+        _frames.Add(result);
+        return this;
+    }
+
+    /// <summary>Frame <paramref name="index"/> decoded as UTF-8.</summary>
+    public string GetString(int index = 0) => Encoding.UTF8.GetString(this[index].Span);
+
+    /// <summary>A fresh array holding the bytes of frame <paramref name="index"/>.</summary>
+    public byte[] ToArray(int index = 0) => this[index].ToArray();
+
+    /// <inheritdoc/>
+    public IEnumerator<ReadOnlyMemory<byte>> GetEnumerator()
+    {
+        for (var i = 0; i < _frames.Count; i++)
+            yield return this[i];
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Returns pooled buffers. The frames must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        foreach (var frame in _frames)
+            frame.Release();
+        _frames.Clear();
+    }
+
+    /// <summary>The frames as UTF-8 text, joined with " | ", for diagnostics.</summary>
+    public override string ToString() => _disposed ? "(disposed message)" : string.Join(" | ", this.Select(f => Encoding.UTF8.GetString(f.Span)));
+}

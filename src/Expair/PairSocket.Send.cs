@@ -1,0 +1,150 @@
+using System.Text;
+using Expair.Core;
+using Expair.Internal;
+
+namespace Expair;
+
+public sealed partial class PairSocket
+{
+    /// <summary>
+    /// Sends one frame (a copy of <paramref name="frame"/>). Blocks while there is no peer or its queue is full;
+    /// throws <see cref="TimeoutException"/> after <see cref="PairSocketOptions.SendTimeout"/>.
+    /// </summary>
+    public void Send(ReadOnlySpan<byte> frame)
+    {
+        var copy = Frame.Copy(frame, more: false);
+        SendOrThrow(new ReadOnlySpan<Frame>(in copy));
+    }
+
+    /// <summary>Sends <paramref name="text"/> as one UTF-8 frame. See <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
+    public void Send(string text)
+    {
+        var copy = Utf8Frame(text);
+        SendOrThrow(new ReadOnlySpan<Frame>(in copy));
+    }
+
+    /// <summary>Sends every frame of <paramref name="message"/> as one message, atomically. The caller keeps the message.</summary>
+    public void Send(Message message) => SendOrThrow(CopyFrames(message));
+
+    /// <summary>Sends one frame, waiting at most <paramref name="timeout"/> for a peer or queue room. False if it did not go.</summary>
+    public bool TrySend(ReadOnlySpan<byte> frame, TimeSpan timeout)
+    {
+        var copy = Frame.Copy(frame, more: false);
+        return TrySendFrames(new ReadOnlySpan<Frame>(in copy), timeout);
+    }
+
+    /// <summary>Sends <paramref name="text"/> as one UTF-8 frame, waiting at most <paramref name="timeout"/>. False if it did not go.</summary>
+    public bool TrySend(string text, TimeSpan timeout)
+    {
+        var copy = Utf8Frame(text);
+        return TrySendFrames(new ReadOnlySpan<Frame>(in copy), timeout);
+    }
+
+    /// <summary>Sends <paramref name="message"/> atomically, waiting at most <paramref name="timeout"/>. False if it did not go.</summary>
+    public bool TrySend(Message message, TimeSpan timeout) => TrySendFrames(CopyFrames(message), timeout);
+
+    /// <summary>Sends one frame, waiting asynchronously for a peer or queue room.</summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default) =>
+        SendFramesAsync([Frame.Copy(frame.Span, more: false)], cancellationToken);
+
+    /// <summary>Sends <paramref name="text"/> as one UTF-8 frame, waiting asynchronously for a peer or queue room.</summary>
+    public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
+        SendFramesAsync([Utf8Frame(text)], cancellationToken);
+
+    /// <summary>Sends <paramref name="message"/> atomically, waiting asynchronously for a peer or queue room.</summary>
+    public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
+        SendFramesAsync(CopyFrames(message), cancellationToken);
+
+    private void SendOrThrow(ReadOnlySpan<Frame> frames)
+    {
+        if (!TrySendFrames(frames, Options.SendTimeout))
+            throw new TimeoutException($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +
+                (HasPeer ? "the peer's queue stayed full (high-water mark reached)." : "the socket has no peer."));
+    }
+
+    /// <summary>The one blocking send loop: try a step, wait on the signal it names, try again.</summary>
+    private bool TrySendFrames(ReadOnlySpan<Frame> frames, TimeSpan timeout)
+    {
+        var deadline = Deadline.After(ValidTimeout(timeout));
+        try
+        {
+            while (true)
+            {
+                ThrowIfClosed();
+                switch (_core.TrySendStep(frames, out var signal, out var seen))
+                {
+                    case Step.Done:
+                        return true;
+                    case Step.Closed:
+                        ThrowIfClosed();
+                        throw new ObjectDisposedException(nameof(PairSocket));
+                }
+                if (!signal.Wait(seen, deadline))
+                {
+                    Release(frames);
+                    return false;
+                }
+            }
+        }
+        catch
+        {
+            Release(frames);
+            throw;
+        }
+    }
+
+    private async ValueTask SendFramesAsync(Frame[] frames, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                ThrowIfClosed();
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (_core.TrySendStep(frames, out var signal, out var seen))
+                {
+                    case Step.Done:
+                        return;
+                    case Step.Closed:
+                        throw new ObjectDisposedException(nameof(PairSocket));
+                }
+                await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Release(frames);
+            throw;
+        }
+    }
+
+    private static void Release(ReadOnlySpan<Frame> frames)
+    {
+        foreach (var frame in frames)
+            frame.Release();
+    }
+
+    private static Frame Utf8Frame(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var frame = Frame.Rent(Encoding.UTF8.GetByteCount(text), more: false);
+        Encoding.UTF8.GetBytes(text, frame.Array);
+        return frame;
+    }
+
+    private static Frame[] CopyFrames(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Count == 0)
+            throw new ArgumentException("A message needs at least one frame.", nameof(message));
+        var frames = new Frame[message.Count];
+        for (var i = 0; i < frames.Length; i++)
+            frames[i] = Frame.Copy(message[i].Span, more: i < frames.Length - 1);
+        return frames;
+    }
+
+    private static TimeSpan ValidTimeout(TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(timeout))] string? name = null) =>
+        timeout >= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
+            ? timeout
+            : throw new ArgumentOutOfRangeException(name, timeout, "The timeout must be zero or more, or Timeout.InfiniteTimeSpan.");
+}

@@ -1,0 +1,192 @@
+using Expair.Core;
+using Expair.Engine;
+using Expair.Internal;
+using Expair.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Expair;
+
+/// <summary>
+/// A ZeroMQ PAIR socket (31/EXPAIR): an exclusive, full-duplex line to exactly one peer, over
+/// <c>tcp://</c>, <c>ipc://</c> or <c>inproc://</c>, wire-compatible with libzmq PAIR sockets (ZMTP 3.1).
+/// A socket has one endpoint: call <see cref="Bind"/> or <see cref="Connect"/> once. One thread may send
+/// while another receives; concurrent senders never interleave the frames of their messages.
+/// </summary>
+public sealed partial class PairSocket : IDisposable, IAsyncDisposable
+{
+    private readonly Lock _stateLock = new();
+    private readonly PairCore _core;
+    private readonly ILogger _log;
+    private IEndpointHandler? _endpoint;
+    private bool _bound;
+    private int _disposeState; // 0 open, 1 disposing (lingering), 2 disposed
+    private Task? _disposal;
+
+    /// <summary>Creates an unconnected socket with <paramref name="options"/> (or <see cref="PairSocketOptions.Default"/>).</summary>
+    public PairSocket(PairSocketOptions? options = null)
+    {
+        Options = options ?? PairSocketOptions.Default;
+        _log = Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance;
+        _core = new PairCore(Options, _log);
+    }
+
+    /// <summary>The settings this socket was created with.</summary>
+    public PairSocketOptions Options { get; }
+
+    /// <summary>The endpoint this socket is bound or connected to (for a bind, with the real port), or null.</summary>
+    public string? Endpoint
+    {
+        get { lock (_stateLock) return _endpoint?.Endpoint; }
+    }
+
+    /// <summary>True when a peer is attached: for a connecting socket, from <see cref="Connect"/> on (its queue exists even before the connection does).</summary>
+    public bool HasPeer => _core.HasPeer;
+
+    /// <summary>
+    /// Binds the socket's one endpoint and returns it as bound: <c>tcp://127.0.0.1:*</c> and <c>tcp://*:0</c>
+    /// pick a free port, which the returned string names.
+    /// </summary>
+    /// <exception cref="ArgumentException">The endpoint is malformed; the message says how.</exception>
+    /// <exception cref="EndpointException">The address is in use or not available.</exception>
+    /// <exception cref="InvalidOperationException">The socket already has an endpoint.</exception>
+    public string Bind(string endpoint)
+    {
+        var parsed = Transport.Endpoint.Parse(endpoint, forBind: true);
+        lock (_stateLock)
+        {
+            ThrowIfClosed();
+            ThrowIfHasEndpoint(endpoint, "bind");
+            IEndpointHandler handler;
+            switch (parsed.Kind)
+            {
+                case TransportKind.InProc:
+                    var binder = new InProcBinder(parsed.Address, _core, Options, _log);
+                    binder.Start();
+                    handler = binder;
+                    break;
+                default:
+                    var listener = new StreamListener(parsed, _core, Options, _log);
+                    listener.Start();
+                    handler = listener;
+                    break;
+            }
+            _endpoint = handler;
+            _bound = true;
+            return handler.Endpoint;
+        }
+    }
+
+    /// <summary>
+    /// Connects the socket's one endpoint. Returns at once: the connection is made (and remade after a loss)
+    /// in the background, and messages sent meanwhile wait in the send queue, up to the high-water mark.
+    /// </summary>
+    /// <exception cref="ArgumentException">The endpoint is malformed; the message says how.</exception>
+    /// <exception cref="InvalidOperationException">The socket already has an endpoint.</exception>
+    public void Connect(string endpoint)
+    {
+        var parsed = Transport.Endpoint.Parse(endpoint, forBind: false);
+        lock (_stateLock)
+        {
+            ThrowIfClosed();
+            ThrowIfHasEndpoint(endpoint, "connect to");
+            if (parsed.Kind == TransportKind.InProc)
+            {
+                var connector = new InProcConnector(parsed.Address, _core, Options, _log);
+                _endpoint = connector;
+                connector.Start();
+            }
+            else
+            {
+                var connector = new StreamConnector(parsed, _core, Options, _log);
+                _endpoint = connector;
+                connector.Start();
+            }
+            _bound = false;
+        }
+    }
+
+    /// <summary>Closes the bound endpoint and its peer's connection; the socket can then bind or connect again.</summary>
+    /// <exception cref="InvalidOperationException">The socket is not bound to <paramref name="endpoint"/>.</exception>
+    public void Unbind(string endpoint) => Release(endpoint, bound: true);
+
+    /// <summary>
+    /// Disconnects from <paramref name="endpoint"/>. Messages still queued for the peer are discarded; those
+    /// that already arrived stay readable. The socket can then bind or connect again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket is not connected to <paramref name="endpoint"/>.</exception>
+    public void Disconnect(string endpoint) => Release(endpoint, bound: false);
+
+    private void Release(string endpoint, bool bound)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        IEndpointHandler handler;
+        lock (_stateLock)
+        {
+            ThrowIfClosed();
+            if (_endpoint is null || _bound != bound || !SameEndpoint(endpoint, _endpoint.Endpoint, bound))
+            {
+                var what = bound ? "bound to" : "connected to";
+                throw new InvalidOperationException(_endpoint is null
+                    ? $"Cannot {(bound ? "unbind" : "disconnect")} '{endpoint}': the socket has no endpoint."
+                    : $"Cannot {(bound ? "unbind" : "disconnect")} '{endpoint}': the socket is {(_bound ? "bound to" : "connected to")} '{_endpoint.Endpoint}', not {what} it.");
+            }
+            handler = _endpoint;
+            _endpoint = null;
+        }
+        handler.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private static bool SameEndpoint(string given, string actual, bool bound)
+    {
+        if (string.Equals(given, actual, StringComparison.Ordinal))
+            return true;
+        // "tcp://*:5555" and "tcp://127.0.0.1:*" name the endpoint as it was asked for, not as bound.
+        var a = Transport.Endpoint.Parse(given, bound);
+        var b = Transport.Endpoint.Parse(actual, bound);
+        return a.Kind == b.Kind && (a.Address == b.Address || (a.Host == b.Host && (a.Port == 0 || a.Port == b.Port)));
+    }
+
+    private void ThrowIfHasEndpoint(string endpoint, string verb)
+    {
+        if (_endpoint is null)
+            return;
+        throw new InvalidOperationException(
+            $"Cannot {verb} '{endpoint}': this PAIR socket is already {(_bound ? "bound to" : "connected to")} '{_endpoint.Endpoint}'. " +
+            $"A PAIR socket has exactly one endpoint and one peer; call {(_bound ? "Unbind" : "Disconnect")} first, or use another PairSocket.");
+    }
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposeState) != 0, this);
+
+    /// <summary>
+    /// Closes the socket: first lets queued messages go out for up to <see cref="PairSocketOptions.Linger"/>,
+    /// then closes the endpoint and its connection. Blocked senders and receivers get <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        lock (_stateLock)
+        {
+            if (_disposal is null)
+            {
+                _disposeState = 1;
+                _disposal = DisposeCoreAsync(_endpoint);
+                _endpoint = null;
+            }
+        }
+        return new ValueTask(_disposal);
+    }
+
+    private async Task DisposeCoreAsync(IEndpointHandler? handler)
+    {
+        if (handler is not null && Options.Linger != TimeSpan.Zero)
+            await handler.FlushAsync(Deadline.After(Options.Linger)).ConfigureAwait(false);
+        Volatile.Write(ref _disposeState, 2);
+        _core.Close();
+        if (handler is not null)
+            await handler.DisposeAsync().ConfigureAwait(false);
+        Log.Closed(_log);
+    }
+}

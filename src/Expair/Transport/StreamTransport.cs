@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Expair.Transport;
+
+/// <summary>
+/// Opens listening and connected stream sockets for tcp and ipc endpoints. Knows nothing of ZMTP or PAIR:
+/// it hands back plain <see cref="Socket"/>s.
+/// </summary>
+internal static class StreamTransport
+{
+    /// <summary>Binds and listens; returns the socket and the endpoint as actually bound (real port for *).</summary>
+    public static (Socket Listener, Endpoint Bound) Listen(Endpoint endpoint)
+    {
+        var socket = endpoint.Kind == TransportKind.Ipc ? Ipc.IpcTransport.Listen(endpoint) : Tcp.TcpTransport.Listen(endpoint);
+        var bound = endpoint.Kind == TransportKind.Tcp && socket.LocalEndPoint is IPEndPoint ip
+            ? endpoint with { Port = ip.Port }
+            : endpoint;
+        return (socket, bound);
+    }
+
+    public static async ValueTask<Socket> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = endpoint.Kind == TransportKind.Ipc
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint.Kind == TransportKind.Ipc)
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.Address), cancellationToken).ConfigureAwait(false);
+            else
+                await socket.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
+            Tune(socket);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Settings for every connected socket: no Nagle delay, since we batch writes ourselves.</summary>
+    public static void Tune(Socket socket)
+    {
+        if (socket.AddressFamily != AddressFamily.Unix)
+            socket.NoDelay = true;
+    }
+
+    public static string Describe(Socket socket, Endpoint endpoint) =>
+        endpoint.Kind == TransportKind.Tcp && socket.RemoteEndPoint is IPEndPoint ip ? $"tcp://{ip}" : endpoint.ToString();
+}

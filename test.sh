@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Runs every test project in Expair.slnx and ends with one summary line: "N passed, N failed, N skipped".
+#
+#   ./test.sh                      all tests (Release)
+#   ./test.sh --filter Interop     extra arguments go to `dotnet test`
+#
+# The interop tests load the system libzmq (libzmq.so.5). If it is missing this script installs it when it
+# can (root with apt-get) and otherwise says what to install and fails: interop tests are never skipped.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+if [[ "${CI:-}" == "true" ]]; then
+    # On CI, leave no MSBuild node behind holding the job's output open.
+    export MSBUILDDISABLENODEREUSE=1
+fi
+
+log() { echo "test.sh: $*" >&2; }
+
+have_libzmq() {
+    local ldconfig cache dir
+    for ldconfig in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do
+        if command -v "$ldconfig" >/dev/null 2>&1; then
+            # Captured first: `ldconfig -p | grep -q` can fail under pipefail when grep exits early.
+            cache="$("$ldconfig" -p 2>/dev/null || true)"
+            if grep -q 'libzmq\.so\.5 ' <<<"$cache"; then
+                return 0
+            fi
+            break
+        fi
+    done
+    # No ldconfig, or a library reachable only through LD_LIBRARY_PATH: look where the loader looks.
+    local -a dirs=()
+    IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
+    for dir in "${dirs[@]}" /usr/local/lib /usr/lib /lib /usr/lib64 /usr/lib/*-linux-gnu /lib/*-linux-gnu; do
+        if [[ -n "$dir" && -e "$dir/libzmq.so.5" ]]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+install_libzmq() {
+    [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
+    log "libzmq.so.5 not found; installing the Debian package libzmq5"
+    # Wait for the dpkg lock rather than fail if another apt run (e.g. unattended-upgrades) holds it.
+    local -a apt=(apt-get -q -o DPkg::Lock::Timeout=600)
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
+        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends libzmq5 >&2
+}
+
+if ! have_libzmq; then
+    if ! install_libzmq || ! have_libzmq; then
+        log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
+        log "Install it, then run ./test.sh again:"
+        log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
+        log "  Fedora/RHEL:    sudo dnf install -y zeromq"
+        log "  Alpine:         apk add zeromq"
+        log "  Arch:           sudo pacman -S zeromq"
+        exit 1
+    fi
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    log "the .NET SDK (dotnet) is not on PATH; install .NET SDK 10."
+    exit 1
+fi
+
+# A fresh results directory, so only this run's TRX files are counted.
+results="$PWD/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+# Two hang guards: --blame-hang-timeout ends a test host when one test runs for 5 minutes (the run fails,
+# and the log names the test); `timeout` bounds the whole run, restore and build included, inside CI's
+# 90-minute budget. No hang dump: nobody collects it, and writing one can itself take minutes.
+guard=()
+if command -v timeout >/dev/null 2>&1; then
+    guard=(timeout --kill-after=1m 80m)
+fi
+
+# The output is also kept in the results directory, to check below that no TRX report went missing.
+log_file="$results/dotnet-test.log"
+rc=0
+"${guard[@]}" dotnet test Expair.slnx -c Release \
+    --results-directory "$results" \
+    --logger trx \
+    --logger "console;verbosity=normal" \
+    --blame-hang-timeout 5m \
+    --blame-hang-dump-type none \
+    "$@" </dev/null 2>&1 | tee "$log_file" || rc=$?
+
+if [[ "${CI:-}" == "true" ]]; then
+    dotnet build-server shutdown >/dev/null 2>&1 || true
+fi
+
+# Sum the <Counters> of every TRX file (one per test project). Skipped tests are not counted under any
+# attribute of their own: they are the ones in "total" that were not "executed".
+counter() {
+    local value
+    value="$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2")"
+    echo "${value:-0}"
+}
+passed=0 failed=0 skipped=0 reports=0
+while IFS= read -r -d '' trx; do
+    counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1 || true)"
+    [[ -n "$counters" ]] || continue
+    reports=$((reports + 1))
+    for name in passed passedButRunAborted; do
+        passed=$((passed + $(counter "$name" "$counters")))
+    done
+    for name in failed error timeout aborted; do
+        failed=$((failed + $(counter "$name" "$counters")))
+    done
+    skipped=$((skipped + $(counter total "$counters") - $(counter executed "$counters")))
+done < <(find "$results" -name '*.trx' -print0)
+
+status=0
+if [[ "$failed" -gt 0 ]]; then
+    status=1
+fi
+if [[ "$rc" -ne 0 ]]; then
+    status=1
+    if [[ "$rc" -eq 124 ]]; then
+        log "the test run took longer than 80 minutes and was stopped."
+    elif [[ "$failed" -eq 0 ]]; then
+        log "dotnet test exited with code $rc without a failed test: a build error, or a test host that crashed or hung (see above)."
+    fi
+fi
+# Test projects finishing in the same second can race for one TRX file name (microsoft/vstest#2489);
+# a lost report would make the counts too low, so fail rather than report them.
+announced="$(grep -c '^Results File: .*\.trx$' "$log_file" || true)"
+if [[ "$reports" -lt "$announced" ]]; then
+    log "dotnet test announced $announced TRX reports but $reports were found; the counts below are incomplete."
+    status=1
+fi
+if [[ $((passed + failed)) -eq 0 ]]; then
+    log "no test ran ($reports test reports in $results)."
+    status=1
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

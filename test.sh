@@ -52,10 +52,13 @@ install_libzmq() {
 if ! have_libzmq; then
     if ! install_libzmq || ! have_libzmq; then
         log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
+        if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+            log "Installing it with apt-get failed (see above)."
+        fi
         log "Install it, then run ./test.sh again:"
         log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
         log "  Fedora/RHEL:    sudo dnf install -y zeromq"
-        log "  Alpine:         apk add zeromq"
+        log "  Alpine:         apk add libzmq"
         log "  Arch:           sudo pacman -S zeromq"
         exit 1
     fi
@@ -129,7 +132,7 @@ if [[ "$rc" -ne 0 ]]; then
 fi
 # Test projects finishing in the same second can race for one TRX file name (microsoft/vstest#2489);
 # a lost report would make the counts too low, so fail rather than report them.
-announced="$(grep -c '^Results File: .*\.trx$' "$log_file" || true)"
+announced="$(grep -c 'Results File: .*\.trx' "$log_file" || true)"
 if [[ "$reports" -lt "$announced" ]]; then
     log "dotnet test announced $announced TRX reports but $reports were found; the counts below are incomplete."
     status=1

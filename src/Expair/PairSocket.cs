@@ -52,6 +52,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The socket already has an endpoint.</exception>
     public string Bind(string endpoint)
     {
+        ThrowIfClosed();
         var parsed = Transport.Endpoint.Parse(endpoint, forBind: true);
         lock (_stateLock)
         {
@@ -85,6 +86,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The socket already has an endpoint.</exception>
     public void Connect(string endpoint)
     {
+        ThrowIfClosed();
         var parsed = Transport.Endpoint.Parse(endpoint, forBind: false);
         lock (_stateLock)
         {

@@ -51,7 +51,7 @@ internal sealed partial class ZmtpEngine
                     _endReason = "PAIR socket already has a peer and too many are waiting";
                     return false;
                 case SlotResult.Waiting:
-                    if (!await WaitForSlotAsync(cancellationToken).ConfigureAwait(false))
+                    if (!await WaitForSlotAsync().ConfigureAwait(false))
                         return false;
                     break;
             }
@@ -76,10 +76,11 @@ internal sealed partial class ZmtpEngine
     }
 
     /// <summary>
-    /// Held in the waiting line: keeps reading so a peer that gives up is noticed at once, and keeps any
-    /// early bytes for later. False when the peer left or the socket refused us.
+    /// Held in the waiting line: keeps reading so a peer that gives up is noticed at once. A peer may not send
+    /// anything before our READY (37/ZMTP NULL), so any byte from it now is a violation and ends the wait.
+    /// False when the peer left, misbehaved, or the socket refused us.
     /// </summary>
-    private async Task<bool> WaitForSlotAsync(CancellationToken cancellationToken)
+    private async Task<bool> WaitForSlotAsync()
     {
         using var waitEnded = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         // Waiting in line is not a stalled handshake: only our own stop ends it, not the handshake timer.
@@ -87,7 +88,9 @@ internal sealed partial class ZmtpEngine
         var first = await Task.WhenAny(_slot.Task, reading).ConfigureAwait(false);
         if (first == reading)
         {
-            _endReason ??= "peer left while waiting for the PAIR slot";
+            _endReason ??= reading.IsFaulted ? reading.Exception.InnerException!.Message : "peer left while waiting for the PAIR slot";
+            if (reading.IsFaulted)
+                Log.ProtocolError(_log, Description, _endReason);
             return false;
         }
         await waitEnded.CancelAsync().ConfigureAwait(false);
@@ -98,14 +101,14 @@ internal sealed partial class ZmtpEngine
         catch (OperationCanceledException)
         {
         }
-        return _slot.Task.Result is not null;
+        return Buffered.IsEmpty && _slot.Task.Result is not null;
     }
 
     private async Task WatchForCloseAsync(CancellationToken cancellationToken)
     {
-        while (await FillAsync(cancellationToken).ConfigureAwait(false))
-        {
-        }
+        if (Buffered.IsEmpty && !await FillAsync(cancellationToken).ConfigureAwait(false))
+            return;
+        throw new ProtocolViolationException("peer sent data before the handshake completed");
     }
 
     private async Task SendReadyAsync(CancellationToken cancellationToken)

@@ -13,9 +13,9 @@ internal static class TcpTransport
         {
             if (dualMode)
                 socket.DualMode = true;
-            // Not SO_REUSEADDR's Windows meaning: on Linux .NET maps this to SO_REUSEADDR, which lets a
-            // restarted binder take its port while old connections sit in TIME_WAIT, as libzmq does.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second socket
+            // share a port in use. .NET already sets plain SO_REUSEADDR on Unix, so a restarted binder
+            // can take its port back while old connections sit in TIME_WAIT.
             socket.Bind(new IPEndPoint(address, endpoint.Port));
             socket.Listen(128);
             return socket;

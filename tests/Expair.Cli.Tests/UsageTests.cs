@@ -1,0 +1,69 @@
+namespace Expair.Cli.Tests;
+
+/// <summary>Help, bad arguments and refused endpoints: exit codes and the exact shape of what is printed.</summary>
+public class UsageTests
+{
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    [InlineData("help", "send")]
+    [InlineData("demo", "--help")]
+    [InlineData("recv", "--help")]
+    [InlineData("send", "-h")]
+    [InlineData("echo", "--help")]
+    [InlineData("recv", "--bind", "--help")]
+    [InlineData("send", "--connect", "tcp://127.0.0.1:1", "--count", "x", "--help")]
+    public async Task Help_PrintsUsageToStdout_Exit0(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal("", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Help_ForEachCommand_NamesThatCommand()
+    {
+        foreach (var command in new[] { "demo", "recv", "send", "echo" })
+        {
+            var result = await CliRunner.RunAsync(command, "--help");
+            Assert.StartsWith($"Usage: expair {command}", result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("expair: missing command (see 'expair --help')")]
+    [InlineData("expair: unknown command 'bogus' (see 'expair --help')", "bogus")]
+    [InlineData("expair: unknown command 'bogus' (see 'expair --help')", "help", "bogus")]
+    [InlineData("expair: recv: missing endpoint: give --bind ENDPOINT or --connect ENDPOINT (see 'expair recv --help')", "recv")]
+    [InlineData("expair: recv: option --bind needs a value (see 'expair recv --help')", "recv", "--bind")]
+    [InlineData("expair: recv: give either --bind or --connect, not both (a PAIR socket has one endpoint) (see 'expair recv --help')", "recv", "--bind", "inproc://a", "--connect", "inproc://b")]
+    [InlineData("expair: recv: option --count needs a whole number, not 'abc' (see 'expair recv --help')", "recv", "--bind", "inproc://a", "--count", "abc")]
+    [InlineData("expair: recv: option --count must be at least 1, not 0 (see 'expair recv --help')", "recv", "--bind", "inproc://a", "--count", "0")]
+    [InlineData("expair: recv: unexpected argument 'extra' (see 'expair recv --help')", "recv", "--bind", "inproc://a", "extra")]
+    [InlineData("expair: send: unknown option '--wat' (see 'expair send --help')", "send", "--wat")]
+    [InlineData("expair: send: option --interval needs a whole number, not '1s' (see 'expair send --help')", "send", "--connect", "inproc://a", "--interval", "1s", "x")]
+    [InlineData("expair: echo: unknown option '--interval' (see 'expair echo --help')", "echo", "--connect", "inproc://a", "--interval", "5")]
+    [InlineData("expair: demo: unexpected argument 'now' (see 'expair demo --help')", "demo", "now")]
+    [InlineData("expair: recv: Invalid endpoint 'tcp://nohost': a tcp endpoint needs host:port, for example tcp://127.0.0.1:5555.", "recv", "--bind", "tcp://nohost")]
+    [InlineData("expair: echo: Invalid endpoint 'tcp://*:5555': cannot connect to host *; name the host to connect to.", "echo", "--connect", "tcp://*:5555")]
+    [InlineData("expair: send: Invalid endpoint 'udp://x:1': unknown transport 'udp'; Expair supports tcp, ipc and inproc.", "send", "--bind", "udp://x:1", "hi")]
+    public async Task BadArguments_OneLineOnStderr_Exit2(string expected, params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal([expected], result.StderrLines);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Bind_AddressInUse_OneLineOnStderr_Exit1()
+    {
+        using var holder = new PairSocket();
+        var endpoint = holder.Bind("tcp://127.0.0.1:*");
+        var result = await CliRunner.RunAsync("recv", "--bind", endpoint);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal([$"expair: recv: {endpoint}: the address is already in use"], result.StderrLines);
+    }
+}

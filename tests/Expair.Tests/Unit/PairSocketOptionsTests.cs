@@ -1,0 +1,139 @@
+namespace Expair.Tests.Unit;
+
+public class PairSocketOptionsTests
+{
+    [Fact]
+    public void Default_HasDocumentedValues()
+    {
+        var options = PairSocketOptions.Default;
+        Assert.Equal(1000, options.SendHighWaterMark);
+        Assert.Equal(1000, options.ReceiveHighWaterMark);
+        Assert.Equal(Timeout.InfiniteTimeSpan, options.SendTimeout);
+        Assert.Equal(Timeout.InfiniteTimeSpan, options.ReceiveTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Linger);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.ReconnectInterval);
+        Assert.Equal(TimeSpan.Zero, options.ReconnectIntervalMax);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.HandshakeTimeout);
+        Assert.Equal(-1, options.MaxMessageSize);
+        Assert.Equal(4, options.MaxWaitingPeers);
+        Assert.Null(options.LoggerFactory);
+    }
+
+    [Fact]
+    public void New_EqualsDefault() => Assert.Equal(PairSocketOptions.Default, new PairSocketOptions());
+
+    private static readonly TimeSpan MinusOneTick = TimeSpan.FromTicks(-1);
+
+    // Each case sets one property to its first out-of-range value, through an initializer or through `with`.
+    private static PairSocketOptions Build(string property, bool useWith) => (property, useWith) switch
+    {
+        (nameof(PairSocketOptions.SendHighWaterMark), false) => new PairSocketOptions { SendHighWaterMark = -1 },
+        (nameof(PairSocketOptions.SendHighWaterMark), true) => PairSocketOptions.Default with { SendHighWaterMark = -1 },
+        (nameof(PairSocketOptions.ReceiveHighWaterMark), false) => new PairSocketOptions { ReceiveHighWaterMark = -1 },
+        (nameof(PairSocketOptions.ReceiveHighWaterMark), true) => PairSocketOptions.Default with { ReceiveHighWaterMark = -1 },
+        (nameof(PairSocketOptions.SendTimeout), false) => new PairSocketOptions { SendTimeout = MinusOneTick },
+        (nameof(PairSocketOptions.SendTimeout), true) => PairSocketOptions.Default with { SendTimeout = TimeSpan.FromMilliseconds(-2) },
+        (nameof(PairSocketOptions.ReceiveTimeout), false) => new PairSocketOptions { ReceiveTimeout = MinusOneTick },
+        (nameof(PairSocketOptions.ReceiveTimeout), true) => PairSocketOptions.Default with { ReceiveTimeout = TimeSpan.FromMilliseconds(-2) },
+        (nameof(PairSocketOptions.Linger), false) => new PairSocketOptions { Linger = MinusOneTick },
+        (nameof(PairSocketOptions.Linger), true) => PairSocketOptions.Default with { Linger = TimeSpan.FromSeconds(-5) },
+        (nameof(PairSocketOptions.ReconnectInterval), false) => new PairSocketOptions { ReconnectInterval = MinusOneTick },
+        (nameof(PairSocketOptions.ReconnectInterval), true) => PairSocketOptions.Default with { ReconnectInterval = TimeSpan.FromMilliseconds(-2) },
+        (nameof(PairSocketOptions.ReconnectIntervalMax), false) => new PairSocketOptions { ReconnectIntervalMax = MinusOneTick },
+        (nameof(PairSocketOptions.ReconnectIntervalMax), true) => PairSocketOptions.Default with { ReconnectIntervalMax = MinusOneTick },
+        (nameof(PairSocketOptions.HandshakeTimeout), false) => new PairSocketOptions { HandshakeTimeout = TimeSpan.Zero },
+        (nameof(PairSocketOptions.HandshakeTimeout), true) => PairSocketOptions.Default with { HandshakeTimeout = TimeSpan.Zero },
+        (nameof(PairSocketOptions.MaxMessageSize), false) => new PairSocketOptions { MaxMessageSize = -2 },
+        (nameof(PairSocketOptions.MaxMessageSize), true) => PairSocketOptions.Default with { MaxMessageSize = long.MinValue },
+        (nameof(PairSocketOptions.MaxWaitingPeers), false) => new PairSocketOptions { MaxWaitingPeers = -1 },
+        (nameof(PairSocketOptions.MaxWaitingPeers), true) => PairSocketOptions.Default with { MaxWaitingPeers = int.MinValue },
+        _ => throw new ArgumentException(property, nameof(property)),
+    };
+
+    [Theory]
+    [InlineData(nameof(PairSocketOptions.SendHighWaterMark))]
+    [InlineData(nameof(PairSocketOptions.ReceiveHighWaterMark))]
+    [InlineData(nameof(PairSocketOptions.SendTimeout))]
+    [InlineData(nameof(PairSocketOptions.ReceiveTimeout))]
+    [InlineData(nameof(PairSocketOptions.Linger))]
+    [InlineData(nameof(PairSocketOptions.ReconnectInterval))]
+    [InlineData(nameof(PairSocketOptions.ReconnectIntervalMax))]
+    [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
+    [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
+    [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
+    public void Init_OutOfRange_ThrowsNamingProperty(string property)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: false));
+        Assert.Equal(property, error.ParamName);
+        Assert.Contains(property, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(nameof(PairSocketOptions.SendHighWaterMark))]
+    [InlineData(nameof(PairSocketOptions.ReceiveHighWaterMark))]
+    [InlineData(nameof(PairSocketOptions.SendTimeout))]
+    [InlineData(nameof(PairSocketOptions.ReceiveTimeout))]
+    [InlineData(nameof(PairSocketOptions.Linger))]
+    [InlineData(nameof(PairSocketOptions.ReconnectInterval))]
+    [InlineData(nameof(PairSocketOptions.ReconnectIntervalMax))]
+    [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
+    [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
+    [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
+    public void With_OutOfRange_ThrowsNamingProperty(string property)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: true));
+        Assert.Equal(property, error.ParamName);
+    }
+
+    [Fact]
+    public void OutOfRange_ReportsActualValue()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { SendHighWaterMark = -7 });
+        Assert.Equal(-7, error.ActualValue);
+    }
+
+    [Fact]
+    public void Timeouts_AcceptInfiniteAndZero()
+    {
+        var infinite = new PairSocketOptions
+        {
+            SendTimeout = Timeout.InfiniteTimeSpan,
+            ReceiveTimeout = Timeout.InfiniteTimeSpan,
+            Linger = Timeout.InfiniteTimeSpan,
+            ReconnectInterval = Timeout.InfiniteTimeSpan,
+        };
+        Assert.Equal(Timeout.InfiniteTimeSpan, infinite.Linger);
+        Assert.Equal(Timeout.InfiniteTimeSpan, infinite.ReconnectInterval);
+
+        var zero = infinite with { SendTimeout = TimeSpan.Zero, ReceiveTimeout = TimeSpan.Zero, Linger = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero };
+        Assert.Equal(TimeSpan.Zero, zero.SendTimeout);
+        Assert.Equal(TimeSpan.Zero, zero.ReceiveTimeout);
+        Assert.Equal(TimeSpan.Zero, zero.Linger);
+        Assert.Equal(TimeSpan.Zero, zero.ReconnectInterval);
+    }
+
+    [Fact]
+    public void Limits_AcceptBoundaryValues()
+    {
+        var options = new PairSocketOptions
+        {
+            SendHighWaterMark = 0,
+            ReceiveHighWaterMark = 0,
+            MaxMessageSize = 0,
+            MaxWaitingPeers = 0,
+            HandshakeTimeout = TimeSpan.FromTicks(1),
+        };
+        Assert.Equal(0, options.SendHighWaterMark);
+        Assert.Equal(0, options.MaxMessageSize);
+        Assert.Equal(-1, (options with { MaxMessageSize = -1 }).MaxMessageSize);
+    }
+
+    [Fact]
+    public void With_LeavesDefaultUnchanged()
+    {
+        var changed = PairSocketOptions.Default with { SendHighWaterMark = 5 };
+        Assert.Equal(5, changed.SendHighWaterMark);
+        Assert.Equal(1000, PairSocketOptions.Default.SendHighWaterMark);
+        Assert.NotEqual(PairSocketOptions.Default, changed);
+    }
+}

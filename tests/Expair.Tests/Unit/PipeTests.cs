@@ -1,0 +1,298 @@
+using System.Text;
+using Expair.Core;
+using Expair.Internal;
+
+namespace Expair.Tests.Unit;
+
+public class PipeTests
+{
+    private static Frame F(string text) => Frame.Copy(Encoding.UTF8.GetBytes(text), more: false);
+
+    private static string[] Texts(List<Frame> frames) => frames.Select(f => Encoding.UTF8.GetString(f.Span)).ToArray();
+
+    private static string[] Read(Pipe pipe)
+    {
+        var frames = new List<Frame>();
+        Assert.Equal(ReadResult.Message, pipe.TryRead(frames));
+        return Texts(frames);
+    }
+
+    [Fact]
+    public void TryWrite_HighWaterMarkCountsMessagesNotFrames()
+    {
+        var pipe = new Pipe(capacity: 2);
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("a1"), F("a2"), F("a3")]));
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("b1"), F("b2"), F("b3")]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("c")]));
+        Assert.Equal(2, pipe.Count);
+    }
+
+    [Fact]
+    public void TryWrite_AfterReadFromFullPipe_IsWrittenAgain()
+    {
+        var pipe = new Pipe(capacity: 1);
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("a")]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("b")]));
+        Read(pipe);
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("b")]));
+    }
+
+    [Fact]
+    public void TryWrite_Force_IgnoresHighWaterMark()
+    {
+        var pipe = new Pipe(capacity: 1);
+        pipe.TryWrite([F("a")]);
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("b")], force: true));
+        Assert.Equal(2, pipe.Count);
+    }
+
+    [Fact]
+    public void TryWrite_CapacityZero_HasNoLimit()
+    {
+        var pipe = new Pipe(capacity: 0);
+        for (var i = 0; i < 5000; i++)
+            Assert.Equal(WriteResult.Written, pipe.TryWrite([F("x")]));
+        Assert.Equal(5000, pipe.Count);
+    }
+
+    [Fact]
+    public void TryRead_ReturnsWholeMessagesInOrderWithMoreFlags()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a"), F("b")]);
+        pipe.TryWrite([F("c")]);
+
+        var frames = new List<Frame>();
+        Assert.Equal(ReadResult.Message, pipe.TryRead(frames));
+        Assert.Equal(["a", "b"], Texts(frames));
+        Assert.Equal([true, false], frames.Select(f => f.More));
+        Assert.Equal(["c"], Read(pipe));
+        Assert.Equal(ReadResult.Empty, pipe.TryRead(frames));
+        Assert.Equal(2, frames.Count);
+    }
+
+    [Fact]
+    public void TryRead_ManyMessagesThroughWrappedAndGrownRing_KeepsOrder()
+    {
+        var pipe = new Pipe(0);
+        var next = 0;
+        var expected = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            for (var i = 0; i < round + 3; i++, next++)
+                pipe.TryWrite([F($"{next}-a"), F($"{next}-b"), F($"{next}-c")]);
+            for (var i = 0; i < 2; i++, expected++)
+                Assert.Equal([$"{expected}-a", $"{expected}-b", $"{expected}-c"], Read(pipe));
+        }
+        while (expected < next)
+        {
+            Assert.Equal([$"{expected}-a", $"{expected}-b", $"{expected}-c"], Read(pipe));
+            expected++;
+        }
+        Assert.Equal(0, pipe.Count);
+    }
+
+    [Fact]
+    public void TryRead_SingleFrameOnlyOnMultipart_LeavesItQueued()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a"), F("b")]);
+        var frames = new List<Frame>();
+        Assert.Equal(ReadResult.Multipart, pipe.TryRead(frames, singleFrameOnly: true));
+        Assert.Empty(frames);
+        Assert.Equal(1, pipe.Count);
+        Assert.Equal(["a", "b"], Read(pipe));
+    }
+
+    [Fact]
+    public void TryRead_SingleFrameOnlyOnSingleFrame_ReadsIt()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        var frames = new List<Frame>();
+        Assert.Equal(ReadResult.Message, pipe.TryRead(frames, singleFrameOnly: true));
+        Assert.Equal(["a"], Texts(frames));
+    }
+
+    [Fact]
+    public void CloseWriter_QueuedStaysReadableThenFinished()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        pipe.TryWrite([F("b"), F("c")]);
+        pipe.CloseWriter();
+
+        Assert.True(pipe.IsWriterClosed);
+        Assert.False(pipe.IsFinished);
+        Assert.Equal(WriteResult.Closed, pipe.TryWrite([F("late")]));
+        Assert.Equal(["a"], Read(pipe));
+        Assert.Equal(["b", "c"], Read(pipe));
+        Assert.True(pipe.IsFinished);
+        Assert.Equal(ReadResult.Finished, pipe.TryRead([]));
+    }
+
+    [Fact]
+    public void Discard_DropsQueuedAndRefusesWrites()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        pipe.TryWrite([F("b"), F("c")]);
+        pipe.TryWrite([F("d")]);
+
+        Assert.Equal(3, pipe.Discard());
+        Assert.Equal(0, pipe.Count);
+        Assert.True(pipe.IsFinished);
+        Assert.True(pipe.IsWriterClosed);
+        Assert.True(pipe.IsIdle);
+        Assert.Equal(WriteResult.Closed, pipe.TryWrite([F("e")]));
+        Assert.Equal(ReadResult.Finished, pipe.TryRead([]));
+        Assert.False(pipe.TryReadFrame(out _));
+    }
+
+    [Fact]
+    public void Discard_AfterPartialFrameRead_CountsOnlyWholeQueuedMessages()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a"), F("b")]);
+        pipe.TryWrite([F("c")]);
+        Assert.True(pipe.TryReadFrame(out _)); // "a": its message is still counted until "b" is taken
+        Assert.Equal(2, pipe.Discard());
+    }
+
+    [Fact]
+    public void Unread_PutsFramesBackAtTheFront()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a"), F("b")]);
+        pipe.TryWrite([F("c")]);
+        Assert.True(pipe.TryReadFrame(out var a));
+        Assert.True(pipe.TryReadFrame(out var b));
+        Assert.Equal(1, pipe.Count);
+
+        pipe.Unread([a, b]);
+
+        Assert.Equal(2, pipe.Count);
+        Assert.Equal(["a", "b"], Read(pipe));
+        Assert.Equal(["c"], Read(pipe));
+        Assert.True(pipe.IsIdle);
+    }
+
+    [Fact]
+    public void Unread_PartOfAMessage_RestoresWholeMessage()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a"), F("b"), F("c")]);
+        Assert.True(pipe.TryReadFrame(out var a));
+        pipe.Unread([a]);
+        Assert.Equal(1, pipe.Count);
+        Assert.Equal(["a", "b", "c"], Read(pipe));
+        Assert.True(pipe.IsIdle);
+    }
+
+    [Fact]
+    public void Unread_AfterRingGrew_KeepsOrder()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("first")]);
+        Assert.True(pipe.TryReadFrame(out var first));
+        for (var i = 0; i < 40; i++)
+            pipe.TryWrite([F($"m{i}")]);
+        pipe.Unread([first]);
+        Assert.Equal(["first"], Read(pipe));
+        for (var i = 0; i < 40; i++)
+            Assert.Equal([$"m{i}"], Read(pipe));
+    }
+
+    [Fact]
+    public void Unread_OnDiscardedPipe_DropsFrames()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        Assert.True(pipe.TryReadFrame(out var a));
+        pipe.Discard();
+        pipe.Unread([a]);
+        Assert.Equal(0, pipe.Count);
+        Assert.Equal(ReadResult.Finished, pipe.TryRead([]));
+    }
+
+    [Fact]
+    public void SetCapacity_RaisesLimitAndSignalsWriters()
+    {
+        var pipe = new Pipe(capacity: 1);
+        pipe.TryWrite([F("a")]);
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("b")]));
+        var seen = pipe.Writable.Version;
+
+        pipe.SetCapacity(2);
+
+        Assert.NotEqual(seen, pipe.Writable.Version);
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("b")]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("c")]));
+    }
+
+    [Fact]
+    public void IsIdle_StaysFalseWhileFrameReadMessageIsInFlight()
+    {
+        var pipe = new Pipe(0);
+        Assert.True(pipe.IsIdle);
+        pipe.TryWrite([F("a"), F("b")]);
+        Assert.False(pipe.IsIdle);
+
+        Assert.True(pipe.TryReadFrame(out var a));
+        Assert.True(a.More);
+        Assert.False(pipe.IsIdle);
+        Assert.True(pipe.TryReadFrame(out var b));
+        Assert.False(b.More);
+        Assert.Equal(0, pipe.Count);
+        Assert.False(pipe.IsIdle); // taken but not yet handed to the OS
+
+        pipe.CompleteSent(1);
+        Assert.True(pipe.IsIdle);
+        Assert.False(pipe.TryReadFrame(out _));
+    }
+
+    [Fact]
+    public void Signals_WriteSetsReadableAndReadSetsWritable()
+    {
+        var pipe = new Pipe(0);
+        var readable = pipe.Readable.Version;
+        pipe.TryWrite([F("a")]);
+        Assert.NotEqual(readable, pipe.Readable.Version);
+
+        var writable = pipe.Writable.Version;
+        Read(pipe);
+        Assert.NotEqual(writable, pipe.Writable.Version);
+    }
+
+    [Fact]
+    public async Task WaitIdleAsync_WhenIdle_ReturnsTrue()
+    {
+        var pipe = new Pipe(0);
+        Assert.True(await new Pipe(0).WaitIdleAsync(Deadline.After(TimeSpan.Zero)));
+        pipe.TryWrite([F("a")]);
+        Read(pipe);
+        Assert.True(await pipe.WaitIdleAsync(Deadline.After(TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public async Task WaitIdleAsync_NotIdleAtDeadline_ReturnsFalse()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        Assert.False(await pipe.WaitIdleAsync(Deadline.After(TimeSpan.FromMilliseconds(30))));
+    }
+
+    [Fact]
+    public async Task WaitIdleAsync_CompletesWhenInFlightMessageIsSent()
+    {
+        var pipe = new Pipe(0);
+        pipe.TryWrite([F("a")]);
+        Assert.True(pipe.TryReadFrame(out _));
+        var waiting = pipe.WaitIdleAsync(Deadline.After(TimeSpan.FromSeconds(10)));
+        Assert.False(waiting.IsCompleted);
+
+        pipe.CompleteSent(1);
+
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}

@@ -44,6 +44,15 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     public bool HasPeer => _core.HasPeer;
 
     /// <summary>
+    /// True while a connection to the peer is up and handshaken (inproc: while linked). Unlike
+    /// <see cref="HasPeer"/>, a connecting socket whose connection is down reports false.
+    /// </summary>
+    public bool IsConnected
+    {
+        get { lock (_stateLock) return _endpoint?.IsConnected ?? false; }
+    }
+
+    /// <summary>
     /// Binds the socket's one endpoint and returns it as bound: <c>tcp://127.0.0.1:*</c> and <c>tcp://*:0</c>
     /// pick a free port, which the returned string names.
     /// </summary>

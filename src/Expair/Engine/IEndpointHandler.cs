@@ -6,6 +6,9 @@ internal interface IEndpointHandler : IAsyncDisposable
     /// <summary>The endpoint as bound (real port for <c>*</c>) or as connected.</summary>
     string Endpoint { get; }
 
+    /// <summary>True while a peer is linked and its handshake is complete.</summary>
+    bool IsConnected { get; }
+
     /// <summary>Waits until what was sent has left for the peer, or the deadline passed. True when all left.</summary>
     Task<bool> FlushAsync(Core.Deadline deadline);
 

@@ -61,6 +61,8 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
             _core.Detach(peer);
     }
 
+    public bool IsConnected => _core.HasPeer;
+
     public Task<bool> FlushAsync(Deadline deadline) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
 
     public ValueTask DisposeAsync()
@@ -75,7 +77,9 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
         InProcRegistry.Unbind(_name, this);
         foreach (var peer in peers)
         {
-            _core.Detach(peer);
+            // Our outbound pipe is the connector's inbound queue: what we sent stays readable there.
+            _core.Detach(peer, discardOutbound: false);
+            peer.Connector.PipesForBinder.Outbound.CloseWriter();
             peer.Connector.BinderGone();
         }
         return ValueTask.CompletedTask;

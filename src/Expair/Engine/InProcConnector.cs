@@ -91,7 +91,43 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
         InProcRegistry.Connect(_name, this);
     }
 
-    public Task<bool> FlushAsync(Deadline deadline) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
+    /// <summary>
+    /// Once linked, our outbound pipe is the binder's inbound queue, so everything is delivered. Before the
+    /// name is bound, linger waits for a binder to appear (linking resizes the pipe, which sets its signal).
+    /// </summary>
+    public async Task<bool> FlushAsync(Deadline deadline)
+    {
+        while (true)
+        {
+            Pipe outbound;
+            lock (_lock)
+            {
+                if (_binder is not null)
+                    return true;
+                outbound = _pipes.Outbound;
+            }
+            var seen = outbound.Writable.Version;
+            if (outbound.Count == 0 || Volatile.Read(ref _binder) is not null)
+                return true; // nothing waiting, or a binder linked after our look: delivered
+            var remaining = deadline.Remaining;
+            if (remaining == TimeSpan.Zero)
+                return false;
+            using var timeout = new CancellationTokenSource(remaining);
+            try
+            {
+                await outbound.Writable.WaitAsync(seen, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
+    public bool IsConnected
+    {
+        get { lock (_lock) return _binder is not null; }
+    }
 
     public ValueTask DisposeAsync()
     {

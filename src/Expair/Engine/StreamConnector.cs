@@ -101,6 +101,8 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private static TimeSpan Jitter(TimeSpan delay) =>
         delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.1 * Random.Shared.NextDouble()));
 
+    public bool IsConnected => Volatile.Read(ref _engine) is { IsHandshakeComplete: true };
+
     public Task<bool> FlushAsync(Deadline deadline) => _pipes.Outbound.WaitIdleAsync(deadline);
 
     public async ValueTask DisposeAsync()

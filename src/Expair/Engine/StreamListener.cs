@@ -83,6 +83,8 @@ internal sealed class StreamListener : IEndpointHandler
             _engines.Remove(engine);
     }
 
+    public bool IsConnected => _core.HasPeer;
+
     public Task<bool> FlushAsync(Deadline deadline) => _core.Outbound?.WaitIdleAsync(deadline) ?? Task.FromResult(true);
 
     public async ValueTask DisposeAsync()

@@ -50,6 +50,8 @@ internal sealed record Endpoint(TransportKind Kind, string Address, string Host,
         var portText = address[(colon + 1)..];
         if (host.StartsWith('[') && host.EndsWith(']'))
             host = host[1..^1];
+        else if (host.Contains(':', StringComparison.Ordinal) || host.Contains('[', StringComparison.Ordinal) || host.Contains(']', StringComparison.Ordinal))
+            throw Bad(endpoint, "the host is malformed; write an IPv6 address in brackets, for example tcp://[::1]:5555");
         if (host.Length == 0)
             throw Bad(endpoint, "the host is missing; use * to bind every interface");
         if (host == "*" && !forBind)

@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Expair.Interop.Tests.Native;
+
+namespace Expair.Interop.Tests;
+
+/// <summary>ZMTP 3.1 heartbeats: libzmq PINGs, Expair answers with PONGs.</summary>
+public sealed partial class ExpairLibZmqInteropTests
+{
+    private const int HeartbeatIntervalMs = 100;
+    private const int HeartbeatTimeoutMs = 300;
+
+    /// <summary>Five heartbeat timeouts: long enough that a peer not answering PINGs is surely dropped.</summary>
+    private const int HeartbeatWindowMs = 1500;
+
+    [Theory]
+    [MemberData(nameof(TransportsAndBinders))]
+    public void LibZmqHeartbeats_ExpairAnswers_ConnectionOutlivesTheTimeout(string transport, Binder binder)
+    {
+        var link = Connect(transport, binder, configure: EnableHeartbeats, monitor: true);
+        link.Monitor!.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+        link.LibZmq.Send("before"u8);
+        Assert.Equal("before", link.Expair.ReceiveString());
+        link.Expair.Send("before");
+        Assert.Equal(["before"], Strings(link.LibZmq.Receive()));
+
+        // No traffic for five heartbeat timeouts: only PONGs keep libzmq from dropping the connection. This
+        // sleep is the point of the test (the window to survive), not synchronisation.
+        Thread.Sleep(HeartbeatWindowMs);
+
+        var during = DrainEvents(link.Monitor);
+        Assert.DoesNotContain(during, e => e.Event == LibZmq.ZMQ_EVENT_DISCONNECTED);
+        // A dropped and remade connection would show as a new handshake.
+        Assert.DoesNotContain(during, e => e.Event == LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+
+        link.LibZmq.Send("after"u8);
+        Assert.Equal("after", link.Expair.ReceiveString());
+        link.Expair.Send("after");
+        Assert.Equal(["after"], Strings(link.LibZmq.Receive()));
+
+        var after = DrainEvents(link.Monitor);
+        Assert.True(
+            !after.Any(e => e.Event is LibZmq.ZMQ_EVENT_DISCONNECTED or LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED),
+            $"libzmq reconnected: events during the window {Describe(during)}, after it {Describe(after)}.");
+    }
+
+    /// <summary>
+    /// The control for the test above: the same libzmq settings against a ZMTP peer that completes the
+    /// handshake but never answers PINGs are dropped within the window. Without this, surviving the window
+    /// could mean libzmq never sent PINGs at all.
+    /// </summary>
+    [Fact]
+    public void LibZmqHeartbeats_SilentPeer_IsDroppedWithinTheWindow()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var zmq = Track(new ZmqSocket(LibZmq.PAIR));
+        EnableHeartbeats(zmq);
+        var monitor = Track(new ZmqMonitor(zmq));
+        zmq.Connect($"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+
+        var accepting = listener.AcceptSocketAsync();
+        Assert.True(accepting.Wait(Wait), "libzmq did not connect to the silent peer.");
+        using var peer = accepting.Result;
+        peer.ReceiveTimeout = WaitMs;
+        peer.Send(SilentPeerHandshake());
+        monitor.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // The peer reads (PINGs) and never writes; libzmq must give up after its heartbeat timeout.
+        var reading = Task.Run(() =>
+        {
+            byte[] buffer = new byte[4096];
+            try
+            {
+                while (peer.Receive(buffer) > 0)
+                {
+                }
+            }
+            catch (SocketException)
+            {
+            }
+        });
+        monitor.WaitFor(LibZmq.ZMQ_EVENT_DISCONNECTED);
+        Assert.True(clock.ElapsedMilliseconds < HeartbeatWindowMs, $"libzmq dropped the silent peer only after {clock.ElapsedMilliseconds} ms.");
+        peer.Shutdown(SocketShutdown.Both);
+        Assert.True(reading.Wait(Wait));
+    }
+
+    private static void EnableHeartbeats(ZmqSocket zmq)
+    {
+        zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_IVL, HeartbeatIntervalMs);
+        zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_TIMEOUT, HeartbeatTimeoutMs);
+    }
+
+    /// <summary>A ZMTP 3.1 NULL server greeting followed by READY (Socket-Type PAIR), as raw bytes.</summary>
+    private static byte[] SilentPeerHandshake()
+    {
+        byte[] greeting = new byte[64];
+        greeting[0] = 0xFF;
+        greeting[9] = 0x7F;
+        greeting[10] = 3;
+        greeting[11] = 1;
+        Encoding.ASCII.GetBytes("NULL").CopyTo(greeting, 12);
+        greeting[32] = 1; // as-server
+
+        byte[] name = Encoding.ASCII.GetBytes("Socket-Type");
+        byte[] value = Encoding.ASCII.GetBytes("PAIR");
+        var body = new List<byte> { 5 };
+        body.AddRange(Encoding.ASCII.GetBytes("READY"));
+        body.Add((byte)name.Length);
+        body.AddRange(name);
+        byte[] valueLength = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(valueLength, value.Length);
+        body.AddRange(valueLength);
+        body.AddRange(value);
+
+        return [.. greeting, 0x04, (byte)body.Count, .. body];
+    }
+}

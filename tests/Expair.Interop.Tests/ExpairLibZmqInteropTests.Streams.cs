@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Expair.Interop.Tests.Native;
 
 namespace Expair.Interop.Tests;

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Expair.Interop.Tests;
 
 /// <summary>One line Expair logged: its stable event id and the formatted text.</summary>
-internal readonly record struct LogEntry(int EventId, LogLevel Level, string Text)
+internal readonly record struct LogEntry(long Ms, int EventId, LogLevel Level, string Text)
 {
-    public override string ToString() => $"{EventId} {Level}: {Text}";
+    public override string ToString() => $"+{Ms} ms  {EventId} {Level}: {Text}";
 }
 
 /// <summary>
@@ -24,6 +24,10 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
     // A plain object, not System.Threading.Lock: Monitor.Wait/PulseAll need a monitor lock.
     private readonly object _lock = new();
     private readonly List<LogEntry> _entries = [];
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>Milliseconds since this factory was made: the clock of <see cref="LogEntry.Ms"/>.</summary>
+    public long ElapsedMs => _clock.ElapsedMilliseconds;
 
     public IReadOnlyList<LogEntry> Entries
     {
@@ -92,6 +96,6 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Add(new LogEntry(eventId.Id, logLevel, formatter(state, exception)));
+            owner.Add(new LogEntry(owner.ElapsedMs, eventId.Id, logLevel, formatter(state, exception)));
     }
 }

@@ -33,11 +33,6 @@ internal sealed partial class PairCore
         get { lock (_lock) return _peer is not null; }
     }
 
-    public int WaitingCount
-    {
-        get { lock (_lock) return _waiting.Count; }
-    }
-
     /// <summary>
     /// A peer asks for the slot. The first gets it at once; later ones wait in line (up to
     /// <see cref="PairSocketOptions.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves.
@@ -65,13 +60,6 @@ internal sealed partial class PairCore
         PeerChanged.Set();
         peer.OnGranted(pipes);
         return SlotResult.Granted;
-    }
-
-    /// <summary>A waiting peer gave up (its connection closed) before it got the slot.</summary>
-    public void CancelWaiting(IPeer peer)
-    {
-        lock (_lock)
-            RemoveWaitingLocked(peer);
     }
 
     private void RemoveWaitingLocked(IPeer peer)

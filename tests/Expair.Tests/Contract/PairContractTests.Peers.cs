@@ -181,9 +181,13 @@ public abstract partial class PairContractTests
             server.Dispose();
             Assert.True(SpinWait.SpinUntil(() => !client.IsConnected, Patience), "the client notices the binder left");
             client.Send($"while away {round}");
-            using var next = new PairSocket(Options());
-            next.Bind(endpoint);
-            Assert.Equal($"while away {round}", next.ReceiveString());
+            using (var next = new PairSocket(Options()))
+            {
+                next.Bind(endpoint);
+                Assert.Equal($"while away {round}", next.ReceiveString());
+            }
+            // The next round sends right away, so it too waits until the client has seen this binder go.
+            Assert.True(SpinWait.SpinUntil(() => !client.IsConnected, Patience), "the client notices the second binder left");
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
 {
     private readonly Lock _stateLock = new();
     private readonly PairCore _core;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private IEndpointHandler? _endpoint;
     private bool _bound;
     private int _disposeState; // 0 open, 1 disposing (lingering), 2 disposed
@@ -27,8 +27,8 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     public PairSocket(PairSocketOptions? options = null)
     {
         Options = options ?? PairSocketOptions.Default;
-        _log = Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance;
-        _core = new PairCore(Options, _log);
+        _diagnostics = new SocketDiagnostics(Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance);
+        _core = new PairCore(Options, _diagnostics);
     }
 
     /// <summary>The settings this socket was created with.</summary>
@@ -68,23 +68,34 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             ThrowIfClosed();
             ThrowIfHasEndpoint(endpoint, "bind");
             IEndpointHandler handler;
-            switch (parsed.Kind)
+            try
             {
-                case TransportKind.InProc:
-                    var binder = new InProcBinder(parsed.Address, _core, Options, _log);
-                    binder.Start();
-                    handler = binder;
-                    break;
-                default:
-                    var listener = new StreamListener(parsed, _core, Options, _log);
-                    listener.Start();
-                    handler = listener;
-                    break;
+                handler = StartBinding(parsed);
+            }
+            catch (EndpointException e)
+            {
+                _diagnostics.BindFailed(endpoint, e.Message);
+                throw;
             }
             _endpoint = handler;
             _bound = true;
             return handler.Endpoint;
         }
+    }
+
+    private IEndpointHandler StartBinding(Transport.Endpoint parsed)
+    {
+        if (parsed.Kind == TransportKind.InProc)
+        {
+            var binder = new InProcBinder(parsed.Address, _core, Options, _diagnostics);
+            _diagnostics.Endpoint = binder.Endpoint;
+            binder.Start();
+            return binder;
+        }
+        var listener = new StreamListener(parsed, _core, Options, _diagnostics);
+        _diagnostics.Endpoint = listener.Endpoint;
+        listener.Start();
+        return listener;
     }
 
     /// <summary>
@@ -101,18 +112,12 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         {
             ThrowIfClosed();
             ThrowIfHasEndpoint(endpoint, "connect to");
-            if (parsed.Kind == TransportKind.InProc)
-            {
-                var connector = new InProcConnector(parsed.Address, _core, Options, _log);
-                _endpoint = connector;
-                connector.Start();
-            }
-            else
-            {
-                var connector = new StreamConnector(parsed, _core, Options, _log);
-                _endpoint = connector;
-                connector.Start();
-            }
+            IEndpointHandler connector = parsed.Kind == TransportKind.InProc
+                ? new InProcConnector(parsed.Address, _core, Options, _diagnostics)
+                : new StreamConnector(parsed, _core, Options, _diagnostics);
+            _endpoint = connector;
+            _diagnostics.Endpoint = connector.Endpoint;
+            connector.Start();
             _bound = false;
         }
     }
@@ -168,36 +173,4 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposeState) != 0, this);
-
-    /// <summary>
-    /// Closes the socket: first lets queued messages go out for up to <see cref="PairSocketOptions.Linger"/>,
-    /// then closes the endpoint and its connection. Blocked senders and receivers get <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc cref="Dispose"/>
-    public ValueTask DisposeAsync()
-    {
-        lock (_stateLock)
-        {
-            if (_disposal is null)
-            {
-                _disposeState = 1;
-                _disposal = DisposeCoreAsync(_endpoint);
-                _endpoint = null;
-            }
-        }
-        return new ValueTask(_disposal);
-    }
-
-    private async Task DisposeCoreAsync(IEndpointHandler? handler)
-    {
-        if (handler is not null && Options.Linger != TimeSpan.Zero)
-            await handler.FlushAsync(Deadline.After(Options.Linger)).ConfigureAwait(false);
-        Volatile.Write(ref _disposeState, 2);
-        _core.Close();
-        if (handler is not null)
-            await handler.DisposeAsync().ConfigureAwait(false);
-        Log.Closed(_log);
-    }
 }

@@ -1,5 +1,4 @@
 using Expair.Internal;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Core;
 
@@ -12,17 +11,17 @@ internal sealed partial class PairCore
 {
     private readonly Lock _lock = new();
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly List<Pipe> _inbound = []; // oldest first; the last is the current peer's, earlier ones drain
     private readonly LinkedList<(IPeer Peer, Func<PeerPipes>? Pipes)> _waiting = [];
     private Pipe? _outbound;
     private IPeer? _peer;
     private bool _closed;
 
-    public PairCore(PairSocketOptions options, ILogger log)
+    public PairCore(PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
     }
 
     /// <summary>Set whenever the peer or its pipes change, so waiting senders and receivers look again.</summary>
@@ -48,11 +47,11 @@ internal sealed partial class PairCore
             {
                 if (_waiting.Count >= _options.MaxWaitingPeers)
                 {
-                    Log.PeerRefusedBusy(_log, peer.Description, _peer.Description, _waiting.Count);
+                    _diagnostics.PeerRefused(peer.Description, _peer.Description, _waiting.Count);
                     return SlotResult.Refused;
                 }
                 _waiting.AddLast((peer, pipesFactory));
-                Log.PeerKeptWaiting(_log, peer.Description, _peer.Description);
+                _diagnostics.PeerKeptWaiting(peer.Description, _peer.Description);
                 return SlotResult.Waiting;
             }
             pipes = AttachLocked(peer, pipesFactory);
@@ -107,13 +106,13 @@ internal sealed partial class PairCore
         {
             var dropped = oldOut.Discard();
             if (dropped > 0)
-                Log.OutboundDiscarded(_log, peer.Description, dropped);
+                _diagnostics.MessagesDiscarded(peer.Description, dropped);
         }
         oldIn?.CloseWriter();
         PeerChanged.Set();
         if (next is not null)
         {
-            Log.WaitingPeerPromoted(_log, next.Description);
+            _diagnostics.WaitingPeerPromoted(next.Description);
             next.OnGranted(nextPipes!);
         }
     }

@@ -1,6 +1,6 @@
 using Expair.Core;
+using Expair.Internal;
 using Expair.Transport.InProc;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Engine;
 
@@ -13,25 +13,27 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
     private readonly string _name;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private readonly Dictionary<InProcConnector, Peer> _peers = [];
     private bool _stopped;
 
-    public InProcBinder(string name, PairCore core, PairSocketOptions options, ILogger log)
+    public InProcBinder(string name, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         _name = name;
         _core = core;
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
     }
 
     public string Endpoint => "inproc://" + _name;
 
     public void Start()
     {
-        InProcRegistry.Bind(_name, this);
-        Internal.Log.Bound(_log, Endpoint);
+        var waiting = InProcRegistry.Bind(_name, this);
+        _diagnostics.Listening(); // before the connectors that were waiting for the name arrive
+        foreach (var connector in waiting)
+            Accept(connector);
     }
 
     public void Accept(IInProcConnector connector)
@@ -44,6 +46,7 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
                 return;
             _peers[inproc] = peer;
         }
+        _diagnostics.Accepted(peer.Description);
         if (_core.RequestSlot(peer, () => inproc.PipesForBinder) == SlotResult.Refused)
         {
             lock (_lock)
@@ -57,13 +60,18 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
         Peer? peer;
         lock (_lock)
             _peers.Remove(connector, out peer);
-        if (peer is not null)
-            _core.Detach(peer);
+        if (peer is null)
+            return;
+        if (peer.IsGranted)
+            _diagnostics.Disconnected(peer.Description, "peer closed the connection");
+        else
+            _diagnostics.ConnectionFailed(peer.Description, "peer left while waiting for the PAIR slot", handshakeComplete: false, peerError: null);
+        _core.Detach(peer);
     }
 
     public bool IsConnected => _core.HasPeer;
 
-    public Task<bool> FlushAsync(Deadline deadline) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
+    public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
 
     public ValueTask DisposeAsync()
     {
@@ -78,6 +86,8 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
         foreach (var peer in peers)
         {
             // Our outbound pipe is the connector's inbound queue: what we sent stays readable there.
+            if (peer.IsGranted)
+                _diagnostics.Disconnected(peer.Description, "unbinding");
             _core.Detach(peer, discardOutbound: false);
             peer.Connector.PipesForBinder.Outbound.CloseWriter();
             peer.Connector.BinderGone();
@@ -88,11 +98,20 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
     /// <summary>A connector as this socket's core sees it.</summary>
     private sealed class Peer(InProcBinder binder, InProcConnector connector) : IPeer
     {
+        private volatile bool _granted;
+
         public InProcConnector Connector => connector;
 
         public string Description => connector.Endpoint + " (inproc connector)";
 
-        public void OnGranted(PeerPipes pipes) => connector.Linked(binder, binder._options);
+        public bool IsGranted => _granted;
+
+        public void OnGranted(PeerPipes pipes)
+        {
+            _granted = true;
+            binder._diagnostics.HandshakeSucceeded(Description);
+            connector.Linked(binder, binder._options);
+        }
 
         public void OnRefused(string reason)
         {

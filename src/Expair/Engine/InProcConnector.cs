@@ -1,7 +1,6 @@
 using Expair.Core;
 using Expair.Internal;
 using Expair.Transport.InProc;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Engine;
 
@@ -16,18 +15,18 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
     private readonly string _name;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private PeerPipes _pipes;
     private InProcBinder? _binder;
     private bool _stopped;
 
-    public InProcConnector(string name, PairCore core, PairSocketOptions options, ILogger log)
+    public InProcConnector(string name, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         _name = name;
         _core = core;
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
         _pipes = NewPipes();
     }
 
@@ -47,7 +46,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
     {
         var pipes = _pipes;
         _core.RequestSlot(this, () => pipes);
-        Log.Connecting(_log, Endpoint);
+        _diagnostics.Connecting();
         InProcRegistry.Connect(_name, this);
     }
 
@@ -68,7 +67,9 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             _pipes.Outbound.SetCapacity(Sum(_options.SendHighWaterMark, binderOptions.ReceiveHighWaterMark));
             _pipes.Inbound.SetCapacity(Sum(binderOptions.SendHighWaterMark, _options.ReceiveHighWaterMark));
         }
-        Log.PeerConnected(_log, Endpoint);
+        // Inproc has no wire handshake: the link is the connection and the handshake at once.
+        _diagnostics.Connected(Endpoint);
+        _diagnostics.HandshakeSucceeded(Endpoint);
     }
 
     /// <summary>
@@ -86,7 +87,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             fresh = _pipes = NewPipes();
         }
         _core.Detach(this);
-        Log.PeerDisconnected(_log, Endpoint, "the binding socket closed");
+        _diagnostics.Disconnected(Endpoint, "peer closed the connection");
         _core.RequestSlot(this, () => fresh);
         InProcRegistry.Connect(_name, this);
     }
@@ -95,7 +96,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
     /// Once linked, our outbound pipe is the binder's inbound queue, so everything is delivered. Before the
     /// name is bound, linger waits for a binder to appear (linking resizes the pipe, which sets its signal).
     /// </summary>
-    public async Task<bool> FlushAsync(Deadline deadline)
+    public async Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -109,18 +110,8 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             var seen = outbound.Writable.Version;
             if (outbound.Count == 0 || Volatile.Read(ref _binder) is not null)
                 return true; // nothing waiting, or a binder linked after our look: delivered
-            var remaining = deadline.Remaining;
-            if (remaining == TimeSpan.Zero)
+            if (!await PipeFlush.WaitAsync(outbound.Writable, seen, deadline, cancellationToken).ConfigureAwait(false))
                 return false;
-            using var timeout = new CancellationTokenSource(remaining);
-            try
-            {
-                await outbound.Writable.WaitAsync(seen, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
         }
     }
 
@@ -142,6 +133,8 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
         InProcRegistry.CancelConnect(_name, this);
         // What we sent is already in the binder's inbound queue: it stays readable there.
         pipes.Outbound.CloseWriter();
+        if (binder is not null)
+            _diagnostics.Disconnected(Endpoint, "disconnecting");
         _core.Detach(this, discardOutbound: false);
         binder?.ConnectorGone(this);
         return ValueTask.CompletedTask;

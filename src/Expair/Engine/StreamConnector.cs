@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Transport;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Engine;
 
@@ -15,18 +14,18 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly Endpoint _endpoint;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly CancellationTokenSource _stop = new();
     private readonly PeerPipes _pipes;
     private ZmtpEngine? _engine;
     private Task _loop = Task.CompletedTask;
 
-    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
+    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         _endpoint = endpoint;
         _core = core;
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
         _pipes = new PeerPipes(new Pipe(options.SendHighWaterMark), new Pipe(options.ReceiveHighWaterMark));
     }
 
@@ -37,7 +36,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     public void Start()
     {
         _core.RequestSlot(this, () => _pipes);
-        Log.Connecting(_log, Endpoint);
+        _diagnostics.Connecting();
         _loop = Task.Run(RunAsync);
     }
 
@@ -55,24 +54,19 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
         var delay = _options.ReconnectInterval;
         while (!token.IsCancellationRequested)
         {
+            string reason;
             try
             {
                 var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
-                var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _log);
+                var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
+                _diagnostics.Connected(engine.Description);
                 Volatile.Write(ref _engine, engine);
                 if (token.IsCancellationRequested)
                     engine.Stop("disconnecting");
-                var reason = await engine.RunAsync().ConfigureAwait(false);
+                reason = await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
                 Volatile.Write(ref _engine, null);
                 if (engine.IsHandshakeComplete)
-                {
-                    Log.PeerDisconnected(_log, engine.Description, reason);
                     delay = _options.ReconnectInterval; // a working connection resets the back-off
-                }
-                else
-                {
-                    Log.ConnectRetry(_log, Endpoint, reason, (long)delay.TotalMilliseconds);
-                }
             }
             catch (OperationCanceledException)
             {
@@ -80,13 +74,15 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             }
             catch (SocketException e)
             {
-                Log.ConnectRetry(_log, Endpoint, e.SocketErrorCode.ToString(), (long)delay.TotalMilliseconds);
+                reason = e.SocketErrorCode.ToString();
             }
             if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan || token.IsCancellationRequested)
                 return;
+            var wait = Jitter(delay);
+            _diagnostics.ConnectRetried(reason, wait);
             try
             {
-                await Task.Delay(Jitter(delay), token).ConfigureAwait(false);
+                await Task.Delay(wait, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -103,7 +99,8 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     public bool IsConnected => Volatile.Read(ref _engine) is { IsHandshakeComplete: true };
 
-    public Task<bool> FlushAsync(Deadline deadline) => _pipes.Outbound.WaitIdleAsync(deadline);
+    public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) =>
+        PipeFlush.WaitDeliveredAsync(_pipes.Outbound, deadline, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Transport;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Engine;
 
@@ -16,25 +15,25 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly Endpoint _bound;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private readonly Dictionary<ZmtpEngine, Task> _engines = [];
     private readonly CancellationTokenSource _stop = new();
     private Task _acceptLoop = Task.CompletedTask;
 
-    public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
+    public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         (_listener, _bound) = StreamTransport.Listen(endpoint);
         _core = core;
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
     }
 
     public string Endpoint => _bound.ToString();
 
     public void Start()
     {
-        Log.Bound(_log, Endpoint);
+        _diagnostics.Listening();
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -55,12 +54,12 @@ internal sealed class StreamListener : IEndpointHandler
             catch (SocketException e)
             {
                 // Out of descriptors or a connection reset before accept: keep listening.
-                Log.ProtocolError(_log, Endpoint, $"accept failed: {e.SocketErrorCode}");
+                _diagnostics.AcceptFailed(e.SocketErrorCode.ToString());
                 continue;
             }
             StreamTransport.Tune(socket);
-            var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _log);
-            Log.Accepted(_log, engine.Description);
+            var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _diagnostics);
+            _diagnostics.Accepted(engine.Description);
             lock (_lock)
             {
                 if (token.IsCancellationRequested)
@@ -76,16 +75,15 @@ internal sealed class StreamListener : IEndpointHandler
     private async Task RunEngineAsync(ZmtpEngine engine)
     {
         await Task.Yield();
-        var reason = await engine.RunAsync().ConfigureAwait(false);
-        if (engine.IsHandshakeComplete)
-            Log.PeerDisconnected(_log, engine.Description, reason);
+        await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
         lock (_lock)
             _engines.Remove(engine);
     }
 
     public bool IsConnected => _core.HasPeer;
 
-    public Task<bool> FlushAsync(Deadline deadline) => _core.Outbound?.WaitIdleAsync(deadline) ?? Task.FromResult(true);
+    public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) =>
+        _core.Outbound is { } outbound ? PipeFlush.WaitDeliveredAsync(outbound, deadline, cancellationToken) : Task.FromResult(true);
 
     public async ValueTask DisposeAsync()
     {

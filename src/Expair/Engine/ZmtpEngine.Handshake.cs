@@ -71,7 +71,7 @@ internal sealed partial class ZmtpEngine
         return new Timer(_ =>
         {
             if (!cancellationToken.IsCancellationRequested && !IsHandshakeComplete)
-                Log.HandshakeHeld(_log, Description, Environment.TickCount64 - started);
+                _diagnostics.HandshakeHeld(Description, TimeSpan.FromMilliseconds(Environment.TickCount64 - started));
         }, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
     }
 
@@ -89,8 +89,7 @@ internal sealed partial class ZmtpEngine
         if (first == reading)
         {
             _endReason ??= reading.IsFaulted ? reading.Exception.InnerException!.Message : "peer left while waiting for the PAIR slot";
-            if (reading.IsFaulted)
-                Log.ProtocolError(_log, Description, _endReason);
+            _diagnostics.ConnectionFailed(Description, _endReason, handshakeComplete: false, peerError: null);
             return false;
         }
         await waitEnded.CancelAsync().ConfigureAwait(false);
@@ -139,9 +138,7 @@ internal sealed partial class ZmtpEngine
                     throw new ProtocolViolationException("malformed command during the handshake");
                 if (Commands.IsNamed(name, Commands.Error))
                 {
-                    var reason = Commands.ParseErrorReason(data);
-                    Log.PeerSentError(_log, Description, reason);
-                    throw new ProtocolViolationException($"peer sent ERROR: {reason}");
+                    throw ProtocolViolationException.FromPeerError(Commands.ParseErrorReason(data));
                 }
                 if (!Commands.IsNamed(name, Commands.Ready))
                     throw new ProtocolViolationException("expected READY during the handshake");
@@ -152,7 +149,7 @@ internal sealed partial class ZmtpEngine
                 if (!string.Equals(socketType, "PAIR", StringComparison.Ordinal))
                 {
                     await SendErrorAsync("Invalid socket type", cancellationToken).ConfigureAwait(false);
-                    throw new ProtocolViolationException($"peer socket type is {socketType ?? "(none)"}; a PAIR socket only talks to PAIR");
+                    throw new ProtocolViolationException($"Invalid socket type: peer socket type is {socketType ?? "(none)"}; a PAIR socket only talks to PAIR");
                 }
                 return;
             }

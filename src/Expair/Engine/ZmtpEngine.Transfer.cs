@@ -170,9 +170,7 @@ internal sealed partial class ZmtpEngine
         }
         else if (Commands.IsNamed(name, Commands.Error))
         {
-            var reason = Commands.ParseErrorReason(data);
-            Log.PeerSentError(_log, Description, reason);
-            throw new ProtocolViolationException($"peer sent ERROR: {reason}");
+            throw ProtocolViolationException.FromPeerError(Commands.ParseErrorReason(data));
         }
         else if (Commands.IsNamed(name, Commands.Ready))
         {

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Expair.Engine;
 
@@ -20,7 +19,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private readonly Socket _socket;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
-    private readonly ILogger _log;
+    private readonly SocketDiagnostics _diagnostics;
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -31,7 +30,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private bool _peerSupportsHeartbeats;
     private string? _endReason;
 
-    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, PairSocketOptions options, ILogger log)
+    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, PairSocketOptions options, SocketDiagnostics diagnostics)
     {
         _socket = socket;
         Description = description;
@@ -39,7 +38,7 @@ internal sealed partial class ZmtpEngine : IPeer
         _core = core;
         _pipes = connectPipes;
         _options = options;
-        _log = log;
+        _diagnostics = diagnostics;
     }
 
     public string Description { get; }
@@ -64,12 +63,35 @@ internal sealed partial class ZmtpEngine : IPeer
 
     void IPeer.OnRefused(string reason) => _slot.TrySetResult(null);
 
-    /// <summary>Runs the connection to its end and returns why it ended. Never throws.</summary>
+    /// <summary>
+    /// Runs the connection to its end and returns why it ended. Never throws. Reports the end (disconnected,
+    /// or the failure) before leaving the PAIR slot, so a waiting peer's promotion is reported after it.
+    /// </summary>
     public async Task<string> RunAsync()
     {
-        var granted = false;
+        string? reason = null;
         try
         {
+            reason = await RunConnectionAsync().ConfigureAwait(false);
+            return reason;
+        }
+        finally
+        {
+            _stop.Cancel();
+            CloseSocket();
+            if (IsHandshakeComplete)
+                _diagnostics.Disconnected(Description, reason ?? _endReason ?? "stopped");
+            if (_isServer)
+                _core.Detach(this); // frees the slot, or leaves the waiting line, whichever we hold
+            _stop.Dispose();
+        }
+    }
+
+    private async Task<string> RunConnectionAsync()
+    {
+        try
+        {
+            bool granted;
             using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
             {
                 handshakeTimeout.CancelAfter(_options.HandshakeTimeout);
@@ -85,14 +107,14 @@ internal sealed partial class ZmtpEngine : IPeer
             if (!granted)
                 return _endReason ?? "refused";
             IsHandshakeComplete = true;
-            Log.PeerConnected(_log, Description);
+            _diagnostics.HandshakeSucceeded(Description);
             await TransferAsync().ConfigureAwait(false);
             return _endReason ?? "closed";
         }
         catch (ProtocolViolationException e)
         {
             _endReason ??= e.Message;
-            Log.ProtocolError(_log, Description, e.Message);
+            _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError);
             return _endReason;
         }
         catch (OperationCanceledException)
@@ -102,14 +124,6 @@ internal sealed partial class ZmtpEngine : IPeer
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
             return _endReason ??= e is SocketException se ? $"connection lost ({se.SocketErrorCode})" : "connection lost";
-        }
-        finally
-        {
-            _stop.Cancel();
-            CloseSocket();
-            if (_isServer)
-                _core.Detach(this); // frees the slot, or leaves the waiting line, whichever we hold
-            _stop.Dispose();
         }
     }
 
@@ -157,5 +171,11 @@ internal sealed partial class ZmtpEngine : IPeer
     }
 }
 
-/// <summary>The peer broke the protocol or a limit; the message is the logged reason.</summary>
-internal sealed class ProtocolViolationException(string message) : Exception(message);
+/// <summary>The peer broke the protocol or a limit, or refused us with ERROR; the message is the logged reason.</summary>
+internal sealed class ProtocolViolationException(string message) : Exception(message)
+{
+    /// <summary>The reason in the peer's ERROR command, when that is what ended the connection.</summary>
+    public string? PeerError { get; init; }
+
+    public static ProtocolViolationException FromPeerError(string reason) => new($"peer sent ERROR: {reason}") { PeerError = reason };
+}

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Expair.Internal;
 
-/// <summary>Every log line Expair writes, with stable event ids (1xx lifecycle, 2xx peers, 3xx protocol errors).</summary>
+/// <summary>
+/// Every log line Expair writes, with stable event ids (1xx lifecycle, 2xx peers, 3xx protocol errors).
+/// Call these only from <see cref="SocketDiagnostics"/>, which publishes the matching socket event.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(100, LogLevel.Information, "Bound {Endpoint}")]
@@ -25,6 +28,18 @@ internal static partial class Log
 
     [LoggerMessage(106, LogLevel.Information, "Socket closed")]
     public static partial void Closed(ILogger logger);
+
+    [LoggerMessage(107, LogLevel.Warning, "Bind to {Endpoint} failed: {Reason}")]
+    public static partial void BindFailed(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(108, LogLevel.Debug, "Connection to {Peer} established; handshaking")]
+    public static partial void TransportConnected(ILogger logger, string peer);
+
+    [LoggerMessage(109, LogLevel.Warning, "Accept on {Endpoint} failed ({Reason}); still listening")]
+    public static partial void AcceptFailed(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(110, LogLevel.Warning, "Linger of {LingerMs} ms expired with {Count} messages not yet handed to the OS; they are discarded")]
+    public static partial void LingerExpired(ILogger logger, long lingerMs, int count);
 
     [LoggerMessage(200, LogLevel.Warning, "Peer {Peer} kept waiting: this PAIR socket already has peer {Current}; it gets the slot when that peer leaves")]
     public static partial void PeerKeptWaiting(ILogger logger, string peer, string current);

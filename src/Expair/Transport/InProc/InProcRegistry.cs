@@ -21,8 +21,11 @@ internal static class InProcRegistry
     private static readonly Dictionary<string, IInProcBinder> Binders = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, List<IInProcConnector>> Pending = new(StringComparer.Ordinal);
 
-    /// <summary>Registers <paramref name="binder"/> under <paramref name="name"/> and hands it the connectors already waiting.</summary>
-    public static void Bind(string name, IInProcBinder binder)
+    /// <summary>
+    /// Registers <paramref name="binder"/> under <paramref name="name"/> and returns the connectors already
+    /// waiting for it, for the binder to accept once it has announced itself.
+    /// </summary>
+    public static List<IInProcConnector> Bind(string name, IInProcBinder binder)
     {
         List<IInProcConnector>? waiting;
         lock (Gate)
@@ -32,8 +35,17 @@ internal static class InProcRegistry
             Binders[name] = binder;
             Pending.Remove(name, out waiting);
         }
-        foreach (var connector in waiting ?? [])
-            binder.Accept(connector);
+        return waiting ?? [];
+    }
+
+    /// <summary>Names bound plus names with connectors waiting: what a closed socket must not leave behind.</summary>
+    public static int Count
+    {
+        get
+        {
+            lock (Gate)
+                return Binders.Count + Pending.Count;
+        }
     }
 
     public static void Unbind(string name, IInProcBinder binder)

@@ -1,0 +1,167 @@
+using Microsoft.Extensions.Logging;
+
+namespace Expair.Internal;
+
+/// <summary>
+/// The one place a socket reports what happens to it: each method writes its <see cref="Log"/> line (stable
+/// event id) and publishes the matching <see cref="SocketEvent"/> to the socket's monitors, so the log and the
+/// event stream never disagree. Engines, connectors, listeners and the PAIR core call these methods with plain
+/// strings and never see the public event types. With no monitor, publishing is one volatile read.
+/// </summary>
+internal sealed class SocketDiagnostics(ILogger log)
+{
+    private readonly Lock _lock = new();
+    private EventBuffer[] _monitors = []; // copied on change, so publishing reads it without a lock
+    private bool _completed;
+    private string? _endpoint;
+
+    /// <summary>The socket's endpoint, stamped on every event; set by the socket on Bind and Connect.</summary>
+    public string? Endpoint
+    {
+        get => Volatile.Read(ref _endpoint);
+        set => Volatile.Write(ref _endpoint, value);
+    }
+
+    public void Subscribe(EventBuffer monitor)
+    {
+        lock (_lock)
+        {
+            if (!_completed)
+            {
+                _monitors = [.. _monitors, monitor];
+                return;
+            }
+        }
+        monitor.Complete(); // the socket already closed: nothing will come
+    }
+
+    public void Unsubscribe(EventBuffer monitor)
+    {
+        lock (_lock)
+            _monitors = [.. _monitors.Where(m => !ReferenceEquals(m, monitor))];
+    }
+
+    public void Listening()
+    {
+        Log.Bound(log, Endpoint ?? "");
+        Publish(SocketEventKind.Listening);
+    }
+
+    public void BindFailed(string endpoint, string reason)
+    {
+        Log.BindFailed(log, endpoint, reason);
+        Publish(new SocketEvent { Kind = SocketEventKind.BindFailed, Endpoint = endpoint, Reason = reason });
+    }
+
+    public void AcceptFailed(string reason)
+    {
+        Log.AcceptFailed(log, Endpoint ?? "", reason);
+        Publish(SocketEventKind.AcceptFailed, reason: reason);
+    }
+
+    public void Accepted(string peer) => Publish(SocketEventKind.Accepted, Log.Accepted, peer);
+
+    public void Connecting()
+    {
+        Log.Connecting(log, Endpoint ?? "");
+        Publish(SocketEventKind.Connecting);
+    }
+
+    public void Connected(string peer) => Publish(SocketEventKind.Connected, Log.TransportConnected, peer);
+
+    public void ConnectRetried(string reason, TimeSpan delay)
+    {
+        Log.ConnectRetry(log, Endpoint ?? "", reason, (long)delay.TotalMilliseconds);
+        Publish(SocketEventKind.ConnectRetried, reason: reason, delay: delay);
+    }
+
+    public void HandshakeSucceeded(string peer) => Publish(SocketEventKind.HandshakeSucceeded, Log.PeerConnected, peer);
+
+    /// <summary>A connection failed: <see cref="SocketEventKind.HandshakeFailed"/> before its handshake completed, <see cref="SocketEventKind.ProtocolError"/> after.</summary>
+    public void ConnectionFailed(string peer, string reason, bool handshakeComplete, string? peerError)
+    {
+        if (peerError is not null)
+            Log.PeerSentError(log, peer, peerError);
+        else
+            Log.ProtocolError(log, peer, reason);
+        Publish(handshakeComplete ? SocketEventKind.ProtocolError : SocketEventKind.HandshakeFailed, peer, reason);
+    }
+
+    public void HandshakeHeld(string peer, TimeSpan waited)
+    {
+        Log.HandshakeHeld(log, peer, (long)waited.TotalMilliseconds);
+        Publish(SocketEventKind.HandshakeHeld, peer, delay: waited);
+    }
+
+    public void PeerKeptWaiting(string peer, string current)
+    {
+        Log.PeerKeptWaiting(log, peer, current);
+        Publish(SocketEventKind.PeerKeptWaiting, peer);
+    }
+
+    public void PeerRefused(string peer, string current, int waiting)
+    {
+        Log.PeerRefusedBusy(log, peer, current, waiting);
+        Publish(SocketEventKind.PeerRefused, peer, $"this PAIR socket already has peer {current} and {waiting} more waiting", count: waiting);
+    }
+
+    public void WaitingPeerPromoted(string peer) => Publish(SocketEventKind.WaitingPeerPromoted, Log.WaitingPeerPromoted, peer);
+
+    public void Disconnected(string peer, string reason)
+    {
+        Log.PeerDisconnected(log, peer, reason);
+        Publish(SocketEventKind.Disconnected, peer, reason);
+    }
+
+    public void MessagesDiscarded(string peer, int count)
+    {
+        Log.OutboundDiscarded(log, peer, count);
+        Publish(SocketEventKind.MessagesDiscarded, peer, count: count);
+    }
+
+    public void LingerExpired(TimeSpan linger, int count)
+    {
+        Log.LingerExpired(log, (long)linger.TotalMilliseconds, count);
+        Publish(SocketEventKind.LingerExpired, delay: linger, count: count);
+    }
+
+    /// <summary>The socket is closed: the last event. Every monitor's stream ends after it.</summary>
+    public void Closed()
+    {
+        Log.Closed(log);
+        Publish(SocketEventKind.Closed);
+        EventBuffer[] monitors;
+        lock (_lock)
+        {
+            _completed = true;
+            monitors = _monitors;
+            _monitors = [];
+        }
+        foreach (var monitor in monitors)
+            monitor.Complete();
+    }
+
+    /// <summary>Logs a line whose only argument is the peer, and publishes <paramref name="kind"/> about that peer.</summary>
+    private void Publish(SocketEventKind kind, Action<ILogger, string> logLine, string peer)
+    {
+        logLine(log, peer);
+        Publish(kind, peer);
+    }
+
+    private void Publish(SocketEventKind kind, string? peer = null, string? reason = null, TimeSpan? delay = null, int count = 0)
+    {
+        if (Volatile.Read(ref _monitors).Length == 0)
+            return; // nobody listens: nothing is recorded
+        Publish(new SocketEvent { Kind = kind, Endpoint = Endpoint, Peer = peer, Reason = reason, Delay = delay, Count = count });
+    }
+
+    private void Publish(SocketEvent socketEvent)
+    {
+        var monitors = Volatile.Read(ref _monitors);
+        if (monitors.Length == 0)
+            return;
+        socketEvent = socketEvent with { Timestamp = DateTimeOffset.UtcNow };
+        foreach (var monitor in monitors)
+            monitor.Write(socketEvent);
+    }
+}

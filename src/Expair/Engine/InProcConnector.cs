@@ -131,11 +131,12 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             pipes = _pipes;
         }
         InProcRegistry.CancelConnect(_name, this);
-        // What we sent is already in the binder's inbound queue: it stays readable there.
+        // Linked, what we sent is already in the binder's inbound queue and stays readable there. Never
+        // linked, nobody will read it: it is discarded (and reported) like a departed peer's queue.
         pipes.Outbound.CloseWriter();
         if (binder is not null)
             _diagnostics.Disconnected(Endpoint, "disconnecting");
-        _core.Detach(this, discardOutbound: false);
+        _core.Detach(this, discardOutbound: binder is null);
         binder?.ConnectorGone(this);
         return ValueTask.CompletedTask;
     }

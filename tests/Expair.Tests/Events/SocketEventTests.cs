@@ -218,14 +218,7 @@ public sealed class TcpSocketEventTests : SocketEventTests
 {
     protected override bool HasWire => true;
 
-    protected override string NewEndpoint(bool fixedPort = false)
-    {
-        if (!fixedPort)
-            return "tcp://127.0.0.1:*";
-        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return $"tcp://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}";
-    }
+    protected override string NewEndpoint(bool fixedPort = false) => fixedPort ? TestEndpoints.FreeTcp() : "tcp://127.0.0.1:*";
 }
 
 public sealed class IpcSocketEventTests : SocketEventTests

@@ -60,6 +60,11 @@ public abstract class LingerTests(ITestOutputHelper output)
         Assert.True(await client.FlushAsync(Patience));
         for (var i = 0; i < 1000; i++)
             Assert.Equal($"m{i}", server.ReceiveString());
+        for (var i = 0; i < 1000; i++)
+            server.Send($"r{i}");
+        Assert.True(await server.FlushAsync(Patience)); // the binding side's queue too
+        for (var i = 0; i < 1000; i++)
+            Assert.Equal($"r{i}", client.ReceiveString());
 
         var stranded = new PairSocket(Options() with { Linger = TimeSpan.FromMilliseconds(200) });
         var events = new MonitorReading(stranded.Monitor());

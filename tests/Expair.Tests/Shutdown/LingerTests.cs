@@ -168,6 +168,13 @@ public abstract class LingerTests(ITestOutputHelper output)
             await clientEvents.UntilAsync(Disconnected);
         }
         server.Dispose();
+
+        // The client's view: each loss is reported, retried after the reconnect interval (tcp/ipc), and healed.
+        var kinds = string.Join(" ", clientEvents.Seen.Select(e => e.Kind));
+        var pattern = HasWire
+            ? @"^Connecting( ConnectRetried)* Connected HandshakeSucceeded( Disconnected( ConnectRetried)+ Connected HandshakeSucceeded){2} Disconnected$"
+            : @"^Connecting Connected HandshakeSucceeded( Disconnected Connected HandshakeSucceeded){2} Disconnected$";
+        Assert.Matches(pattern, kinds);
     }
 }
 

@@ -35,15 +35,15 @@ public class WaitingLineTests
     }
 }
 
-/// <summary>Collects log event ids (and, in order, the lines) so a test can wait for one.</summary>
+/// <summary>Collects log event ids (and their text) so a test can wait for one.</summary>
 internal sealed class RecordingLoggerFactory : ILoggerFactory
 {
     private readonly BlockingCollection<int> _events = [];
     private readonly ConcurrentBag<int> _seen = [];
-    private readonly ConcurrentQueue<(int Id, string Text)> _lines = [];
+    private readonly ConcurrentQueue<(int Id, string Text)> _entries = [];
 
     /// <summary>Every line logged so far, in order: its event id and text.</summary>
-    public IReadOnlyList<(int Id, string Text)> Lines => [.. _lines];
+    public IReadOnlyList<(int Id, string Text)> Lines => [.. _entries];
 
     public bool WaitFor(int eventId, TimeSpan timeout)
     {
@@ -71,7 +71,7 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            owner._lines.Enqueue((eventId.Id, formatter(state, exception)));
+            owner._entries.Enqueue((eventId.Id, formatter(state, exception)));
             owner._seen.Add(eventId.Id);
             owner._events.Add(eventId.Id);
         }

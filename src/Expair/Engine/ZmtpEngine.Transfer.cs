@@ -233,9 +233,7 @@ internal sealed partial class ZmtpEngine
                     taken.Clear();
                     throw;
                 }
-                foreach (var frame in taken)
-                    frame.Release();
-                taken.Clear();
+                ReleaseSentMessages(taken);
                 segments.Clear();
                 if (messages > 0)
                     outbound.CompleteSent(messages);
@@ -243,8 +241,22 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
+            outbound.Unread(CollectionsMarshal.AsSpan(taken)); // a message held back half-sent goes back whole
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Releases the frames of every message whose last frame went out. The frames of a message still
+    /// being sent stay in <paramref name="taken"/>: if the connection fails before its last frame leaves,
+    /// the whole message goes back into the queue, never its tail alone (31/EXPAIR: messages are atomic).
+    /// </summary>
+    private static void ReleaseSentMessages(List<Frame> taken)
+    {
+        var sent = taken.FindLastIndex(frame => !frame.More) + 1;
+        for (var i = 0; i < sent; i++)
+            taken[i].Release();
+        taken.RemoveRange(0, sent);
     }
 
     private int WritePendingPong(byte[] buffer)

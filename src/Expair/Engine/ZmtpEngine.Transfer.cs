@@ -187,6 +187,7 @@ internal sealed partial class ZmtpEngine
         var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         var segments = new List<ArraySegment<byte>>();
         var taken = new List<Frame>();
+        var ends = new List<long>(); // where each taken frame ends in the batch's bytes (see RequeueUnsent)
         try
         {
             while (true)
@@ -194,6 +195,7 @@ internal sealed partial class ZmtpEngine
                 var seen = outbound.Readable.Version;
                 var used = WritePendingPong(buffer);
                 var segmentStart = 0;
+                long closed = 0; // bytes in the segments already added
                 var messages = 0;
                 while (used <= SendBufferSize - FrameHeader.MaxSize && outbound.TryReadFrame(out var frame))
                 {
@@ -205,14 +207,17 @@ internal sealed partial class ZmtpEngine
                     {
                         segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
                         segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+                        closed += used - segmentStart + frame.Length;
                         segmentStart = used;
+                        ends.Add(closed);
                         if (segments.Count >= 64)
-                            break; // keep one gathered write to a bounded number of pieces
+                            break; // keep one batch to a bounded number of pieces
                     }
                     else
                     {
                         frame.Span.CopyTo(buffer.AsSpan(used));
                         used += frame.Length;
+                        ends.Add(closed + used - segmentStart);
                     }
                 }
                 if (used > segmentStart)
@@ -228,12 +233,10 @@ internal sealed partial class ZmtpEngine
                 }
                 catch
                 {
-                    // The batch may not have left: put it back so a reconnect sends it again, whole.
-                    outbound.Unread(CollectionsMarshal.AsSpan(taken));
-                    taken.Clear();
+                    RequeueUnsent(outbound, taken, ends);
                     throw;
                 }
-                ReleaseSentMessages(taken);
+                ReleaseSentMessages(taken, ends);
                 segments.Clear();
                 if (messages > 0)
                     outbound.CompleteSent(messages);
@@ -246,19 +249,6 @@ internal sealed partial class ZmtpEngine
         }
     }
 
-    /// <summary>
-    /// Releases the frames of every message whose last frame went out. The frames of a message still
-    /// being sent stay in <paramref name="taken"/>: if the connection fails before its last frame leaves,
-    /// the whole message goes back into the queue, never its tail alone (31/EXPAIR: messages are atomic).
-    /// </summary>
-    private static void ReleaseSentMessages(List<Frame> taken)
-    {
-        var sent = taken.FindLastIndex(frame => !frame.More) + 1;
-        for (var i = 0; i < sent; i++)
-            taken[i].Release();
-        taken.RemoveRange(0, sent);
-    }
-
     private int WritePendingPong(byte[] buffer)
     {
         lock (_incoming)
@@ -268,33 +258,6 @@ internal sealed partial class ZmtpEngine
             var length = Commands.WritePong(buffer, _pongContext.AsSpan(0, _pongLength));
             _pongLength = -1;
             return length;
-        }
-    }
-
-    private async ValueTask SendSegmentsAsync(List<ArraySegment<byte>> segments, CancellationToken cancellationToken)
-    {
-        if (segments.Count == 1)
-        {
-            await SendAllAsync(segments[0], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        long total = 0;
-        foreach (var segment in segments)
-            total += segment.Count;
-        var sent = await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (sent < total)
-        {
-            // A gathered send may stop short; finish the rest piece by piece.
-            foreach (var segment in segments)
-            {
-                if (sent >= segment.Count)
-                {
-                    sent -= segment.Count;
-                    continue;
-                }
-                await SendAllAsync(segment.AsMemory((int)sent), cancellationToken).ConfigureAwait(false);
-                sent = 0;
-            }
         }
     }
 }

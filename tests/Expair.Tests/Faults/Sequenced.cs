@@ -17,11 +17,14 @@ internal static class Sequenced
         return bytes;
     }
 
-    /// <summary>A multipart message: frame 0 carries the number, every frame the pattern of (number, index).</summary>
+    /// <summary>A multipart message: frame 0 carries the number and the frame count, every other frame the pattern of (number, index).</summary>
     public static Message Multipart(long sequence, int frames, int frameSize)
     {
         var message = new Message();
-        message.Add(Frame(sequence, 0));
+        var head = new byte[12];
+        BinaryPrimitives.WriteInt64BigEndian(head, sequence);
+        BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(8), frames);
+        message.Add(head);
         for (var i = 1; i < frames; i++)
         {
             var body = new byte[frameSize];
@@ -42,10 +45,14 @@ internal static class Sequenced
             Assert.True(Matches(first[8..], sequence), $"message {sequence}: body corrupted");
             return sequence;
         }
+        Assert.Equal(expectedFrames, BinaryPrimitives.ReadInt32BigEndian(first[8..]));
         for (var i = 1; i < message.Count; i++)
             Assert.True(Matches(message[i].Span, sequence * 1_000_003 + i), $"message {sequence}: frame {i} corrupted");
         return sequence;
     }
+
+    /// <summary>Checks a message made by <see cref="Frame"/> or <see cref="Multipart"/>, whichever it is.</summary>
+    public static long CheckAny(Message message) => Check(message, message.Count);
 
     private static void Fill(Span<byte> bytes, long seed)
     {

@@ -5,7 +5,7 @@ namespace Expair.Tests.Faults;
 /// connections get random faults, plus a chaos loop that kills live connections at random moments.
 /// Both directions carry sequence-numbered messages of random sizes, checked on arrival.
 /// </summary>
-internal sealed class SoakRun(int seed)
+internal sealed class SoakRun(int seed, int largestMessage = 1024 * 1024)
 {
     private static readonly TimeSpan DrainPatience = TimeSpan.FromSeconds(60);
 
@@ -23,8 +23,8 @@ internal sealed class SoakRun(int seed)
 
         using var sending = new CancellationTokenSource(duration);
         using var draining = new CancellationTokenSource(duration + DrainPatience);
-        var up = new Stream(client, server, new Random(Next()));
-        var down = new Stream(server, client, new Random(Next()));
+        var up = new Stream(client, server, new Random(Next()), largestMessage);
+        var down = new Stream(server, client, new Random(Next()), largestMessage);
         var chaos = ChaosAsync(proxy, sending.Token);
         var senders = Task.WhenAll(up.SendAsync(sending.Token), down.SendAsync(sending.Token));
         var receivers = Task.WhenAll(up.ReceiveAsync(draining.Token), down.ReceiveAsync(draining.Token));
@@ -109,7 +109,7 @@ internal sealed class SoakRun(int seed)
     }
 
     /// <summary>One direction: a sender of numbered messages and a receiver that checks them.</summary>
-    private sealed class Stream(PairSocket from, PairSocket to, Random random)
+    private sealed class Stream(PairSocket from, PairSocket to, Random random, int largestMessage)
     {
         private long _sent;
         private long _expected;
@@ -179,7 +179,7 @@ internal sealed class SoakRun(int seed)
                 < 700 => random.Next(0, 64),
                 < 950 => random.Next(64, 4096),
                 < 999 => random.Next(4096, 64 * 1024),
-                _ => random.Next(256 * 1024, 1024 * 1024),
+                _ => random.Next(largestMessage / 4, largestMessage),
             };
             return new Message().Add(Sequenced.Frame(sequence, size));
         }

@@ -129,6 +129,32 @@ public class ReconnectTests
     }
 
     [Fact]
+    public async Task WriteFailingMidBatch_MessagesThatGotThrough_AreNotSentAgain()
+    {
+        using var server = new PairSocket(Options());
+        var endpoint = server.Bind("tcp://127.0.0.1:*");
+        // 40 messages of 200 kB leave in a few large writes; the link dies 3 MB in, while a write is still
+        // blocked: the messages before the cut reached the peer and must not come again after the reconnect.
+        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt(3 << 20)) : FaultPlan.None);
+        using var client = new PairSocket(Options());
+        client.Connect(proxy.Endpoint);
+        for (var i = 0; i < 40; i++)
+            client.Send(Sequenced.Frame(i, 200_000));
+
+        long expected = 0;
+        var gaps = 0;
+        while (expected < 40)
+        {
+            var got = Sequenced.Check(server.Receive());
+            Assert.True(got >= expected, $"message {got} after {expected - 1}: delivered twice");
+            gaps += got > expected ? 1 : 0;
+            expected = got + 1;
+        }
+        Assert.True(gaps <= 1, $"{gaps} gaps for one cut");
+        Assert.True(proxy.ConnectionCount >= 2, "the rest came through a second connection");
+    }
+
+    [Fact]
     public void NothingListening_RetriesQuietly_ThenConnectsWhenThePeerBinds()
     {
         var logs = new LogRecorder();

@@ -12,6 +12,9 @@ internal sealed class SoakRun(int seed, int largestMessage = 1024 * 1024)
     private readonly Random _random = new(seed);
     private long _faults;
 
+    /// <summary>The session's sockets and proxy, to check that nothing keeps them alive once disposed.</summary>
+    public List<WeakReference> Tracked { get; } = [];
+
     public async Task<SoakStats> RunAsync(TimeSpan duration)
     {
         var options = new PairSocketOptions { ReconnectInterval = TimeSpan.FromMilliseconds(1), Linger = TimeSpan.Zero };
@@ -20,6 +23,9 @@ internal sealed class SoakRun(int seed, int largestMessage = 1024 * 1024)
         await using var proxy = new FaultProxy(endpoint, _ => RandomPlan());
         await using var client = new PairSocket(options);
         client.Connect(proxy.Endpoint);
+        Tracked.Add(new WeakReference(server));
+        Tracked.Add(new WeakReference(client));
+        Tracked.Add(new WeakReference(proxy));
 
         using var sending = new CancellationTokenSource(duration);
         using var draining = new CancellationTokenSource(duration + DrainPatience);

@@ -39,6 +39,9 @@ public class SoakTests(ITestOutputHelper output)
 
     /// <summary>Growth allowed for the GC heap (pools keep some buffers) and for open handles.</summary>
     private const long MemorySlackBytes = 16 << 20;
+
+    /// <summary>How long disposed sockets may stay referenced (by work still winding down) before it is a leak.</summary>
+    private static readonly TimeSpan ReleasePatience = TimeSpan.FromSeconds(60);
     private const int HandleSlack = 4;
 
     [Fact]
@@ -54,15 +57,20 @@ public class SoakTests(ITestOutputHelper output)
 
         var run = new SoakRun(seed, LargestMessage);
         var stats = await run.RunAsync(Duration);
+        var released = await Resources.WaitCollectedAsync(run.Tracked, ReleasePatience);
         var after = Resources.Measure();
 
         output.WriteLine($"measured ({Duration}): {stats}");
+        output.WriteLine(released is { } took
+            ? $"sockets and proxy collected {took.TotalMilliseconds:0} ms after the session ended"
+            : $"sockets or proxy still referenced {ReleasePatience} after the session ended");
         output.WriteLine($"GC heap after full collect: {before.HeapBytes / 1024} KiB before, {after.HeapBytes / 1024} KiB after");
         output.WriteLine($"open handles (/proc/self/fd): {before.Handles} before, {after.Handles} after; threads {before.Threads} before, {after.Threads} after");
 
         Assert.True(stats.Cycles >= MinCyclesPerSecond * Duration.TotalSeconds, $"only {stats.Cycles} connections: not a soak");
         Assert.True(stats.Messages >= MinMessagesPerSecond * Duration.TotalSeconds, $"only {stats.Messages} messages: not a soak");
         Assert.True(stats.UpGaps <= stats.Faults && stats.DownGaps <= stats.Faults, "more gaps than faults: a gap away from a cut");
+        Assert.True(released is not null, "the disposed sockets are still referenced: a leak");
         Assert.True(after.HeapBytes - before.HeapBytes < MemorySlackBytes, "the GC heap grew");
         Assert.True(after.Handles - before.Handles <= HandleSlack, "handles leaked");
     }
@@ -71,6 +79,21 @@ public class SoakTests(ITestOutputHelper output)
 /// <summary>What the process holds: GC heap after a full collection, open file descriptors, threads.</summary>
 internal readonly record struct Resources(long HeapBytes, int Handles, int Threads)
 {
+    /// <summary>Collects until every object in <paramref name="tracked"/> is gone; how long that took, or null.</summary>
+    public static async Task<TimeSpan?> WaitCollectedAsync(IReadOnlyList<WeakReference> tracked, TimeSpan patience)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            Measure();
+            if (tracked.All(w => !w.IsAlive))
+                return clock.Elapsed;
+            if (clock.Elapsed > patience)
+                return null;
+            await Task.Delay(250); // no event says "collectable": poll the condition, with a bound
+        }
+    }
+
     public static Resources Measure()
     {
         for (var i = 0; i < 3; i++)

@@ -15,8 +15,19 @@ internal sealed partial class ZmtpEngine
     /// <summary>Bodies at least this large go to the socket straight from their own buffer, not copied.</summary>
     private const int ZeroCopyThreshold = 8 * 1024;
 
+    /// <summary>Frames the send loop takes from the pipe per lock; also bounds what it holds beyond the HWM.</summary>
+    private const int PullChunk = 64;
+
+    /// <summary>
+    /// Large bodies per gathered write, in bytes: one syscall per MiB already costs little, and releasing a few
+    /// buffers at a time lets <see cref="FramePool"/> recycle them instead of the sender allocating new ones.
+    /// </summary>
+    private const int MaxZeroCopyBatch = 1024 * 1024;
+
+    /// <summary>Frames decoded and not yet in the inbound pipe; the first <see cref="_completeFrames"/> form whole messages.</summary>
     private readonly List<Frame> _incoming = [];
-    private long _incomingBytes;
+    private int _completeFrames;
+    private long _incomingBytes; // of the message being decoded, for MaxMessageSize
     private byte[]? _pongContext;
     private int _pongLength = -1;
 
@@ -53,10 +64,15 @@ internal sealed partial class ZmtpEngine
             {
                 if (needBody > 0)
                     await ReceiveBodyAsync(frame, needBody, cancellationToken).ConfigureAwait(false);
-                if (frame.More)
-                    continue;
-                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
+                if (!frame.More)
+                {
+                    _completeFrames = _incoming.Count;
+                    _incomingBytes = 0;
+                }
             }
+            // Everything this read completed goes to the pipe at once: one lock and one wake-up per read.
+            if (_completeFrames > 0)
+                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
             if (!await FillAsync(cancellationToken).ConfigureAwait(false))
             {
                 _endReason ??= "peer closed the connection";
@@ -132,19 +148,18 @@ internal sealed partial class ZmtpEngine
         }
     }
 
-    /// <summary>Hands the completed message to the inbound pipe, waiting while it is at its high-water mark.</summary>
+    /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
     private async ValueTask DeliverAsync(Pipe inbound, CancellationToken cancellationToken)
     {
         while (true)
         {
             var seen = inbound.Writable.Version;
-            var result = inbound.TryWrite(CollectionsMarshal.AsSpan(_incoming));
+            var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[.._completeFrames], out var result);
+            // What the pipe took is the pipe's now: out of our list, so a failure never releases it twice.
+            _incoming.RemoveRange(0, taken);
+            _completeFrames -= taken;
             if (result == WriteResult.Written)
-            {
-                _incoming.Clear();
-                _incomingBytes = 0;
                 return;
-            }
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
@@ -186,8 +201,12 @@ internal sealed partial class ZmtpEngine
         var outbound = _pipes!.Outbound;
         var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         var segments = new List<ArraySegment<byte>>();
-        var taken = new List<Frame>();
-        var ends = new List<long>(); // where each taken frame ends in the batch's bytes (see RequeueUnsent)
+        // Frames taken from the pipe in chunks (one lock per chunk): [0, held) went out in earlier batches but
+        // their message's last frame did not yet; [held, encoded) are in this batch; [encoded, pulled) wait.
+        // ends[i] is where frame i ends in this batch's bytes (see RequeueUnsent).
+        var frames = new Frame[PullChunk];
+        var ends = new long[PullChunk];
+        int pulled = 0, encoded = 0;
         try
         {
             while (true)
@@ -197,27 +216,44 @@ internal sealed partial class ZmtpEngine
                 var segmentStart = 0;
                 long closed = 0; // bytes in the segments already added
                 var messages = 0;
-                while (used <= SendBufferSize - FrameHeader.MaxSize && outbound.TryReadFrame(out var frame))
+                var held = encoded;
+                long zeroCopyBytes = 0;
+                while (used <= SendBufferSize - FrameHeader.MaxSize && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
                 {
-                    taken.Add(frame);
+                    if (encoded == pulled)
+                    {
+                        if (pulled == frames.Length)
+                        {
+                            if (encoded > held)
+                                break;
+                            // Held frames of one long multipart message fill the array: make room for the rest.
+                            Array.Resize(ref frames, frames.Length * 2);
+                            Array.Resize(ref ends, ends.Length * 2);
+                        }
+                        var got = outbound.TryReadFrames(frames.AsSpan(pulled), MaxZeroCopyBatch);
+                        if (got == 0)
+                            break;
+                        pulled += got;
+                    }
+                    var frame = frames[encoded];
                     if (!frame.More)
                         messages++;
                     used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
                     if (frame.Length >= ZeroCopyThreshold || frame.Length > SendBufferSize - used)
                     {
+                        // Large body: handed to the socket from its own buffer, not copied.
                         segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
                         segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
                         closed += used - segmentStart + frame.Length;
                         segmentStart = used;
-                        ends.Add(closed);
-                        if (segments.Count >= 64)
-                            break; // keep one batch to a bounded number of pieces
+                        zeroCopyBytes += frame.Length;
+                        ends[encoded++] = closed;
                     }
                     else
                     {
                         frame.Span.CopyTo(buffer.AsSpan(used));
                         used += frame.Length;
-                        ends.Add(closed + used - segmentStart);
+                        ends[encoded++] = closed + used - segmentStart;
                     }
                 }
                 if (used > segmentStart)
@@ -227,24 +263,29 @@ internal sealed partial class ZmtpEngine
                     await outbound.Readable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                try
-                {
-                    await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    RequeueUnsent(outbound, taken, ends);
-                    throw;
-                }
-                ReleaseSentMessages(taken, ends);
+                await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
                 segments.Clear();
+                // Release every message whose last frame went out; the frames of one still being sent stay held
+                // at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
+                var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
+                for (var i = 0; i < done; i++)
+                    frames[i].Release();
+                Array.Copy(frames, done, frames, 0, pulled - done);
+                Array.Clear(frames, pulled - done, done);
+                Array.Clear(ends);
+                pulled -= done;
+                encoded -= done;
                 if (messages > 0)
                     outbound.CompleteSent(messages);
             }
         }
+        catch
+        {
+            RequeueUnsent(outbound, frames.AsSpan(0, pulled), ends.AsSpan(0, encoded));
+            throw;
+        }
         finally
         {
-            outbound.Unread(CollectionsMarshal.AsSpan(taken)); // a message held back half-sent goes back whole
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

@@ -114,11 +114,21 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             ThrowIfHasEndpoint(endpoint, "connect to");
             IEndpointHandler connector = parsed.Kind == TransportKind.InProc
                 ? new InProcConnector(parsed.Address, _core, Options, _diagnostics)
-                : new StreamConnector(parsed, _core, Options, _diagnostics);
+                : new StreamConnector(parsed, _core, Options, _diagnostics, ForgetEndpoint);
             _endpoint = connector;
             _diagnostics.Endpoint = connector.Endpoint;
             connector.Start();
             _bound = false;
+        }
+    }
+
+    /// <summary>A connector that stopped for good (reconnecting is off) frees the socket's one endpoint.</summary>
+    private void ForgetEndpoint(IEndpointHandler handler)
+    {
+        lock (_stateLock)
+        {
+            if (ReferenceEquals(_endpoint, handler))
+                _endpoint = null;
         }
     }
 

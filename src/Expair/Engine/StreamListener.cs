@@ -20,6 +20,7 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly Lock _lock = new();
     private readonly Dictionary<ZmtpEngine, Task> _engines = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly PendingHandshakes _pending;
     private Task _acceptLoop = Task.CompletedTask;
 
     public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
@@ -28,6 +29,7 @@ internal sealed class StreamListener : IEndpointHandler
         _core = core;
         _options = options;
         _log = log;
+        _pending = new PendingHandshakes(options.MaxPendingHandshakes);
     }
 
     public string Endpoint => _bound.ToString();
@@ -61,6 +63,13 @@ internal sealed class StreamListener : IEndpointHandler
             StreamTransport.Tune(socket);
             var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _log);
             Log.Accepted(_log, engine.Description);
+            var pending = _pending.Add(engine, out var evicted);
+            engine.PeerReady = () => _pending.Remove(pending);
+            if (evicted is not null)
+            {
+                Log.PendingHandshakeEvicted(_log, evicted.Description, _options.MaxPendingHandshakes, Endpoint);
+                evicted.Stop($"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes");
+            }
             lock (_lock)
             {
                 if (token.IsCancellationRequested)
@@ -68,15 +77,16 @@ internal sealed class StreamListener : IEndpointHandler
                     socket.Dispose();
                     return;
                 }
-                _engines[engine] = RunEngineAsync(engine);
+                _engines[engine] = RunEngineAsync(engine, pending);
             }
         }
     }
 
-    private async Task RunEngineAsync(ZmtpEngine engine)
+    private async Task RunEngineAsync(ZmtpEngine engine, LinkedListNode<ZmtpEngine> pending)
     {
         await Task.Yield();
         var reason = await engine.RunAsync().ConfigureAwait(false);
+        _pending.Remove(pending);
         if (engine.IsHandshakeComplete)
             Log.PeerDisconnected(_log, engine.Description, reason);
         lock (_lock)

@@ -23,6 +23,8 @@ internal sealed partial class ZmtpEngine
     private async Task TransferAsync()
     {
         var token = _stop.Token;
+        UseFullReceiveBuffer();
+        StartHeartbeats();
         var receive = ReceiveLoopAsync(token);
         var send = SendLoopAsync(token);
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
@@ -37,6 +39,7 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
+            StopHeartbeats();
             foreach (var frame in _incoming)
                 frame.Release(); // a message cut mid-way never reaches the application
             _incoming.Clear();
@@ -128,6 +131,7 @@ internal sealed partial class ZmtpEngine
             var read = await _socket.ReceiveAsync(frame.Array.AsMemory(offset, frame.Length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
             if (read == 0)
                 throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
+            MarkReceived();
             offset += read;
         }
     }
@@ -148,7 +152,15 @@ internal sealed partial class ZmtpEngine
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
-            await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            PauseReceiving(true);
+            try
+            {
+                await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                PauseReceiving(false);
+            }
         }
     }
 
@@ -159,6 +171,7 @@ internal sealed partial class ZmtpEngine
         if (Commands.IsNamed(name, Commands.Ping))
         {
             // 37/ZMTP: answer every PING with a PONG echoing its context; the send loop writes it.
+            OnPeerTtl(Commands.PingTtl(data));
             var context = Commands.PingContext(data);
             lock (_incoming)
             {
@@ -193,6 +206,7 @@ internal sealed partial class ZmtpEngine
             {
                 var seen = outbound.Readable.Version;
                 var used = WritePendingPong(buffer);
+                used += WritePendingPing(buffer.AsSpan(used));
                 var segmentStart = 0;
                 var messages = 0;
                 while (used <= SendBufferSize - FrameHeader.MaxSize && outbound.TryReadFrame(out var frame))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
@@ -17,6 +18,12 @@ internal sealed partial class ZmtpEngine : IPeer
 {
     private const int ReceiveBufferSize = 64 * 1024;
 
+    /// <summary>
+    /// What a connection reads into until its handshake is done: a greeting (64 bytes) and a READY fit. A
+    /// flood of connections that never finish the handshake then costs a few hundred bytes each, not 64 KiB.
+    /// </summary>
+    private const int HandshakeBufferSize = 512;
+
     private readonly Socket _socket;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
@@ -24,7 +31,8 @@ internal sealed partial class ZmtpEngine : IPeer
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
+    private byte[] _receiveBuffer = new byte[HandshakeBufferSize];
+    private bool _receiveBufferRented;
     private int _receiveStart;
     private int _receiveEnd;
     private PeerPipes? _pipes;
@@ -43,6 +51,12 @@ internal sealed partial class ZmtpEngine : IPeer
     }
 
     public string Description { get; }
+
+    /// <summary>
+    /// Called once the peer's READY is accepted: from then on the connection is the peer or waits for the
+    /// slot, and no longer counts as a pending handshake (<see cref="PendingHandshakes"/>).
+    /// </summary>
+    public Action? PeerReady { get; set; }
 
     /// <summary>True once both READY commands were exchanged.</summary>
     public bool IsHandshakeComplete { get; private set; }
@@ -79,7 +93,9 @@ internal sealed partial class ZmtpEngine : IPeer
                 }
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
-                    throw new ProtocolViolationException($"handshake not completed within {_options.HandshakeTimeout.TotalMilliseconds:0} ms");
+                    var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
+                    Log.HandshakeTimedOut(_log, Description, timeoutMs);
+                    return _endReason ??= $"handshake not completed within {timeoutMs} ms";
                 }
             }
             if (!granted)
@@ -107,6 +123,7 @@ internal sealed partial class ZmtpEngine : IPeer
         {
             _stop.Cancel();
             CloseSocket();
+            ReturnReceiveBuffer(); // every read has completed: the loops and the handshake were awaited
             if (_isServer)
                 _core.Detach(this); // frees the slot, or leaves the waiting line, whichever we hold
             _stop.Dispose();
@@ -139,12 +156,41 @@ internal sealed partial class ZmtpEngine : IPeer
             _receiveStart = 0;
         }
         if (_receiveEnd == _receiveBuffer.Length)
-            throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
+        {
+            if (_receiveBufferRented)
+                throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
+            UseFullReceiveBuffer(); // a handshake command larger than the small buffer
+        }
         var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         if (read == 0)
             return false;
         _receiveEnd += read;
+        MarkReceived();
         return true;
+    }
+
+    /// <summary>Moves the buffered bytes into a full-size receive buffer from the pool (once per connection).</summary>
+    private void UseFullReceiveBuffer()
+    {
+        if (_receiveBufferRented)
+            return;
+        var full = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        Buffered.CopyTo(full);
+        _receiveEnd -= _receiveStart;
+        _receiveStart = 0;
+        _receiveBuffer = full;
+        _receiveBufferRented = true;
+    }
+
+    private void ReturnReceiveBuffer()
+    {
+        if (!_receiveBufferRented)
+            return;
+        var rented = _receiveBuffer;
+        _receiveBuffer = [];
+        _receiveStart = _receiveEnd = 0;
+        _receiveBufferRented = false;
+        ArrayPool<byte>.Shared.Return(rented);
     }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)

@@ -35,11 +35,18 @@ public class WaitingLineTests
     }
 }
 
-/// <summary>Collects log event ids so a test can wait for one.</summary>
+/// <summary>Collects log event ids (and their text) so a test can wait for one.</summary>
 internal sealed class RecordingLoggerFactory : ILoggerFactory
 {
     private readonly BlockingCollection<int> _events = [];
     private readonly ConcurrentBag<int> _seen = [];
+    private readonly ConcurrentQueue<(int Id, string Text)> _entries = [];
+
+    /// <summary>The text of every entry logged so far with <paramref name="eventId"/>, in order.</summary>
+    public string[] Texts(int eventId) => [.. _entries.Where(e => e.Id == eventId).Select(e => e.Text)];
+
+    /// <summary>Everything logged so far, for failure messages.</summary>
+    public override string ToString() => string.Join(Environment.NewLine, _entries.Select(e => $"{e.Id}: {e.Text}"));
 
     public bool WaitFor(int eventId, TimeSpan timeout)
     {
@@ -67,6 +74,7 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            owner._entries.Enqueue((eventId.Id, formatter(state, exception)));
             owner._seen.Add(eventId.Id);
             owner._events.Add(eventId.Id);
         }

@@ -65,11 +65,8 @@ internal sealed class StreamListener : IEndpointHandler
             Log.Accepted(_log, engine.Description);
             var pending = _pending.Add(engine, out var evicted);
             engine.PeerReady = () => _pending.Remove(pending);
-            if (evicted is not null)
-            {
+            if (evicted?.Abort($"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes") == true)
                 Log.PendingHandshakeEvicted(_log, evicted.Description, _options.MaxPendingHandshakes, Endpoint);
-                evicted.Stop($"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes");
-            }
             lock (_lock)
             {
                 if (token.IsCancellationRequested)

@@ -93,6 +93,8 @@ internal sealed partial class ZmtpEngine
     {
         var now = Stopwatch.GetTimestamp();
         string? failure = null;
+        long silentMs = 0;
+        var ttlExpired = false;
         lock (_heartbeatLock)
         {
             if (_heartbeatsEnded)
@@ -105,14 +107,13 @@ internal sealed partial class ZmtpEngine
 
             if (_pingAwaitingTraffic >= 0 && now - _pingAwaitingTraffic >= TimeoutTicks)
             {
-                var silentMs = Milliseconds(now - last);
-                Log.HeartbeatTimeout(_log, Description, silentMs, Milliseconds(TimeoutTicks));
+                silentMs = Milliseconds(now - last);
                 failure = $"heartbeat timeout: nothing received for {silentMs} ms after a PING";
             }
             else if (_peerTtlSince >= 0 && now - _peerTtlSince >= _peerTtlTicks)
             {
-                var silentMs = Milliseconds(now - _peerTtlSince);
-                Log.HeartbeatTtlExpired(_log, Description, silentMs, Milliseconds(_peerTtlTicks));
+                silentMs = Milliseconds(now - _peerTtlSince);
+                ttlExpired = true;
                 failure = $"heartbeat TTL expired: nothing received for {silentMs} ms after the peer's PING";
             }
             else
@@ -128,9 +129,17 @@ internal sealed partial class ZmtpEngine
             }
         }
         if (failure is null)
+        {
             _pipes?.Outbound.Readable.Set(); // wake the send loop for the PING
+            return;
+        }
+        // Outside the lock: cancelling runs the loops' continuations. Logged only when this is why it ended.
+        if (!Stop(failure))
+            return;
+        if (ttlExpired)
+            Log.HeartbeatTtlExpired(_log, Description, silentMs, Milliseconds(_peerTtlTicks));
         else
-            Stop(failure); // outside the lock: cancelling runs the loops' continuations
+            Log.HeartbeatTimeout(_log, Description, silentMs, Milliseconds(TimeoutTicks));
     }
 
     /// <summary>Arms the one timer for whatever is due first. Called under <see cref="_heartbeatLock"/>.</summary>

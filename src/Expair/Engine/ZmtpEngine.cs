@@ -61,10 +61,13 @@ internal sealed partial class ZmtpEngine : IPeer
     /// <summary>True once both READY commands were exchanged.</summary>
     public bool IsHandshakeComplete { get; private set; }
 
-    /// <summary>Stops the connection from outside (disconnect, unbind, close).</summary>
-    public void Stop(string reason)
+    /// <summary>
+    /// Stops the connection from outside (disconnect, unbind, close). True when <paramref name="reason"/> is
+    /// the one recorded, false when the connection was already ending for another.
+    /// </summary>
+    public bool Stop(string reason)
     {
-        _endReason ??= reason;
+        var first = Interlocked.CompareExchange(ref _endReason, reason, null) is null;
         try
         {
             _stop.Cancel();
@@ -72,6 +75,18 @@ internal sealed partial class ZmtpEngine : IPeer
         catch (ObjectDisposedException)
         {
         }
+        return first;
+    }
+
+    /// <summary>
+    /// Stops a connection still in its handshake and closes its socket at once, not when its loop next runs:
+    /// a flood of such connections then frees descriptors as fast as it makes them. Nothing is in flight.
+    /// </summary>
+    public bool Abort(string reason)
+    {
+        var first = Stop(reason);
+        _socket.Dispose();
+        return first;
     }
 
     void IPeer.OnGranted(PeerPipes pipes) => _slot.TrySetResult(pipes);
@@ -94,8 +109,9 @@ internal sealed partial class ZmtpEngine : IPeer
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
                     var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
-                    Log.HandshakeTimedOut(_log, Description, timeoutMs);
-                    return _endReason ??= $"handshake not completed within {timeoutMs} ms";
+                    if (Interlocked.CompareExchange(ref _endReason, $"handshake not completed within {timeoutMs} ms", null) is null)
+                        Log.HandshakeTimedOut(_log, Description, timeoutMs); // not when it was closed for another reason meanwhile
+                    return _endReason;
                 }
             }
             if (!granted)

@@ -22,6 +22,8 @@ internal sealed class RawPeer : IDisposable
     public static async Task<RawPeer> AcceptAsync(TcpListener listener, TimeSpan timeout) =>
         new(await listener.AcceptSocketAsync().WaitAsync(timeout));
 
+    public System.Net.EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes, SocketFlags.None);
 
     public static byte[] Greeting(byte major = 3, byte minor = 1, string mechanism = "NULL")

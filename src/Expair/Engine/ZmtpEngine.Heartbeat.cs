@@ -16,7 +16,6 @@ internal sealed partial class ZmtpEngine
     private bool _heartbeatsEnded;
     private bool _pinging;
     private long _lastReceived; // Stopwatch timestamp of the last read that returned bytes
-    private volatile bool _receivePaused;
     private long _nextPing;
     private long _pingAwaitingTraffic = -1; // when the PING that waits for any traffic was sent; -1 none
     private long _peerTtlSince = -1; // _lastReceived when a PING with a TTL arrived; -1 none
@@ -35,13 +34,20 @@ internal sealed partial class ZmtpEngine
     private void MarkReceived() => Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
 
     /// <summary>
-    /// Our own receive high-water mark stopped reading the socket: the peer's bytes wait in the kernel, so
-    /// silence now is ours, not the peer's. Unlike libzmq, a full receive queue never drops a live peer.
+    /// Bytes the kernel holds that we have not read yet: our receive high-water mark paused reading, or a busy
+    /// machine has not run the receive loop yet. They are the peer's sign of life, and the silence is ours.
+    /// Unlike libzmq, a full receive queue never drops a live peer. One ioctl, only when a drop is due.
     /// </summary>
-    private void PauseReceiving(bool paused)
+    private bool UnreadBytesWaiting()
     {
-        _receivePaused = paused;
-        MarkReceived();
+        try
+        {
+            return _socket.Available > 0;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return false; // the connection is ending anyway
+        }
     }
 
     /// <summary>Starts pinging when the interval is set and the peer speaks ZMTP 3.1 or later.</summary>
@@ -99,11 +105,18 @@ internal sealed partial class ZmtpEngine
         {
             if (_heartbeatsEnded)
                 return;
-            var last = _receivePaused ? now : Volatile.Read(ref _lastReceived);
+            var last = Volatile.Read(ref _lastReceived);
             if (_pingAwaitingTraffic >= 0 && last >= _pingAwaitingTraffic)
                 _pingAwaitingTraffic = -1;
             if (_peerTtlSince >= 0 && last > _peerTtlSince)
                 _peerTtlSince = -1;
+            var dropDue = (_pingAwaitingTraffic >= 0 && now - _pingAwaitingTraffic >= TimeoutTicks)
+                || (_peerTtlSince >= 0 && now - _peerTtlSince >= _peerTtlTicks);
+            if (dropDue && UnreadBytesWaiting())
+            {
+                Volatile.Write(ref _lastReceived, now);
+                _pingAwaitingTraffic = _peerTtlSince = -1;
+            }
 
             if (_pingAwaitingTraffic >= 0 && now - _pingAwaitingTraffic >= TimeoutTicks)
             {

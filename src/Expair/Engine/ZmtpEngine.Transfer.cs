@@ -152,15 +152,7 @@ internal sealed partial class ZmtpEngine
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
-            PauseReceiving(true);
-            try
-            {
-                await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                PauseReceiving(false);
-            }
+            await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
         }
     }
 

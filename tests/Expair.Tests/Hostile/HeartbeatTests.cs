@@ -194,22 +194,24 @@ public class HeartbeatTests(ITestOutputHelper output)
     {
         const int Count = 20_000;
         var logs = new RecordingLoggerFactory();
-        using var server = new PairSocket(Options(logs) with { ReceiveHighWaterMark = 10 });
-        using var client = new PairSocket(new PairSocketOptions { SendHighWaterMark = 0, SendTimeout = Patience });
+        // A timeout of ten intervals: a thread-pool stall of the test host must not end the link before the window.
+        using var server = new PairSocket(Options(logs) with { ReceiveHighWaterMark = 10, HeartbeatTimeout = TimeSpan.FromSeconds(1) });
+        var clientLogs = new RecordingLoggerFactory();
+        using var client = new PairSocket(new PairSocketOptions { SendHighWaterMark = 0, SendTimeout = Patience, LoggerFactory = clientLogs });
         client.Connect(server.Bind("tcp://127.0.0.1:*"));
         for (var i = 0; i < Count; i++)
             await client.SendAsync(BitConverter.GetBytes(i));
 
-        // The server reads nothing for many heartbeat timeouts: its queue is full, the peer's bytes wait in the
-        // kernel, and the peer (no heartbeats of its own) cannot answer PINGs it was never given. That is our
-        // silence, not the peer's. This delay is the window under test.
-        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        // The server reads nothing for longer than its heartbeat timeout: its queue is full and the peer's bytes
+        // wait in the kernel, unread. That is our silence, not the peer's. This delay is the window under test.
+        await Task.Delay(TimeSpan.FromMilliseconds(2000));
 
         using var cancel = new CancellationTokenSource(Patience);
         for (var i = 0; i < Count; i++)
         {
             using var message = await server.ReceiveAsync(cancel.Token);
-            Assert.Equal(i, BitConverter.ToInt32(message[0].Span));
+            var received = BitConverter.ToInt32(message[0].Span);
+            Assert.True(received == i, $"message {received} where {i} was due; server logged:{Environment.NewLine}{logs}{Environment.NewLine}client logged:{Environment.NewLine}{clientLogs}");
         }
         Assert.True(logs.Texts(310).Length == 0 && logs.Texts(104).Length == 0, $"dropped while our own queue was full:{Environment.NewLine}{logs}");
     }

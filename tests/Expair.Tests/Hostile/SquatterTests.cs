@@ -13,6 +13,9 @@ public class SquatterTests
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(1500);
 
+    /// <summary>The handshake timer may fire this much early against the test's stopwatch (measured: 1.1 ms).</summary>
+    private static readonly TimeSpan TimerResolution = TimeSpan.FromMilliseconds(15);
+
     public static TheoryData<string, byte[]> Stalls => new()
     {
         { "nothing", [] },
@@ -41,7 +44,7 @@ public class SquatterTests
         Assert.Equal("back", real.ReceiveString());
 
         var received = await squatter.ReadUntilClosedAsync(Patience);
-        Assert.InRange(clock.Elapsed, HandshakeTimeout, HandshakeTimeout + Slack);
+        Assert.InRange(clock.Elapsed, HandshakeTimeout - TimerResolution, HandshakeTimeout + Slack);
         Assert.Equal(64, received.Length); // our greeting only: a READY never goes to a peer that did not finish
         Assert.True(logs.WaitFor(313, Patience), $"event 313: handshake timed out ({what}){Environment.NewLine}{logs}");
         real.Send("still");

@@ -11,11 +11,6 @@ internal sealed class PendingHandshakes(int max)
     private readonly Lock _lock = new();
     private readonly LinkedList<ZmtpEngine> _engines = [];
 
-    public int Count
-    {
-        get { lock (_lock) return _engines.Count; }
-    }
-
     /// <summary>Adds a new connection; <paramref name="evicted"/> is the oldest one, to close, when there are now too many.</summary>
     public LinkedListNode<ZmtpEngine> Add(ZmtpEngine engine, out ZmtpEngine? evicted)
     {

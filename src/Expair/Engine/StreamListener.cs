@@ -65,8 +65,8 @@ internal sealed class StreamListener : IEndpointHandler
             Log.Accepted(_log, engine.Description);
             var pending = _pending.Add(engine, out var evicted);
             engine.PeerReady = () => _pending.Remove(pending);
-            if (evicted?.Abort($"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes") == true)
-                Log.PendingHandshakeEvicted(_log, evicted.Description, _options.MaxPendingHandshakes, Endpoint);
+            if (evicted is not null)
+                Evict(evicted);
             lock (_lock)
             {
                 if (token.IsCancellationRequested)
@@ -77,6 +77,16 @@ internal sealed class StreamListener : IEndpointHandler
                 _engines[engine] = RunEngineAsync(engine, pending);
             }
         }
+    }
+
+    /// <summary>Closes the oldest pending handshake; logged only if that is why it ends (it may be timing out).</summary>
+    private void Evict(ZmtpEngine engine)
+    {
+        var reason = $"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes";
+        if (engine.ClaimEnd(reason))
+            Log.PendingHandshakeEvicted(_log, engine.Description, _options.MaxPendingHandshakes, Endpoint);
+        engine.Stop(reason);
+        engine.CloseNow();
     }
 
     private async Task RunEngineAsync(ZmtpEngine engine, LinkedListNode<ZmtpEngine> pending)

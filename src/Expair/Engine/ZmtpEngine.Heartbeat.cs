@@ -146,13 +146,16 @@ internal sealed partial class ZmtpEngine
             _pipes?.Outbound.Readable.Set(); // wake the send loop for the PING
             return;
         }
-        // Outside the lock: cancelling runs the loops' continuations. Logged only when this is why it ended.
-        if (!Stop(failure))
-            return;
-        if (ttlExpired)
-            Log.HeartbeatTtlExpired(_log, Description, silentMs, Milliseconds(_peerTtlTicks));
-        else
-            Log.HeartbeatTimeout(_log, Description, silentMs, Milliseconds(TimeoutTicks));
+        // Logged only when this is why it ends, and before the peer can see the close. Stopped outside the
+        // lock: cancelling runs the loops' continuations.
+        if (ClaimEnd(failure))
+        {
+            if (ttlExpired)
+                Log.HeartbeatTtlExpired(_log, Description, silentMs, Milliseconds(_peerTtlTicks));
+            else
+                Log.HeartbeatTimeout(_log, Description, silentMs, Milliseconds(TimeoutTicks));
+        }
+        Stop(failure);
     }
 
     /// <summary>Arms the one timer for whatever is due first. Called under <see cref="_heartbeatLock"/>.</summary>

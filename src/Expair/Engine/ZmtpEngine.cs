@@ -67,7 +67,7 @@ internal sealed partial class ZmtpEngine : IPeer
     /// </summary>
     public bool Stop(string reason)
     {
-        var first = Interlocked.CompareExchange(ref _endReason, reason, null) is null;
+        var first = ClaimEnd(reason);
         try
         {
             _stop.Cancel();
@@ -79,15 +79,16 @@ internal sealed partial class ZmtpEngine : IPeer
     }
 
     /// <summary>
-    /// Stops a connection still in its handshake and closes its socket at once, not when its loop next runs:
-    /// a flood of such connections then frees descriptors as fast as it makes them. Nothing is in flight.
+    /// Records why the connection ends, unless a reason already was: true when this one is it. Claimed
+    /// before the connection is stopped, so the reason is logged before the peer can see the close.
     /// </summary>
-    public bool Abort(string reason)
-    {
-        var first = Stop(reason);
-        _socket.Dispose();
-        return first;
-    }
+    public bool ClaimEnd(string reason) => Interlocked.CompareExchange(ref _endReason, reason, null) is null;
+
+    /// <summary>
+    /// Closes the socket at once, not when the engine's loop next runs: for a connection still in its
+    /// handshake (nothing in flight), so a flood of them frees descriptors as fast as it makes them.
+    /// </summary>
+    public void CloseNow() => _socket.Dispose();
 
     void IPeer.OnGranted(PeerPipes pipes) => _slot.TrySetResult(pipes);
 
@@ -109,9 +110,10 @@ internal sealed partial class ZmtpEngine : IPeer
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
                     var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
-                    if (Interlocked.CompareExchange(ref _endReason, $"handshake not completed within {timeoutMs} ms", null) is null)
+                    var reason = $"handshake not completed within {timeoutMs} ms";
+                    if (ClaimEnd(reason))
                         Log.HandshakeTimedOut(_log, Description, timeoutMs); // not when it was closed for another reason meanwhile
-                    return _endReason;
+                    return _endReason ?? reason;
                 }
             }
             if (!granted)

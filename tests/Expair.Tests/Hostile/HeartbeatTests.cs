@@ -61,6 +61,7 @@ public class HeartbeatTests(ITestOutputHelper output)
         Assert.InRange(detected, Interval + HeartbeatTimeout - TimeSpan.FromMilliseconds(1), Interval + HeartbeatTimeout + Slack);
         AssertOnlyPings(afterHandshake);
         Assert.True(logs.WaitFor(310, Patience), $"event 310: heartbeat timeout{Environment.NewLine}{logs}");
+        Assert.True(logs.WaitFor(104, Patience), $"event 104: disconnected{Environment.NewLine}{logs}"); // logged once the engine has ended
         Assert.Contains(logs.Texts(104), text => text.Contains("heartbeat timeout", StringComparison.Ordinal));
 
         using var next = new PairSocket(Options());

@@ -292,7 +292,10 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A write abandoned on cancellation may still be reading the buffer: then leave it to the GC,
+            // for a pooled buffer reused elsewhere would put someone else's bytes on this wire.
+            if (_sendAttempting == 0)
+                ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,0 +1,53 @@
+using BenchmarkDotNet.Attributes;
+using Expair.Core;
+using Expair.Internal;
+
+namespace Expair.Benchmarks.Micro;
+
+/// <summary>
+/// The queue between a socket and its engine: one whole message written then read, single-frame and three-frame.
+/// Frames are unpooled (the benchmark reuses their arrays), so what is measured is the pipe itself.
+/// </summary>
+[MemoryDiagnoser]
+public class PipeBenchmarks
+{
+    private readonly Pipe _pipe = new(capacity: 1000);
+    private readonly List<Frame> _into = new(4);
+    private Frame[] _single = [];
+    private Frame[] _multi = [];
+
+    [Params(64, 65536)]
+    public int Size { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _single = [new Frame(new byte[Size], Size, pooled: false, more: false)];
+        _multi = [.. Enumerable.Range(0, 3).Select(i => new Frame(new byte[Size], Size, pooled: false, more: i < 2))];
+    }
+
+    [Benchmark]
+    public int WriteReadSingleFrame() => WriteRead(_single);
+
+    [Benchmark]
+    public int WriteReadThreeFrames() => WriteRead(_multi);
+
+    [Benchmark]
+    public int WriteReadFrameByFrame()
+    {
+        _pipe.TryWrite(_multi);
+        var frames = 0;
+        while (_pipe.TryReadFrame(out _))
+            frames++;
+        _pipe.CompleteSent(1);
+        return frames;
+    }
+
+    private int WriteRead(Frame[] message)
+    {
+        _pipe.TryWrite(message);
+        _into.Clear();
+        _pipe.TryRead(_into);
+        return _into.Count;
+    }
+}

@@ -7,11 +7,13 @@ namespace Expair;
 /// <summary>
 /// A ZeroMQ message: one or more frames of opaque bytes, delivered whole or not at all.
 /// A received message holds pooled buffers; dispose it to hand them back (forgetting to is safe, only slower).
-/// Frames are read-only views that stay valid until the message is disposed.
+/// Frames are read-only views that stay valid until the message is disposed or reused by
+/// <see cref="PairSocket.Receive(Message)"/>. A message is not thread-safe.
 /// </summary>
 public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
 {
-    private readonly List<Frame> _frames;
+    private List<Frame> _frames;
+    private List<Frame>? _spare; // receives into this when the message is reused, so nothing is allocated
     private bool _disposed;
 
     /// <summary>Creates an empty message; add frames with <see cref="Add(ReadOnlySpan{byte})"/>.</summary>
@@ -62,6 +64,34 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     }
 
     internal List<Frame> Frames => _frames;
+
+    /// <summary>An empty list for <see cref="PairSocket.Receive(Message)"/> to fill; the current frames stay until it succeeds.</summary>
+    internal List<Frame> PrepareForReuse()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var spare = _spare ?? new List<Frame>(1);
+        _spare = null;
+        return spare;
+    }
+
+    /// <summary>The receive filled <paramref name="frames"/>: they become this message's, the old ones are released.</summary>
+    internal void CompleteReuse(List<Frame> frames)
+    {
+        foreach (var frame in _frames)
+            frame.Release();
+        _frames.Clear();
+        _spare = _frames;
+        _frames = frames;
+    }
+
+    /// <summary>The receive failed: keep the old frames and the spare list.</summary>
+    internal void CancelReuse(List<Frame> frames)
+    {
+        foreach (var frame in frames)
+            frame.Release();
+        frames.Clear();
+        _spare = frames;
+    }
 
     /// <summary>Appends a copy of <paramref name="frame"/> as the last frame. Returns this message.</summary>
     public Message Add(ReadOnlySpan<byte> frame)

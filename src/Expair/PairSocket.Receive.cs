@@ -12,20 +12,74 @@ public sealed partial class PairSocket
     /// Receives the next whole message. Blocks until one arrives; throws <see cref="TimeoutException"/> after
     /// <see cref="PairSocketOptions.ReceiveTimeout"/>. Dispose the message to return its pooled buffers.
     /// </summary>
-    public Message Receive() =>
-        TryReceiveFrames(Options.ReceiveTimeout, singleFrameOnly: false, out var frames)
-            ? new Message(frames!)
-            : throw ReceiveTimeout();
+    public Message Receive()
+    {
+        var read = new WholeMessageRead(new List<Frame>(1), singleFrameOnly: false);
+        return TryReceiveStep(ref read, Options.ReceiveTimeout) ? new Message(read.Into) : throw ReceiveTimeout();
+    }
+
+    /// <summary>
+    /// Receives the next message into <paramref name="message"/>, replacing (and releasing) the frames it held.
+    /// Reusing one <see cref="Message"/> this way receives without allocating. Blocks like <see cref="Receive()"/>.
+    /// </summary>
+    public void Receive(Message message)
+    {
+        if (!TryReceive(message, Options.ReceiveTimeout))
+            throw ReceiveTimeout();
+    }
+
+    /// <summary>
+    /// Receives the next message into <paramref name="message"/> (see <see cref="Receive(Message)"/>), waiting at
+    /// most <paramref name="timeout"/>. False when none came; the message is then left as it was.
+    /// </summary>
+    public bool TryReceive(Message message, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var frames = message.PrepareForReuse();
+        var read = new WholeMessageRead(frames, singleFrameOnly: false);
+        if (TryReceiveStep(ref read, ValidTimeout(timeout)))
+        {
+            message.CompleteReuse(frames);
+            return true;
+        }
+        message.CancelReuse(frames);
+        return false;
+    }
+
+    /// <summary>
+    /// Receives the next message's bytes into <paramref name="buffer"/> and returns how many there were: the
+    /// allocation-free receive. The message must have one frame that fits; otherwise it stays queued and
+    /// <see cref="InvalidOperationException"/> (multipart) or <see cref="ArgumentException"/> (too large, with its
+    /// size) is thrown, so nothing is lost. Blocks like <see cref="Receive()"/>.
+    /// </summary>
+    public int Receive(Span<byte> buffer) =>
+        TryReceive(buffer, out var length, Options.ReceiveTimeout) ? length : throw ReceiveTimeout();
+
+    /// <summary>
+    /// Receives the next one-frame message into <paramref name="buffer"/> (see <see cref="Receive(Span{byte})"/>),
+    /// waiting at most <paramref name="timeout"/>. False when none came.
+    /// </summary>
+    public bool TryReceive(Span<byte> buffer, out int length, TimeSpan timeout)
+    {
+        var read = new SingleFrameRead(buffer.Length);
+        if (!TryReceiveStep(ref read, ValidTimeout(timeout)))
+        {
+            length = 0;
+            return false;
+        }
+        read.Frame.Span.CopyTo(buffer);
+        length = read.Frame.Length;
+        read.Frame.Release();
+        return true;
+    }
 
     /// <summary>
     /// Receives the next message's bytes as a new array. The message must have one frame: a multipart message
-    /// is left queued and <see cref="InvalidOperationException"/> thrown, so nothing is lost; use <see cref="Receive"/>.
+    /// is left queued and <see cref="InvalidOperationException"/> thrown, so nothing is lost; use <see cref="Receive()"/>.
     /// </summary>
     public byte[] ReceiveBytes()
     {
-        if (!TryReceiveFrames(Options.ReceiveTimeout, singleFrameOnly: true, out var frames))
-            throw ReceiveTimeout();
-        var frame = frames![0];
+        var frame = ReceiveSingleFrame();
         var bytes = frame.Span.ToArray();
         frame.Release();
         return bytes;
@@ -34,9 +88,7 @@ public sealed partial class PairSocket
     /// <summary>Receives the next one-frame message decoded as UTF-8. See <see cref="ReceiveBytes"/>.</summary>
     public string ReceiveString()
     {
-        if (!TryReceiveFrames(Options.ReceiveTimeout, singleFrameOnly: true, out var frames))
-            throw ReceiveTimeout();
-        var frame = frames![0];
+        var frame = ReceiveSingleFrame();
         var text = Encoding.UTF8.GetString(frame.Span);
         frame.Release();
         return text;
@@ -45,7 +97,8 @@ public sealed partial class PairSocket
     /// <summary>Receives the next message, waiting at most <paramref name="timeout"/>. False when none came.</summary>
     public bool TryReceive([NotNullWhen(true)] out Message? message, TimeSpan timeout)
     {
-        message = TryReceiveFrames(ValidTimeout(timeout), singleFrameOnly: false, out var frames) ? new Message(frames!) : null;
+        var read = new WholeMessageRead(new List<Frame>(1), singleFrameOnly: false);
+        message = TryReceiveStep(ref read, ValidTimeout(timeout)) ? new Message(read.Into) : null;
         return message is not null;
     }
 
@@ -53,14 +106,41 @@ public sealed partial class PairSocket
     public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         var frames = new List<Frame>(1);
+        await ReceiveIntoAsync(frames, cancellationToken).ConfigureAwait(false);
+        return new Message(frames);
+    }
+
+    /// <summary>
+    /// Receives the next message asynchronously into <paramref name="message"/>, replacing (and releasing) the
+    /// frames it held; see <see cref="Receive(Message)"/>. If cancelled, the message is left as it was.
+    /// </summary>
+    public async ValueTask ReceiveAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var frames = message.PrepareForReuse();
+        try
+        {
+            await ReceiveIntoAsync(frames, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            message.CancelReuse(frames);
+            throw;
+        }
+        message.CompleteReuse(frames);
+    }
+
+    private async ValueTask ReceiveIntoAsync(List<Frame> frames, CancellationToken cancellationToken)
+    {
         while (true)
         {
             ThrowIfClosed();
             cancellationToken.ThrowIfCancellationRequested();
-            switch (_core.TryReceiveStep(frames, singleFrameOnly: false, out var signal, out var seen))
+            var read = new WholeMessageRead(frames, singleFrameOnly: false);
+            switch (_core.TryReceiveStep(ref read, out var signal, out var seen))
             {
                 case Step.Done:
-                    return new Message(frames);
+                    return;
                 case Step.Closed:
                     throw new ObjectDisposedException(nameof(PairSocket));
             }
@@ -89,30 +169,35 @@ public sealed partial class PairSocket
         }
     }
 
-    /// <summary>The one blocking receive loop, shared by every blocking receive method.</summary>
-    private bool TryReceiveFrames(TimeSpan timeout, bool singleFrameOnly, out List<Frame>? frames)
+    private Frame ReceiveSingleFrame()
+    {
+        var read = new SingleFrameRead(int.MaxValue);
+        return TryReceiveStep(ref read, Options.ReceiveTimeout) ? read.Frame : throw ReceiveTimeout();
+    }
+
+    /// <summary>The one blocking receive loop, shared by every blocking receive method. False on timeout.</summary>
+    private bool TryReceiveStep<TRead>(ref TRead read, TimeSpan timeout)
+        where TRead : struct, IPipeRead
     {
         var deadline = Deadline.After(timeout);
-        var into = new List<Frame>(1);
         while (true)
         {
             ThrowIfClosed();
-            switch (_core.TryReceiveStep(into, singleFrameOnly, out var signal, out var seen))
+            switch (_core.TryReceiveStep(ref read, out var signal, out var seen))
             {
                 case Step.Done:
-                    frames = into;
                     return true;
                 case Step.Closed:
                     throw new ObjectDisposedException(nameof(PairSocket));
                 case Step.Multipart:
                     throw new InvalidOperationException(
                         "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued.");
+                case Step.TooLarge:
+                    throw new ArgumentException(
+                        $"The next message ({read.RefusedLength} bytes) does not fit the buffer; it stays queued.");
             }
             if (!signal.Wait(seen, deadline))
-            {
-                frames = null;
                 return false;
-            }
         }
     }
 

@@ -15,13 +15,9 @@ internal sealed partial class PairCore
         {
             waitOn = PeerChanged;
             seen = PeerChanged.Version;
-            Pipe? pipe;
-            lock (_lock)
-            {
-                if (_closed)
-                    return Step.Closed;
-                pipe = _outbound;
-            }
+            if (_closed)
+                return Step.Closed;
+            var pipe = _outbound;
             if (pipe is null)
                 return Step.Wait; // 31/EXPAIR: no peer, so no queue to accept the message
             var writableSeen = pipe.Writable.Version;
@@ -40,35 +36,37 @@ internal sealed partial class PairCore
     }
 
     /// <summary>One attempt to take the next message; earlier peers' leftovers come first.</summary>
-    public Step TryReceiveStep(List<Frame> into, bool singleFrameOnly, out Signal waitOn, out long seen)
+    public Step TryReceiveStep<TRead>(ref TRead read, out Signal waitOn, out long seen)
+        where TRead : struct, IPipeRead
     {
         while (true)
         {
             waitOn = PeerChanged;
             seen = PeerChanged.Version;
-            Pipe? pipe;
-            lock (_lock)
-            {
-                if (_closed)
-                    return Step.Closed;
-                pipe = _inbound.Count > 0 ? _inbound[0] : null;
-            }
+            if (_closed)
+                return Step.Closed;
+            var pipe = _firstInbound;
             if (pipe is null)
                 return Step.Wait;
             var readableSeen = pipe.Readable.Version;
-            switch (pipe.TryRead(into, singleFrameOnly))
+            switch (read.ReadFrom(pipe))
             {
                 case ReadResult.Message:
                     return Step.Done;
                 case ReadResult.Multipart:
                     return Step.Multipart;
+                case ReadResult.TooLarge:
+                    return Step.TooLarge;
                 case ReadResult.Empty:
                     waitOn = pipe.Readable;
                     seen = readableSeen;
                     return Step.Wait;
                 default:
                     lock (_lock)
+                    {
                         _inbound.Remove(pipe); // drained and its writer gone
+                        _firstInbound = _inbound.Count > 0 ? _inbound[0] : null;
+                    }
                     continue;
             }
         }
@@ -91,4 +89,38 @@ internal sealed partial class PairCore
     }
 }
 
-internal enum Step { Done, Wait, Closed, Multipart }
+internal enum Step { Done, Wait, Closed, Multipart, TooLarge }
+
+/// <summary>How a receive takes a message from a pipe; a struct so the receive loop stays allocation-free.</summary>
+internal interface IPipeRead
+{
+    ReadResult ReadFrom(Pipe pipe);
+
+    /// <summary>After <see cref="ReadResult.TooLarge"/>: the length of the message left queued.</summary>
+    int RefusedLength { get; }
+}
+
+/// <summary>Takes a whole message (all its frames) into a list, or only a single-frame one.</summary>
+internal readonly struct WholeMessageRead(List<Frame> into, bool singleFrameOnly) : IPipeRead
+{
+    public List<Frame> Into => into;
+
+    public int RefusedLength => 0;
+
+    public ReadResult ReadFrom(Pipe pipe) => pipe.TryRead(into, singleFrameOnly);
+}
+
+/// <summary>Takes a single-frame message of at most maxLength bytes, leaving anything else queued.</summary>
+internal struct SingleFrameRead(int maxLength) : IPipeRead
+{
+    public Frame Frame;
+
+    public int RefusedLength { get; private set; }
+
+    public ReadResult ReadFrom(Pipe pipe)
+    {
+        var result = pipe.TryReadSingle(maxLength, out Frame, out var length);
+        RefusedLength = length;
+        return result;
+    }
+}

@@ -15,9 +15,11 @@ internal sealed partial class PairCore
     private readonly ILogger _log;
     private readonly List<Pipe> _inbound = []; // oldest first; the last is the current peer's, earlier ones drain
     private readonly LinkedList<(IPeer Peer, Func<PeerPipes>? Pipes)> _waiting = [];
-    private Pipe? _outbound;
+    // Read without the lock on every send and receive; written under it.
+    private volatile Pipe? _outbound;
+    private volatile Pipe? _firstInbound; // _inbound[0]: the pipe receive reads from
+    private volatile bool _closed;
     private IPeer? _peer;
-    private bool _closed;
 
     public PairCore(PairSocketOptions options, ILogger log)
     {
@@ -146,6 +148,7 @@ internal sealed partial class PairCore
         _outbound = pipes.Outbound;
         if (!_inbound.Contains(pipes.Inbound))
             _inbound.Add(pipes.Inbound);
+        _firstInbound = _inbound[0];
         return pipes;
     }
 }

@@ -75,6 +75,78 @@ internal sealed class Pipe
     }
 
     /// <summary>
+    /// Queues as many whole messages from <paramref name="frames"/> (frames carry their MORE flags) as the
+    /// high-water mark allows, under one lock and with one wake-up: the engine delivers everything one socket
+    /// read decoded at once. Returns how many frames were taken; the caller keeps the rest.
+    /// </summary>
+    public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
+    {
+        var taken = 0;
+        lock (_lock)
+        {
+            if (_discarded || _writerClosed)
+            {
+                result = WriteResult.Closed;
+                return 0;
+            }
+            var room = _capacity > 0 ? _capacity - _messages : int.MaxValue;
+            var messages = 0;
+            for (var i = 0; i < frames.Length && messages < room; i++)
+            {
+                if (!frames[i].More)
+                {
+                    messages++;
+                    taken = i + 1;
+                }
+            }
+            if (taken > 0)
+            {
+                EnsureRoom(taken);
+                var mask = _ring.Length - 1;
+                var tail = _head + _frames;
+                for (var i = 0; i < taken; i++)
+                    _ring[(tail + i) & mask] = frames[i];
+                _frames += taken;
+                _messages += messages;
+            }
+            result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
+        }
+        if (taken > 0)
+            Readable.Set();
+        return taken;
+    }
+
+    /// <summary>
+    /// Takes the next message when it is a single frame of at most <paramref name="maxLength"/> bytes; otherwise
+    /// leaves it queued and says why (<see cref="ReadResult.Multipart"/>, or <see cref="ReadResult.TooLarge"/> with its length).
+    /// </summary>
+    public ReadResult TryReadSingle(int maxLength, out Frame frame, out int tooLargeLength)
+    {
+        lock (_lock)
+        {
+            frame = default;
+            tooLargeLength = 0;
+            if (_messages == 0)
+                return _writerClosed || _discarded ? ReadResult.Finished : ReadResult.Empty;
+            var head = _ring[_head];
+            if (head.More)
+                return ReadResult.Multipart;
+            if (head.Length > maxLength)
+            {
+                tooLargeLength = head.Length;
+                return ReadResult.TooLarge;
+            }
+            frame = head;
+            _ring[_head] = default;
+            _head = (_head + 1) & (_ring.Length - 1);
+            _frames--;
+            _messages--;
+        }
+        Writable.Set();
+        return ReadResult.Message;
+    }
+
+    /// <summary>
     /// Takes the next whole message into <paramref name="into"/>. With <paramref name="singleFrameOnly"/> a
     /// multipart message is left queued and <see cref="ReadResult.Multipart"/> returned.
     /// </summary>
@@ -124,6 +196,38 @@ internal sealed class Pipe
         }
         Writable.Set();
         return true;
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="into"/>.Length frames at once (the engine's send loop: one lock per batch, not
+    /// per frame), stopping once <paramref name="maxBytes"/> is reached (at least one frame is taken). A message may be split across two calls; whole messages taken count as in flight until
+    /// <see cref="CompleteSent"/>.
+    /// </summary>
+    public int TryReadFrames(Span<Frame> into, long maxBytes = long.MaxValue)
+    {
+        var count = 0;
+        lock (_lock)
+        {
+            var limit = Math.Min(into.Length, _frames);
+            var mask = _ring.Length - 1;
+            var whole = 0;
+            long bytes = 0;
+            while (count < limit && bytes < maxBytes)
+            {
+                ref var slot = ref _ring[(_head + count) & mask];
+                into[count++] = slot;
+                bytes += slot.Length;
+                whole += slot.More ? 0 : 1;
+                slot = default;
+            }
+            _head = (_head + count) & mask;
+            _frames -= count;
+            _messages -= whole;
+            _inFlight += whole;
+        }
+        if (count > 0)
+            Writable.Set();
+        return count;
     }
 
     /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrame"/> to the OS.</summary>
@@ -240,4 +344,4 @@ internal sealed class Pipe
 
 internal enum WriteResult { Written, Full, Closed }
 
-internal enum ReadResult { Message, Empty, Finished, Multipart }
+internal enum ReadResult { Message, Empty, Finished, Multipart, TooLarge }

@@ -15,8 +15,19 @@ internal sealed partial class ZmtpEngine
     /// <summary>Bodies at least this large go to the socket straight from their own buffer, not copied.</summary>
     private const int ZeroCopyThreshold = 8 * 1024;
 
+    /// <summary>Frames the send loop takes from the pipe per lock; also bounds what it holds beyond the HWM.</summary>
+    private const int PullChunk = 64;
+
+    /// <summary>
+    /// Large bodies per gathered write, in bytes: one syscall per MiB already costs little, and releasing a few
+    /// buffers at a time lets <see cref="FramePool"/> recycle them instead of the sender allocating new ones.
+    /// </summary>
+    private const int MaxZeroCopyBatch = 1024 * 1024;
+
+    /// <summary>Frames decoded and not yet in the inbound pipe; the first <see cref="_completeFrames"/> form whole messages.</summary>
     private readonly List<Frame> _incoming = [];
-    private long _incomingBytes;
+    private int _completeFrames;
+    private long _incomingBytes; // of the message being decoded, for MaxMessageSize
     private byte[]? _pongContext;
     private int _pongLength = -1;
 
@@ -53,10 +64,15 @@ internal sealed partial class ZmtpEngine
             {
                 if (needBody > 0)
                     await ReceiveBodyAsync(frame, needBody, cancellationToken).ConfigureAwait(false);
-                if (frame.More)
-                    continue;
-                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
+                if (!frame.More)
+                {
+                    _completeFrames = _incoming.Count;
+                    _incomingBytes = 0;
+                }
             }
+            // Everything this read completed goes to the pipe at once: one lock and one wake-up per read.
+            if (_completeFrames > 0)
+                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
             if (!await FillAsync(cancellationToken).ConfigureAwait(false))
             {
                 _endReason ??= "peer closed the connection";
@@ -132,19 +148,18 @@ internal sealed partial class ZmtpEngine
         }
     }
 
-    /// <summary>Hands the completed message to the inbound pipe, waiting while it is at its high-water mark.</summary>
+    /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
     private async ValueTask DeliverAsync(Pipe inbound, CancellationToken cancellationToken)
     {
         while (true)
         {
             var seen = inbound.Writable.Version;
-            var result = inbound.TryWrite(CollectionsMarshal.AsSpan(_incoming));
+            var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[.._completeFrames], out var result);
+            // What the pipe took is the pipe's now: out of our list, so a failure never releases it twice.
+            _incoming.RemoveRange(0, taken);
+            _completeFrames -= taken;
             if (result == WriteResult.Written)
-            {
-                _incoming.Clear();
-                _incomingBytes = 0;
                 return;
-            }
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
@@ -186,7 +201,10 @@ internal sealed partial class ZmtpEngine
         var outbound = _pipes!.Outbound;
         var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         var segments = new List<ArraySegment<byte>>();
-        var taken = new List<Frame>();
+        // Frames taken from the pipe in chunks (one lock per chunk): [0, encoded) are in this batch,
+        // [encoded, pulled) wait for the next one.
+        var frames = new Frame[PullChunk];
+        int pulled = 0, encoded = 0;
         try
         {
             while (true)
@@ -195,19 +213,29 @@ internal sealed partial class ZmtpEngine
                 var used = WritePendingPong(buffer);
                 var segmentStart = 0;
                 var messages = 0;
-                while (used <= SendBufferSize - FrameHeader.MaxSize && outbound.TryReadFrame(out var frame))
+                long zeroCopyBytes = 0;
+                while (used <= SendBufferSize - FrameHeader.MaxSize && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
                 {
-                    taken.Add(frame);
+                    if (encoded == pulled)
+                    {
+                        if (pulled == frames.Length)
+                            break;
+                        var got = outbound.TryReadFrames(frames.AsSpan(pulled), MaxZeroCopyBatch);
+                        if (got == 0)
+                            break;
+                        pulled += got;
+                    }
+                    var frame = frames[encoded++];
                     if (!frame.More)
                         messages++;
                     used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
                     if (frame.Length >= ZeroCopyThreshold || frame.Length > SendBufferSize - used)
                     {
+                        // Large body: handed to the socket from its own buffer, not copied.
                         segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
                         segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
                         segmentStart = used;
-                        if (segments.Count >= 64)
-                            break; // keep one gathered write to a bounded number of pieces
+                        zeroCopyBytes += frame.Length;
                     }
                     else
                     {
@@ -222,24 +250,23 @@ internal sealed partial class ZmtpEngine
                     await outbound.Readable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                try
-                {
-                    await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    // The batch may not have left: put it back so a reconnect sends it again, whole.
-                    outbound.Unread(CollectionsMarshal.AsSpan(taken));
-                    taken.Clear();
-                    throw;
-                }
-                foreach (var frame in taken)
-                    frame.Release();
-                taken.Clear();
+                await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
                 segments.Clear();
+                for (var i = 0; i < encoded; i++)
+                    frames[i].Release();
+                Array.Copy(frames, encoded, frames, 0, pulled - encoded);
+                Array.Clear(frames, pulled - encoded, encoded);
+                pulled -= encoded;
+                encoded = 0;
                 if (messages > 0)
                     outbound.CompleteSent(messages);
             }
+        }
+        catch
+        {
+            // The batch may not have left: put back everything taken, so a reconnect sends it again, whole.
+            outbound.Unread(frames.AsSpan(0, pulled));
+            throw;
         }
         finally
         {

@@ -1,10 +1,8 @@
-using System.Buffers;
-
 namespace Expair.Internal;
 
 /// <summary>
 /// One frame of a queued message: the bytes live in <see cref="Array"/>[0..Length). A pooled array came from
-/// <see cref="ArrayPool{T}.Shared"/> and goes back there once the frame is consumed.
+/// <see cref="FramePool"/> and goes back there once the frame is consumed.
 /// </summary>
 internal readonly struct Frame
 {
@@ -32,18 +30,18 @@ internal readonly struct Frame
     {
         if (bytes.IsEmpty)
             return new Frame([], 0, pooled: false, more);
-        var array = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        var array = FramePool.Rent(bytes.Length);
         bytes.CopyTo(array);
         return new Frame(array, bytes.Length, pooled: true, more);
     }
 
     /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller.</summary>
     public static Frame Rent(int length, bool more) =>
-        length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(ArrayPool<byte>.Shared.Rent(length), length, pooled: true, more);
+        length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(FramePool.Rent(length), length, pooled: true, more);
 
     public void Release()
     {
         if (Pooled)
-            ArrayPool<byte>.Shared.Return(Array);
+            FramePool.Return(Array);
     }
 }

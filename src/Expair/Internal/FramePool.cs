@@ -1,0 +1,32 @@
+using System.Buffers;
+
+namespace Expair.Internal;
+
+/// <summary>
+/// Where frame buffers come from. A queue holds up to its high-water mark of messages in flight (default 1000 each
+/// way), far more than <see cref="ArrayPool{T}.Shared"/> keeps per size, so with the shared pool a full queue
+/// turned most rentals into fresh allocations and most returns into garbage. These pools keep enough buffers per
+/// size for a default queue; what they retain is bounded (see docs/benchmarks.md, "Memory").
+/// </summary>
+internal static class FramePool
+{
+    /// <summary>Frames up to this size come from <see cref="Small"/>.</summary>
+    public const int SmallLimit = 64 * 1024;
+
+    /// <summary>Frames up to this size come from <see cref="Large"/>; beyond it, from the shared pool.</summary>
+    public const int LargeLimit = 4 * 1024 * 1024;
+
+    // 2048 buffers per size: a sender's and a receiver's default queue (1000 + 1000), so a steady stream
+    // recycles instead of allocating. At 64 B that retains at most 128 KiB.
+    private static readonly ArrayPool<byte> Small = ArrayPool<byte>.Create(SmallLimit, 2048);
+
+    // Large buffers: 16 per size, at most 64 MiB retained at 4 MiB.
+    private static readonly ArrayPool<byte> Large = ArrayPool<byte>.Create(LargeLimit, 16);
+
+    public static byte[] Rent(int length) => PoolFor(length).Rent(length);
+
+    public static void Return(byte[] array) => PoolFor(array.Length).Return(array);
+
+    private static ArrayPool<byte> PoolFor(int length) =>
+        length <= SmallLimit ? Small : length <= LargeLimit ? Large : ArrayPool<byte>.Shared;
+}

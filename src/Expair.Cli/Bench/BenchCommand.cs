@@ -45,7 +45,7 @@ internal static class BenchCommand
         {
             throw new UsageException($"bench: {e.Message} (see 'expair bench --help')", e);
         }
-        var sockets = new ExpairBenchSockets(spec.Timeout);
+        var sockets = new ExpairBenchSockets(spec.Timeout, spec.Size);
         try
         {
             if (spec.IsInProc)

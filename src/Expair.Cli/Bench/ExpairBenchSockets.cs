@@ -1,7 +1,7 @@
 namespace Expair.Cli.Bench;
 
 /// <summary>Expair's side of the benchmark: PairSocket with libzmq's default high-water marks, every wait bounded.</summary>
-internal sealed class ExpairBenchSockets(TimeSpan timeout) : IBenchSockets
+internal sealed class ExpairBenchSockets(TimeSpan timeout, int size) : IBenchSockets
 {
     public string Implementation => "expair";
 
@@ -13,7 +13,7 @@ internal sealed class ExpairBenchSockets(TimeSpan timeout) : IBenchSockets
         try
         {
             bound = socket.Bind(endpoint);
-            return new ExpairBenchSocket(socket);
+            return new ExpairBenchSocket(socket, size);
         }
         catch
         {
@@ -28,7 +28,7 @@ internal sealed class ExpairBenchSockets(TimeSpan timeout) : IBenchSockets
         try
         {
             socket.Connect(endpoint);
-            return new ExpairBenchSocket(socket);
+            return new ExpairBenchSocket(socket, size);
         }
         catch
         {
@@ -40,39 +40,68 @@ internal sealed class ExpairBenchSockets(TimeSpan timeout) : IBenchSockets
     public string InProcEndpoint() => $"inproc://expair-bench-{Guid.NewGuid():N}";
 }
 
-/// <summary>One PairSocket driven through the span send and the allocation-free receive calls.</summary>
-internal sealed class ExpairBenchSocket(PairSocket socket) : IBenchSocket
+/// <summary>
+/// One PairSocket driven through the allocation-free calls: the span send, and either the span receive (small
+/// messages: one copy into a reused buffer) or a reused <see cref="Message"/> (large ones: no copy at all).
+/// </summary>
+internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSocket
 {
+    /// <summary>From here up, a copy costs more than refilling a reused Message with the pooled frame.</summary>
+    public const int ReusedMessageFrom = 64 * 1024;
+
+    private readonly bool _intoSpan = size < ReusedMessageFrom;
+    private readonly byte[] _received = new byte[size < ReusedMessageFrom ? size : 0];
+    private readonly Message _message = new();
     private byte[] _payload = [];
     private int _payloadLength;
-    private Message? _received;
+    private int _receivedLength;
 
-    public Span<byte> NextPayload(int size)
+    public Span<byte> NextPayload(int length)
     {
-        if (_payload.Length < size)
-            _payload = new byte[size];
-        _payloadLength = size;
-        return _payload.AsSpan(0, size);
+        if (_payload.Length < length)
+            _payload = new byte[length];
+        _payloadLength = length;
+        return _payload.AsSpan(0, length);
     }
 
     public void SendPayload() => socket.Send(_payload.AsSpan(0, _payloadLength));
 
     public int Receive()
     {
-        _received?.Dispose();
-        _received = socket.Receive();
-        return _received.Count == 1
-            ? _received[0].Length
-            : throw new BenchFailedException($"received a {_received.Count}-frame message; the benchmark sends one frame");
+        if (_intoSpan)
+        {
+            try
+            {
+                return _receivedLength = socket.Receive(_received);
+            }
+            catch (ArgumentException e)
+            {
+                throw new BenchFailedException($"received a message larger than {size} bytes: {e.Message}", e);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new BenchFailedException($"received a multipart message; the benchmark sends one frame ({e.Message})", e);
+            }
+        }
+        socket.Receive(_message);
+        return _message.Count == 1
+            ? _message[0].Length
+            : throw new BenchFailedException($"received a {_message.Count}-frame message; the benchmark sends one frame");
     }
 
-    public void SendBackReceived() => socket.Send(_received!);
+    public void SendBackReceived()
+    {
+        if (_intoSpan)
+            socket.Send(_received.AsSpan(0, _receivedLength));
+        else
+            socket.Send(_message);
+    }
 
     public void SendEmpty() => socket.Send(ReadOnlySpan<byte>.Empty);
 
     public void Dispose()
     {
-        _received?.Dispose();
+        _message.Dispose();
         socket.Dispose();
     }
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds Release and measures Expair beside libzmq, then writes docs/benchmarks.md (issue 3).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10-15 minutes on 2 cores
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10-12 minutes on 2 cores
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
-#   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 5 more minutes)
+#   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 6 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
 #
 # Measured, for 1 B, 64 B, 1 KiB, 64 KiB and 1 MiB messages, throughput and latency:
@@ -40,6 +40,8 @@ mkdir -p "$out"
 : >"$results"
 : >"$failures"
 log() { echo "run.sh: $*" >&2; }
+# Stopped early (Ctrl+C, a failed build): take the receiver that may be running in the background along.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
 log "building Release"
 dotnet build src/Expair.Cli -c Release -nologo -v quiet >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
@@ -50,18 +52,18 @@ zmq=("$benchmarks" zmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one libzmq run lasts roughly 0.3-1 s here (Expair's may last longer).
+# Message counts per size, so that one run lasts roughly 0.3-2 s here, the whole script about 10 minutes.
 thr_count() { # transport size
     local n
     case "$1:$2" in
         inproc:1 | inproc:64) n=2000000 ;;
         inproc:1024) n=1000000 ;;
-        inproc:65536) n=100000 ;;
+        inproc:65536) n=30000 ;;
         inproc:1048576) n=5000 ;;
         *:1 | *:64) n=1000000 ;;
         *:1024) n=300000 ;;
-        *:65536) n=10000 ;;
-        *:1048576) n=1000 ;;
+        *:65536) n=5000 ;;
+        *:1048576) n=500 ;;
     esac
     echo $((n / scale > 10 ? n / scale : 10))
 }
@@ -70,9 +72,9 @@ lat_count() { # transport size
     case "$1:$2" in
         inproc:1048576) n=2000 ;;
         inproc:*) n=10000 ;;
-        *:65536) n=2000 ;;
-        *:1048576) n=300 ;;
-        *) n=5000 ;;
+        *:65536) n=1000 ;;
+        *:1048576) n=200 ;;
+        *) n=3000 ;;
     esac
     echo $((n / scale > 10 ? n / scale : 10))
 }
@@ -113,6 +115,8 @@ run_pair() { # transport test sender receiver size rep
     else
         bind="ipc://${TMPDIR:-/tmp}/expair-bench-$$-$run_seq.sock"
     fi
+    # Gone before the receiver starts, so the wait below can never read the previous run's port.
+    rm -f "$out/local.out" "$out/local.err"
     # shellcheck disable=SC2046 # the command is words on purpose
     timeout 300 $(impl_command "$receiver") "$test-local" "$bind" "$size" "$count" --timeout 30000 \
         >"$out/local.out" 2>"$out/local.err" &

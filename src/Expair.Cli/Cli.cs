@@ -13,7 +13,7 @@ internal static class Cli
           expair recv (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
           expair send (--bind|--connect) ENDPOINT [--count N] [--interval MS] [--timeout MS] [MESSAGE...]
           expair echo (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
-          expair bench MODE [ENDPOINT] SIZE COUNT   throughput/latency, libzmq perf-tool style
+          expair bench MODE [ENDPOINT] SIZE COUNT [--timeout MS]
           expair COMMAND --help          details of one command
 
         Endpoints: tcp://HOST:PORT (bind tcp://*:PORT, or port * for a free one), ipc:///PATH,

@@ -123,6 +123,16 @@ public partial class BenchCommandTests
         Assert.Equal("", result.Stdout);
     }
 
+    [Fact]
+    public async Task LatRemote_NoPeer_TimesOutWithExit1_CountingNoRoundTrip()
+    {
+        var result = await CliRunner.RunAsync("bench", "lat-remote", $"inproc://bench-{Guid.NewGuid():N}", "8", "10", "--timeout", "200");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(["expair: bench: nothing from the peer within 200 ms (0 of 10 round trips done)"], result.StderrLines);
+        Assert.Equal("", result.Stdout);
+    }
+
     [Theory]
     [InlineData("expair: bench: missing mode (thr-local, thr-remote, lat-local, lat-remote, inproc-thr, inproc-lat) (see 'expair bench --help')")]
     [InlineData("expair: bench: unknown mode 'thr' (thr-local, thr-remote, lat-local, lat-remote, inproc-thr, inproc-lat) (see 'expair bench --help')", "thr", "1", "1")]

@@ -126,7 +126,8 @@ run_pair() { # transport test sender receiver size rep
         # The receiver notes the port it was given on stderr ("... bound to tcp://127.0.0.1:PORT").
         endpoint=""
         for _ in $(seq 200); do
-            endpoint=$(sed -n 's/.*bound to \(tcp:[^ ]*\).*/\1/p' "$out/local.err")
+            # (The file may not exist yet: the receiver's shell creates it.)
+            endpoint=$(sed -n 's/.*bound to \(tcp:[^ ]*\).*/\1/p' "$out/local.err" 2>/dev/null || true)
             [[ -n "$endpoint" ]] || ! kill -0 "$local_pid" 2>/dev/null && break
             sleep 0.05
         done

@@ -21,7 +21,10 @@ reps=3
 scale=1
 micro=0
 note=""
-command_line="bench/run.sh${*:+ $*}"
+command_line="bench/run.sh"
+for arg in "$@"; do
+    [[ "$arg" == *[[:space:]]* ]] && command_line+=" \"$arg\"" || command_line+=" $arg"
+done
 while (($#)); do
     case "$1" in
         --quick) reps=1 scale=20 ;;

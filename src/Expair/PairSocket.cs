@@ -109,11 +109,21 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             }
             else
             {
-                var connector = new StreamConnector(parsed, _core, Options, _log);
+                var connector = new StreamConnector(parsed, _core, Options, _log, ForgetEndpoint);
                 _endpoint = connector;
                 connector.Start();
             }
             _bound = false;
+        }
+    }
+
+    /// <summary>A connector that stopped for good (reconnecting is off) frees the socket's one endpoint.</summary>
+    private void ForgetEndpoint(IEndpointHandler handler)
+    {
+        lock (_stateLock)
+        {
+            if (ReferenceEquals(_endpoint, handler))
+                _endpoint = null;
         }
     }
 

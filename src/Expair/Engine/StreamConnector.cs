@@ -18,12 +18,15 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly PeerPipes _pipes;
+    private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
     private Task _loop = Task.CompletedTask;
 
-    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log)
+    /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
+    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, ILogger log, Action<StreamConnector>? gaveUp = null)
     {
         _endpoint = endpoint;
+        _gaveUp = gaveUp;
         _core = core;
         _options = options;
         _log = log;
@@ -82,8 +85,16 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             {
                 Log.ConnectRetry(_log, Endpoint, e.SocketErrorCode.ToString(), (long)delay.TotalMilliseconds);
             }
-            if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan || token.IsCancellationRequested)
+            if (token.IsCancellationRequested)
                 return;
+            if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan)
+            {
+                // libzmq's ZMQ_RECONNECT_IVL -1: the connection is not remade and the endpoint is freed, so
+                // the socket may connect again; what arrived stays readable, what was queued is dropped.
+                _core.Detach(this);
+                _gaveUp?.Invoke(this);
+                return;
+            }
             try
             {
                 await Task.Delay(Jitter(delay), token).ConfigureAwait(false);

@@ -201,9 +201,11 @@ internal sealed partial class ZmtpEngine
         var outbound = _pipes!.Outbound;
         var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         var segments = new List<ArraySegment<byte>>();
-        // Frames taken from the pipe in chunks (one lock per chunk): [0, encoded) are in this batch,
-        // [encoded, pulled) wait for the next one.
+        // Frames taken from the pipe in chunks (one lock per chunk): [0, held) went out in earlier batches but
+        // their message's last frame did not yet; [held, encoded) are in this batch; [encoded, pulled) wait.
+        // ends[i] is where frame i ends in this batch's bytes (see RequeueUnsent).
         var frames = new Frame[PullChunk];
+        var ends = new long[PullChunk];
         int pulled = 0, encoded = 0;
         try
         {
@@ -212,20 +214,28 @@ internal sealed partial class ZmtpEngine
                 var seen = outbound.Readable.Version;
                 var used = WritePendingPong(buffer);
                 var segmentStart = 0;
+                long closed = 0; // bytes in the segments already added
                 var messages = 0;
+                var held = encoded;
                 long zeroCopyBytes = 0;
                 while (used <= SendBufferSize - FrameHeader.MaxSize && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
                 {
                     if (encoded == pulled)
                     {
                         if (pulled == frames.Length)
-                            break;
+                        {
+                            if (encoded > held)
+                                break;
+                            // Held frames of one long multipart message fill the array: make room for the rest.
+                            Array.Resize(ref frames, frames.Length * 2);
+                            Array.Resize(ref ends, ends.Length * 2);
+                        }
                         var got = outbound.TryReadFrames(frames.AsSpan(pulled), MaxZeroCopyBatch);
                         if (got == 0)
                             break;
                         pulled += got;
                     }
-                    var frame = frames[encoded++];
+                    var frame = frames[encoded];
                     if (!frame.More)
                         messages++;
                     used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
@@ -234,13 +244,16 @@ internal sealed partial class ZmtpEngine
                         // Large body: handed to the socket from its own buffer, not copied.
                         segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
                         segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+                        closed += used - segmentStart + frame.Length;
                         segmentStart = used;
                         zeroCopyBytes += frame.Length;
+                        ends[encoded++] = closed;
                     }
                     else
                     {
                         frame.Span.CopyTo(buffer.AsSpan(used));
                         used += frame.Length;
+                        ends[encoded++] = closed + used - segmentStart;
                     }
                 }
                 if (used > segmentStart)
@@ -252,20 +265,23 @@ internal sealed partial class ZmtpEngine
                 }
                 await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
                 segments.Clear();
-                for (var i = 0; i < encoded; i++)
+                // Release every message whose last frame went out; the frames of one still being sent stay held
+                // at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
+                var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
+                for (var i = 0; i < done; i++)
                     frames[i].Release();
-                Array.Copy(frames, encoded, frames, 0, pulled - encoded);
-                Array.Clear(frames, pulled - encoded, encoded);
-                pulled -= encoded;
-                encoded = 0;
+                Array.Copy(frames, done, frames, 0, pulled - done);
+                Array.Clear(frames, pulled - done, done);
+                Array.Clear(ends);
+                pulled -= done;
+                encoded -= done;
                 if (messages > 0)
                     outbound.CompleteSent(messages);
             }
         }
         catch
         {
-            // The batch may not have left: put back everything taken, so a reconnect sends it again, whole.
-            outbound.Unread(frames.AsSpan(0, pulled));
+            RequeueUnsent(outbound, frames.AsSpan(0, pulled), ends.AsSpan(0, encoded));
             throw;
         }
         finally
@@ -283,33 +299,6 @@ internal sealed partial class ZmtpEngine
             var length = Commands.WritePong(buffer, _pongContext.AsSpan(0, _pongLength));
             _pongLength = -1;
             return length;
-        }
-    }
-
-    private async ValueTask SendSegmentsAsync(List<ArraySegment<byte>> segments, CancellationToken cancellationToken)
-    {
-        if (segments.Count == 1)
-        {
-            await SendAllAsync(segments[0], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        long total = 0;
-        foreach (var segment in segments)
-            total += segment.Count;
-        var sent = await _socket.SendAsync(segments, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (sent < total)
-        {
-            // A gathered send may stop short; finish the rest piece by piece.
-            foreach (var segment in segments)
-            {
-                if (sent >= segment.Count)
-                {
-                    sent -= segment.Count;
-                    continue;
-                }
-                await SendAllAsync(segment.AsMemory((int)sent), cancellationToken).ConfigureAwait(false);
-                sent = 0;
-            }
         }
     }
 }

@@ -20,6 +20,9 @@ internal sealed class RawPeer : IDisposable
 
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes, SocketFlags.None);
 
+    /// <summary>Sends end of stream (FIN) while still reading what the socket sends back.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
     public static byte[] Greeting(byte major = 3, byte minor = 1, string mechanism = "NULL")
     {
         var bytes = new byte[64];

@@ -1,0 +1,106 @@
+using System.Net.Sockets;
+using Expair.Core;
+using Expair.Internal;
+
+namespace Expair.Engine;
+
+/// <summary>
+/// What the send loop does when a write fails: which messages go back into the queue for the next
+/// connection, and which count as sent. The rule keeps 31/EXPAIR's promises across reconnects: a message is
+/// never half-delivered and never delivered twice; one whose bytes may already have reached the kernel is
+/// not sent again (it may be lost with the connection: the TCP limit in docs/reliability.md).
+/// </summary>
+internal sealed partial class ZmtpEngine
+{
+    /// <summary>
+    /// Largest single (gathered) socket write. A failed write may have handed any part of itself to the
+    /// kernel, so this bounds the bytes in doubt when a connection fails (their messages are not sent again).
+    /// </summary>
+    private const int MaxWrite = 256 * 1024;
+
+    private readonly List<ArraySegment<byte>> _write = [];
+    private long _sendConfirmed; // bytes of the current batch the kernel took
+    private long _sendAttempting; // bytes of the write in progress, in doubt if it fails
+
+    /// <summary>Writes a batch in gathered writes of at most <see cref="MaxWrite"/> bytes, counting what the kernel took.</summary>
+    private async ValueTask SendSegmentsAsync(List<ArraySegment<byte>> segments, CancellationToken cancellationToken)
+    {
+        _sendConfirmed = 0;
+        var index = 0;
+        var offset = 0;
+        while (index < segments.Count)
+        {
+            _write.Clear();
+            long size = 0;
+            while (index < segments.Count && size < MaxWrite)
+            {
+                var segment = segments[index];
+                var take = (int)Math.Min(segment.Count - offset, MaxWrite - size);
+                _write.Add(segment.Slice(offset, take));
+                size += take;
+                offset += take;
+                if (offset == segment.Count)
+                {
+                    index++;
+                    offset = 0;
+                }
+            }
+            _sendAttempting = size;
+            await SendGatheredAsync(_write, size, cancellationToken).ConfigureAwait(false);
+            _sendConfirmed += size;
+            _sendAttempting = 0;
+        }
+        _sendConfirmed = 0; // the batch is out: nothing of it is in doubt any more
+    }
+
+    private async ValueTask SendGatheredAsync(List<ArraySegment<byte>> pieces, long total, CancellationToken cancellationToken)
+    {
+        if (pieces.Count == 1)
+        {
+            await SendAllAsync(pieces[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var sent = await _socket.SendAsync(pieces, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (sent < total)
+        {
+            // A gathered send may stop short; finish the rest piece by piece.
+            foreach (var piece in pieces)
+            {
+                if (sent >= piece.Count)
+                {
+                    sent -= piece.Count;
+                    continue;
+                }
+                await SendAllAsync(piece.AsMemory((int)sent), cancellationToken).ConfigureAwait(false);
+                sent = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a failed write: messages that ended within the bytes the kernel took, or may have taken, count
+    /// as sent (sending them again could deliver them twice); every later message goes back to the front of
+    /// the queue whole, including frames of it that earlier batches wrote. <paramref name="ends"/> covers the
+    /// frames encoded into the failed batch (held ones end at 0).
+    /// </summary>
+    private void RequeueUnsent(Pipe outbound, ReadOnlySpan<Frame> taken, ReadOnlySpan<long> ends)
+    {
+        var doubtful = _sendConfirmed + _sendAttempting;
+        var keepFrom = 0;
+        var sent = 0;
+        for (var i = 0; i < ends.Length; i++)
+        {
+            if (taken[i].More)
+                continue;
+            if (ends[i] > doubtful)
+                break;
+            sent++;
+            keepFrom = i + 1;
+        }
+        // The dropped frames are not returned to the pool: a write abandoned on cancellation may still be
+        // reading them, and a reused buffer would put other bytes on the wire.
+        if (sent > 0)
+            outbound.CompleteSent(sent);
+        outbound.Unread(taken[keepFrom..]);
+    }
+}

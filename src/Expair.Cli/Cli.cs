@@ -1,3 +1,5 @@
+using Expair.Cli.Bench;
+
 namespace Expair.Cli;
 
 /// <summary>The <c>expair</c> command line, runnable in-process: dispatches to one command per file.</summary>
@@ -11,6 +13,7 @@ internal static class Cli
           expair recv (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
           expair send (--bind|--connect) ENDPOINT [--count N] [--interval MS] [--timeout MS] [MESSAGE...]
           expair echo (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
+          expair bench MODE [ENDPOINT] SIZE COUNT [--timeout MS]
           expair COMMAND --help          details of one command
 
         Endpoints: tcp://HOST:PORT (bind tcp://*:PORT, or port * for a free one), ipc:///PATH,
@@ -39,6 +42,7 @@ internal static class Cli
                 "recv" => await RecvCommand.RunAsync(rest, console, stop).ConfigureAwait(false),
                 "send" => await SendCommand.RunAsync(rest, console, stop).ConfigureAwait(false),
                 "echo" => await EchoCommand.RunAsync(rest, console, stop).ConfigureAwait(false),
+                "bench" => await BenchCommand.RunAsync(rest, console, stop).ConfigureAwait(false),
                 var other => throw new UsageException($"unknown command '{other}' (see 'expair --help')"),
             };
         }
@@ -66,6 +70,7 @@ internal static class Cli
             "recv" => RecvCommand.Usage,
             "send" => SendCommand.Usage,
             "echo" => EchoCommand.Usage,
+            "bench" => BenchCommand.Usage,
             var other => throw new UsageException($"unknown command '{other}' (see 'expair --help')"),
         };
         console.Out.WriteLine(text);

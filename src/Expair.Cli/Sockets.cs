@@ -112,7 +112,7 @@ internal static class Sockets
     public static string Milliseconds(TimeSpan timeout) => $"{timeout.TotalMilliseconds:0} ms";
 
     /// <summary>"Invalid endpoint 'x': why." without the " (Parameter 'endpoint')" .NET appends.</summary>
-    private static string WithoutParameterName(ArgumentException e)
+    public static string WithoutParameterName(ArgumentException e)
     {
         var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
         return suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;

@@ -59,9 +59,44 @@ public sealed record PairSocketOptions
 
     /// <summary>
     /// Longest time a new connection may take to complete the ZMTP handshake before it is closed
-    /// (libzmq's <c>ZMQ_HANDSHAKE_IVL</c>). Default 30 seconds.
+    /// (libzmq's <c>ZMQ_HANDSHAKE_IVL</c>). Default 30 seconds. <see cref="Timeout.InfiniteTimeSpan"/> turns the
+    /// limit off (libzmq's 0); <see cref="MaxPendingHandshakes"/> still bounds connections that never finish.
     /// </summary>
-    public TimeSpan HandshakeTimeout { get; init => field = Positive(value); } = TimeSpan.FromSeconds(30);
+    public TimeSpan HandshakeTimeout { get; init => field = PositiveOrInfinite(value); } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many connections a bound socket lets sit in the ZMTP handshake at once, per endpoint. When one more
+    /// arrives, the oldest still handshaking is closed, so a flood of connections that never finish their
+    /// handshake cannot lock the real peer out; each waits at most <see cref="HandshakeTimeout"/> anyway.
+    /// Peers that completed their side of the handshake and wait for the PAIR slot do not count (see
+    /// <see cref="MaxWaitingPeers"/>). Default 100; at least 1.
+    /// </summary>
+    public int MaxPendingHandshakes { get; init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPendingHandshakes), value, "MaxPendingHandshakes must be 1 or more."); } = 100;
+
+    /// <summary>
+    /// Time between the PING commands this socket sends to check that the peer is alive (37/ZMTP
+    /// "Connection Heartbeating"; libzmq's <c>ZMQ_HEARTBEAT_IVL</c>). Default <see cref="TimeSpan.Zero"/>:
+    /// no PINGs, as in libzmq. Only peers speaking ZMTP 3.1 or later get PINGs; a 3.0 peer is never pinged.
+    /// At most <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; init => field = Milliseconds(value); } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long after a PING the connection may stay silent before it is dropped as dead (libzmq's
+    /// <c>ZMQ_HEARTBEAT_TIMEOUT</c>). Any bytes from the peer count as a sign of life, not only its PONG.
+    /// Default <see cref="TimeSpan.Zero"/>: the same as <see cref="HeartbeatInterval"/>, as in libzmq.
+    /// Used only when <see cref="HeartbeatInterval"/> is set. At most <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; init => field = Milliseconds(value); } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Time-to-live sent in each PING (libzmq's <c>ZMQ_HEARTBEAT_TTL</c>): the peer should drop the connection
+    /// when nothing arrives from us for this long after a PING. It travels in tenths of a second in 16 bits
+    /// (37/ZMTP), so it must be zero or between 0.1 s and 6553.5 s, and is rounded down to a tenth of a second.
+    /// Default <see cref="TimeSpan.Zero"/>: no TTL. Set <see cref="HeartbeatInterval"/> below it, or the
+    /// peer may drop an idle but healthy connection.
+    /// </summary>
+    public TimeSpan HeartbeatTtl { get; init => field = Ttl(value); } = TimeSpan.Zero;
 
     /// <summary>
     /// Largest message, in bytes summed over its frames, accepted from the peer (libzmq's <c>ZMQ_MAXMSGSIZE</c>).
@@ -86,8 +121,21 @@ public sealed record PairSocketOptions
     private static TimeSpan NonNegative(TimeSpan value, [CallerMemberName] string name = "") =>
         value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be zero or more.");
 
-    private static TimeSpan Positive(TimeSpan value, [CallerMemberName] string name = "") =>
-        value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero.");
+    private static TimeSpan PositiveOrInfinite(TimeSpan value, [CallerMemberName] string name = "") =>
+        (value > TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue) || value == Timeout.InfiniteTimeSpan
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero and at most int.MaxValue milliseconds, or Timeout.InfiniteTimeSpan.");
+
+    private static TimeSpan Milliseconds(TimeSpan value, [CallerMemberName] string name = "") =>
+        value >= TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be zero or more and at most int.MaxValue milliseconds (about 24.8 days).");
+
+    /// <summary>37/ZMTP: the PING's TTL is a 16-bit count of tenths of a second.</summary>
+    private static TimeSpan Ttl(TimeSpan value, [CallerMemberName] string name = "") =>
+        value == TimeSpan.Zero || (value >= TimeSpan.FromMilliseconds(100) && value <= TimeSpan.FromMilliseconds(ushort.MaxValue * 100L))
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be zero (no TTL) or between 0.1 s and 6553.5 s: it travels in tenths of a second in 16 bits.");
 
     private static TimeSpan TimeoutValue(TimeSpan value, [CallerMemberName] string name = "") =>
         value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan

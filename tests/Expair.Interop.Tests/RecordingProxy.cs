@@ -8,7 +8,8 @@ namespace Expair.Interop.Tests;
 /// <summary>
 /// A byte-for-byte relay between a client and a target (tcp or ipc) that records what passes each way, so a
 /// test can check what went over the wire between libzmq and Expair: here, the ZMTP commands of a refused
-/// handshake. It never changes or delays the bytes beyond relaying them.
+/// handshake. It never changes or delays the bytes beyond relaying them, unless a test black-holes one direction
+/// of a connection (<see cref="ProxiedConnection.BlackHole"/>).
 /// </summary>
 internal sealed class RecordingProxy : IDisposable
 {
@@ -155,6 +156,8 @@ internal sealed class ProxiedConnection
     private readonly object _lock = new(); // a monitor lock: WaitUntil waits on it
     private readonly bool _relayClientClose;
     private readonly TaskCompletionSource _targetClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _blackHoleFromClient;
+    private volatile bool _blackHoleFromTarget;
 
     public ProxiedConnection(Socket client, Socket target, bool relayClientClose)
     {
@@ -224,6 +227,22 @@ internal sealed class ProxiedConnection
         }
     }
 
+    /// <summary>
+    /// From now on one side's bytes (the target's, or the client's) are still read and recorded but never
+    /// relayed, and the connection stays up: to the other side, that one has gone silent without closing.
+    /// </summary>
+    public void BlackHole(bool fromTarget)
+    {
+        if (fromTarget)
+        {
+            _blackHoleFromTarget = true;
+        }
+        else
+        {
+            _blackHoleFromClient = true;
+        }
+    }
+
     public void Abort()
     {
         _client.Dispose();
@@ -250,7 +269,10 @@ internal sealed class ProxiedConnection
                     Monitor.PulseAll(_lock);
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
+                if (!(fromTarget ? _blackHoleFromTarget : _blackHoleFromClient))
+                {
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -19,6 +19,7 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly Lock _lock = new();
     private readonly Dictionary<ZmtpEngine, Task> _engines = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly PendingHandshakes _pending;
     private Task _acceptLoop = Task.CompletedTask;
 
     public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
@@ -27,6 +28,7 @@ internal sealed class StreamListener : IEndpointHandler
         _core = core;
         _options = options;
         _diagnostics = diagnostics;
+        _pending = new PendingHandshakes(options.MaxPendingHandshakes);
     }
 
     public string Endpoint => _bound.ToString();
@@ -60,6 +62,10 @@ internal sealed class StreamListener : IEndpointHandler
             StreamTransport.Tune(socket);
             var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _diagnostics);
             _diagnostics.Accepted(engine.Description);
+            var pending = _pending.Add(engine, out var evicted);
+            engine.PeerReady = () => _pending.Remove(pending);
+            if (evicted is not null)
+                Evict(evicted);
             lock (_lock)
             {
                 if (token.IsCancellationRequested)
@@ -67,15 +73,26 @@ internal sealed class StreamListener : IEndpointHandler
                     socket.Dispose();
                     return;
                 }
-                _engines[engine] = RunEngineAsync(engine);
+                _engines[engine] = RunEngineAsync(engine, pending);
             }
         }
     }
 
-    private async Task RunEngineAsync(ZmtpEngine engine)
+    /// <summary>Closes the oldest pending handshake; logged only if that is why it ends (it may be timing out).</summary>
+    private void Evict(ZmtpEngine engine)
+    {
+        var reason = $"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes";
+        if (engine.ClaimEnd(reason))
+            _diagnostics.PendingHandshakeEvicted(engine.Description, reason, _options.MaxPendingHandshakes);
+        engine.Stop(reason);
+        engine.CloseNow();
+    }
+
+    private async Task RunEngineAsync(ZmtpEngine engine, LinkedListNode<ZmtpEngine> pending)
     {
         await Task.Yield();
         await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
+        _pending.Remove(pending);
         lock (_lock)
             _engines.Remove(engine);
     }

@@ -42,6 +42,7 @@ internal sealed partial class ZmtpEngine
         var heldNotice = _isServer ? null : StartHeldNotice(cancellationToken);
         await ReceiveReadyAsync(cancellationToken).ConfigureAwait(false);
         heldNotice?.Dispose();
+        PeerReady?.Invoke();
 
         if (_isServer)
         {

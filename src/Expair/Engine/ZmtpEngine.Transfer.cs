@@ -34,6 +34,8 @@ internal sealed partial class ZmtpEngine
     private async Task TransferAsync()
     {
         var token = _stop.Token;
+        UseFullReceiveBuffer();
+        StartHeartbeats();
         var receive = ReceiveLoopAsync(token);
         var send = SendLoopAsync(token);
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
@@ -48,6 +50,7 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
+            StopHeartbeats();
             foreach (var frame in _incoming)
                 frame.Release(); // a message cut mid-way never reaches the application
             _incoming.Clear();
@@ -144,6 +147,7 @@ internal sealed partial class ZmtpEngine
             var read = await _socket.ReceiveAsync(frame.Array.AsMemory(offset, frame.Length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
             if (read == 0)
                 throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
+            MarkReceived();
             offset += read;
         }
     }
@@ -174,6 +178,7 @@ internal sealed partial class ZmtpEngine
         if (Commands.IsNamed(name, Commands.Ping))
         {
             // 37/ZMTP: answer every PING with a PONG echoing its context; the send loop writes it.
+            OnPeerTtl(Commands.PingTtl(data));
             var context = Commands.PingContext(data);
             lock (_incoming)
             {
@@ -211,6 +216,7 @@ internal sealed partial class ZmtpEngine
             {
                 var seen = outbound.Readable.Version;
                 var used = WritePendingPong(buffer);
+                used += WritePendingPing(buffer.AsSpan(used));
                 var segmentStart = 0;
                 long closed = 0; // bytes in the segments already added
                 var messages = 0;
@@ -284,7 +290,10 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A write abandoned on cancellation may still be reading the buffer: then leave it to the GC,
+            // for a pooled buffer reused elsewhere would put someone else's bytes on this wire.
+            if (_sendAttempting == 0)
+                ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

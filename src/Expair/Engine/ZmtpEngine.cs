@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
@@ -16,6 +17,12 @@ internal sealed partial class ZmtpEngine : IPeer
 {
     private const int ReceiveBufferSize = 64 * 1024;
 
+    /// <summary>
+    /// What a connection reads into until its handshake is done: a greeting (64 bytes) and a READY fit. A
+    /// flood of connections that never finish the handshake then costs a few hundred bytes each, not 64 KiB.
+    /// </summary>
+    private const int HandshakeBufferSize = 512;
+
     private readonly Socket _socket;
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
@@ -23,7 +30,8 @@ internal sealed partial class ZmtpEngine : IPeer
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
+    private byte[] _receiveBuffer = new byte[HandshakeBufferSize];
+    private bool _receiveBufferRented;
     private int _receiveStart;
     private int _receiveEnd;
     private PeerPipes? _pipes;
@@ -43,13 +51,22 @@ internal sealed partial class ZmtpEngine : IPeer
 
     public string Description { get; }
 
+    /// <summary>
+    /// Called once the peer's READY is accepted: from then on the connection is the peer or waits for the
+    /// slot, and no longer counts as a pending handshake (<see cref="PendingHandshakes"/>).
+    /// </summary>
+    public Action? PeerReady { get; set; }
+
     /// <summary>True once both READY commands were exchanged.</summary>
     public bool IsHandshakeComplete { get; private set; }
 
-    /// <summary>Stops the connection from outside (disconnect, unbind, close).</summary>
-    public void Stop(string reason)
+    /// <summary>
+    /// Stops the connection from outside (disconnect, unbind, close). True when <paramref name="reason"/> is
+    /// the one recorded, false when the connection was already ending for another.
+    /// </summary>
+    public bool Stop(string reason)
     {
-        _endReason ??= reason;
+        var first = ClaimEnd(reason);
         try
         {
             _stop.Cancel();
@@ -57,7 +74,20 @@ internal sealed partial class ZmtpEngine : IPeer
         catch (ObjectDisposedException)
         {
         }
+        return first;
     }
+
+    /// <summary>
+    /// Records why the connection ends, unless a reason already was: true when this one is it. Claimed
+    /// before the connection is stopped, so the reason is logged before the peer can see the close.
+    /// </summary>
+    public bool ClaimEnd(string reason) => Interlocked.CompareExchange(ref _endReason, reason, null) is null;
+
+    /// <summary>
+    /// Closes the socket at once, not when the engine's loop next runs: for a connection still in its
+    /// handshake (nothing in flight), so a flood of them frees descriptors as fast as it makes them.
+    /// </summary>
+    public void CloseNow() => _socket.Dispose();
 
     void IPeer.OnGranted(PeerPipes pipes) => _slot.TrySetResult(pipes);
 
@@ -79,6 +109,7 @@ internal sealed partial class ZmtpEngine : IPeer
         {
             _stop.Cancel();
             CloseSocket();
+            ReturnReceiveBuffer(); // every read has completed: the loops and the handshake were awaited
             if (IsHandshakeComplete)
                 _diagnostics.Disconnected(Description, reason ?? _endReason ?? "stopped");
             if (_isServer)
@@ -101,7 +132,11 @@ internal sealed partial class ZmtpEngine : IPeer
                 }
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
-                    throw new ProtocolViolationException($"handshake not completed within {_options.HandshakeTimeout.TotalMilliseconds:0} ms");
+                    var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
+                    var reason = $"handshake not completed within {timeoutMs} ms";
+                    if (ClaimEnd(reason))
+                        _diagnostics.HandshakeTimedOut(Description, reason, timeoutMs); // not when it was closed for another reason meanwhile
+                    return _endReason ?? reason;
                 }
             }
             if (!granted)
@@ -153,12 +188,41 @@ internal sealed partial class ZmtpEngine : IPeer
             _receiveStart = 0;
         }
         if (_receiveEnd == _receiveBuffer.Length)
-            throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
+        {
+            if (_receiveBufferRented)
+                throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
+            UseFullReceiveBuffer(); // a handshake command larger than the small buffer
+        }
         var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         if (read == 0)
             return false;
         _receiveEnd += read;
+        MarkReceived();
         return true;
+    }
+
+    /// <summary>Moves the buffered bytes into a full-size receive buffer from the pool (once per connection).</summary>
+    private void UseFullReceiveBuffer()
+    {
+        if (_receiveBufferRented)
+            return;
+        var full = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        Buffered.CopyTo(full);
+        _receiveEnd -= _receiveStart;
+        _receiveStart = 0;
+        _receiveBuffer = full;
+        _receiveBufferRented = true;
+    }
+
+    private void ReturnReceiveBuffer()
+    {
+        if (!_receiveBufferRented)
+            return;
+        var rented = _receiveBuffer;
+        _receiveBuffer = [];
+        _receiveStart = _receiveEnd = 0;
+        _receiveBufferRented = false;
+        ArrayPool<byte>.Shared.Return(rented);
     }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)

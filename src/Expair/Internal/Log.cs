@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(110, LogLevel.Warning, "Linger of {LingerMs} ms expired with {Count} messages not yet handed to the OS; they are discarded")]
     public static partial void LingerExpired(ILogger logger, long lingerMs, int count);
 
+    [LoggerMessage(120, LogLevel.Debug, "Heartbeats with {Peer}: a PING every {IntervalMs} ms, dropped after {TimeoutMs} ms of silence after one, TTL {TtlDeciseconds} tenths of a second")]
+    public static partial void HeartbeatsStarted(ILogger logger, string peer, long intervalMs, long timeoutMs, int ttlDeciseconds);
+
+    [LoggerMessage(121, LogLevel.Information, "Peer {Peer} speaks ZMTP 3.0, which has no PING: no heartbeats on this connection")]
+    public static partial void HeartbeatsUnsupported(ILogger logger, string peer);
+
     [LoggerMessage(200, LogLevel.Warning, "Peer {Peer} kept waiting: this PAIR socket already has peer {Current}; it gets the slot when that peer leaves")]
     public static partial void PeerKeptWaiting(ILogger logger, string peer, string current);
 
@@ -61,4 +67,16 @@ internal static partial class Log
 
     [LoggerMessage(301, LogLevel.Warning, "Peer {Peer} refused the connection with ERROR: {Reason}")]
     public static partial void PeerSentError(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(310, LogLevel.Warning, "Peer {Peer} dropped: heartbeat timeout, nothing received for {SilentMs} ms after a PING (timeout {TimeoutMs} ms)")]
+    public static partial void HeartbeatTimeout(ILogger logger, string peer, long silentMs, long timeoutMs);
+
+    [LoggerMessage(311, LogLevel.Warning, "Peer {Peer} dropped: nothing received for {SilentMs} ms after its PING with a TTL of {TtlMs} ms")]
+    public static partial void HeartbeatTtlExpired(ILogger logger, string peer, long silentMs, long ttlMs);
+
+    [LoggerMessage(312, LogLevel.Warning, "Closed the oldest pending handshake, from {Peer}: more than MaxPendingHandshakes ({Max}) connections to {Endpoint} were handshaking")]
+    public static partial void PendingHandshakeEvicted(ILogger logger, string peer, int max, string endpoint);
+
+    [LoggerMessage(313, LogLevel.Warning, "Connection from {Peer} closed: handshake not completed within {TimeoutMs} ms")]
+    public static partial void HandshakeTimedOut(ILogger logger, string peer, long timeoutMs);
 }

@@ -87,6 +87,31 @@ internal sealed class SocketDiagnostics(ILogger log)
         Publish(handshakeComplete ? SocketEventKind.ProtocolError : SocketEventKind.HandshakeFailed, peer, reason);
     }
 
+    /// <summary>The handshake timer ran out: <see cref="SocketEventKind.HandshakeFailed"/>, log 313.</summary>
+    public void HandshakeTimedOut(string peer, string reason, long timeoutMs)
+    {
+        Log.HandshakeTimedOut(log, peer, timeoutMs);
+        Publish(SocketEventKind.HandshakeFailed, peer, reason);
+    }
+
+    /// <summary>Too many connections were handshaking and this, the oldest, was closed: <see cref="SocketEventKind.HandshakeFailed"/>, log 312.</summary>
+    public void PendingHandshakeEvicted(string peer, string reason, int max)
+    {
+        Log.PendingHandshakeEvicted(log, peer, max, Endpoint ?? "");
+        Publish(SocketEventKind.HandshakeFailed, peer, reason);
+    }
+
+    // Heartbeat detail lines (120, 121, 310, 311) have no event of their own: a heartbeat failure ends the
+    // connection, and the Disconnected event that follows carries the same reason.
+    public void HeartbeatsStarted(string peer, long intervalMs, long timeoutMs, int ttlDeciseconds) =>
+        Log.HeartbeatsStarted(log, peer, intervalMs, timeoutMs, ttlDeciseconds);
+
+    public void HeartbeatsUnsupported(string peer) => Log.HeartbeatsUnsupported(log, peer);
+
+    public void HeartbeatTimeout(string peer, long silentMs, long timeoutMs) => Log.HeartbeatTimeout(log, peer, silentMs, timeoutMs);
+
+    public void HeartbeatTtlExpired(string peer, long silentMs, long ttlMs) => Log.HeartbeatTtlExpired(log, peer, silentMs, ttlMs);
+
     public void HandshakeHeld(string peer, TimeSpan waited)
     {
         Log.HandshakeHeld(log, peer, (long)waited.TotalMilliseconds);

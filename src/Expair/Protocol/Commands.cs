@@ -82,6 +82,13 @@ internal static class Commands
         return context[..Math.Min(context.Length, MaxPingContext)];
     }
 
+    /// <summary>
+    /// The TTL of a PING, in tenths of a second (37/ZMTP: 2 octets, network order). Zero when the PING has
+    /// none, or when its data is too short to hold one (a hostile PING is answered, never trusted).
+    /// </summary>
+    public static ushort PingTtl(ReadOnlySpan<byte> pingData) =>
+        pingData.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(pingData) : (ushort)0;
+
     /// <summary>Writes a PONG command frame echoing <paramref name="context"/> (cut to 16 bytes).</summary>
     public static int WritePong(Span<byte> destination, ReadOnlySpan<byte> context)
     {

@@ -18,6 +18,12 @@ internal sealed class RawPeer : IDisposable
         return new RawPeer(socket);
     }
 
+    /// <summary>Accepts one connection on <paramref name="listener"/>: a raw peer on the binding side.</summary>
+    public static async Task<RawPeer> AcceptAsync(TcpListener listener, TimeSpan timeout) =>
+        new(await listener.AcceptSocketAsync().WaitAsync(timeout));
+
+    public System.Net.EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes, SocketFlags.None);
 
     /// <summary>Sends end of stream (FIN) while still reading what the socket sends back.</summary>
@@ -76,6 +82,19 @@ internal sealed class RawPeer : IDisposable
             offset += read;
         }
         return buffer;
+    }
+
+    /// <summary>Reads one whole ZMTP frame (23/ZMTP): its flags and body.</summary>
+    public async Task<(byte Flags, byte[] Body)> ReadFrameAsync(TimeSpan timeout)
+    {
+        var head = await ReadExactlyAsync(2, timeout);
+        long length = head[1];
+        if ((head[0] & 0x02) != 0)
+        {
+            var rest = await ReadExactlyAsync(7, timeout);
+            length = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian([head[1], .. rest]);
+        }
+        return (head[0], length == 0 ? [] : await ReadExactlyAsync(checked((int)length), timeout));
     }
 
     public void Dispose() => _socket.Dispose();

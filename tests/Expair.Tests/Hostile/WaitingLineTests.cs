@@ -45,17 +45,26 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
     /// <summary>Every line logged so far, in order: its event id and text.</summary>
     public IReadOnlyList<(int Id, string Text)> Lines => [.. _entries];
 
-    public bool WaitFor(int eventId, TimeSpan timeout)
+    /// <summary>The text of every entry logged so far with <paramref name="eventId"/>, in order.</summary>
+    public string[] Texts(int eventId) => [.. _entries.Where(e => e.Id == eventId).Select(e => e.Text)];
+
+    /// <summary>Everything logged so far, for failure messages.</summary>
+    public override string ToString() => string.Join(Environment.NewLine, _entries.Select(e => $"{e.Id}: {e.Text}"));
+
+    /// <summary>Waits until <paramref name="eventId"/> was logged <paramref name="count"/> times; false on timeout.</summary>
+    public bool WaitFor(int eventId, TimeSpan timeout, int count = 1)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!_seen.Contains(eventId))
+        while (Logged(eventId) < count)
         {
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero || !_events.TryTake(out _, left))
-                return _seen.Contains(eventId);
+                return Logged(eventId) >= count;
         }
         return true;
     }
+
+    private int Logged(int eventId) => _seen.Count(seen => seen == eventId);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 

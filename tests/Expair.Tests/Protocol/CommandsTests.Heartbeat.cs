@@ -69,4 +69,18 @@ public partial class CommandsTests
     [InlineData(2)]
     public void PingContext_NoBytesAfterTtl_IsEmpty(int length) =>
         Assert.True(Commands.PingContext(new byte[length]).IsEmpty);
+
+    [Fact]
+    public void PingTtl_ReadsTwoOctetsInNetworkOrder()
+    {
+        byte[] ping = [0x04, 10, 4, .. Ascii("PING"), 0xFF, 0xFE, .. Ascii("abc")];
+        var (_, data) = ParseFrame(ping);
+        Assert.Equal(0xFFFE, Commands.PingTtl(data));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void PingTtl_DataTooShort_IsZero(int length) =>
+        Assert.Equal(0, Commands.PingTtl(Enumerable.Repeat((byte)0xFF, length).ToArray()));
 }

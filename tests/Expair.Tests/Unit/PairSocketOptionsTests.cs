@@ -16,6 +16,10 @@ public class PairSocketOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.HandshakeTimeout);
         Assert.Equal(-1, options.MaxMessageSize);
         Assert.Equal(4, options.MaxWaitingPeers);
+        Assert.Equal(100, options.MaxPendingHandshakes);
+        Assert.Equal(TimeSpan.Zero, options.HeartbeatInterval);
+        Assert.Equal(TimeSpan.Zero, options.HeartbeatTimeout);
+        Assert.Equal(TimeSpan.Zero, options.HeartbeatTtl);
         Assert.Null(options.LoggerFactory);
     }
 
@@ -47,6 +51,14 @@ public class PairSocketOptionsTests
         (nameof(PairSocketOptions.MaxMessageSize), true) => PairSocketOptions.Default with { MaxMessageSize = long.MinValue },
         (nameof(PairSocketOptions.MaxWaitingPeers), false) => new PairSocketOptions { MaxWaitingPeers = -1 },
         (nameof(PairSocketOptions.MaxWaitingPeers), true) => PairSocketOptions.Default with { MaxWaitingPeers = int.MinValue },
+        (nameof(PairSocketOptions.MaxPendingHandshakes), false) => new PairSocketOptions { MaxPendingHandshakes = 0 },
+        (nameof(PairSocketOptions.MaxPendingHandshakes), true) => PairSocketOptions.Default with { MaxPendingHandshakes = -1 },
+        (nameof(PairSocketOptions.HeartbeatInterval), false) => new PairSocketOptions { HeartbeatInterval = MinusOneTick },
+        (nameof(PairSocketOptions.HeartbeatInterval), true) => PairSocketOptions.Default with { HeartbeatInterval = TimeSpan.FromMilliseconds(int.MaxValue + 1L) },
+        (nameof(PairSocketOptions.HeartbeatTimeout), false) => new PairSocketOptions { HeartbeatTimeout = Timeout.InfiniteTimeSpan },
+        (nameof(PairSocketOptions.HeartbeatTimeout), true) => PairSocketOptions.Default with { HeartbeatTimeout = TimeSpan.FromMilliseconds(int.MaxValue + 1L) },
+        (nameof(PairSocketOptions.HeartbeatTtl), false) => new PairSocketOptions { HeartbeatTtl = TimeSpan.FromMilliseconds(99) },
+        (nameof(PairSocketOptions.HeartbeatTtl), true) => PairSocketOptions.Default with { HeartbeatTtl = TimeSpan.FromMilliseconds(6_553_501) },
         _ => throw new ArgumentException(property, nameof(property)),
     };
 
@@ -61,6 +73,10 @@ public class PairSocketOptionsTests
     [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
     [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
     [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
+    [InlineData(nameof(PairSocketOptions.MaxPendingHandshakes))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatInterval))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatTimeout))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatTtl))]
     public void Init_OutOfRange_ThrowsNamingProperty(string property)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: false));
@@ -79,6 +95,10 @@ public class PairSocketOptionsTests
     [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
     [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
     [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
+    [InlineData(nameof(PairSocketOptions.MaxPendingHandshakes))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatInterval))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatTimeout))]
+    [InlineData(nameof(PairSocketOptions.HeartbeatTtl))]
     public void With_OutOfRange_ThrowsNamingProperty(string property)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: true));
@@ -135,5 +155,37 @@ public class PairSocketOptionsTests
         Assert.Equal(5, changed.SendHighWaterMark);
         Assert.Equal(1000, PairSocketOptions.Default.SendHighWaterMark);
         Assert.NotEqual(PairSocketOptions.Default, changed);
+    }
+
+    [Fact]
+    public void HandshakeTimeout_AcceptsInfinite_RejectsOtherNegativesAndOverflow()
+    {
+        Assert.Equal(Timeout.InfiniteTimeSpan, new PairSocketOptions { HandshakeTimeout = Timeout.InfiniteTimeSpan }.HandshakeTimeout);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(-2) });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { HandshakeTimeout = TimeSpan.MaxValue });
+    }
+
+    [Fact]
+    public void Heartbeats_AcceptBoundaryValues()
+    {
+        var options = new PairSocketOptions
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(int.MaxValue),
+            HeartbeatTimeout = TimeSpan.FromMilliseconds(1),
+            HeartbeatTtl = TimeSpan.FromMilliseconds(100),
+            MaxPendingHandshakes = 1,
+        };
+        Assert.Equal(TimeSpan.FromMilliseconds(int.MaxValue), options.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), options.HeartbeatTtl);
+        Assert.Equal(TimeSpan.FromMilliseconds(6_553_500), (options with { HeartbeatTtl = TimeSpan.FromMilliseconds(6_553_500) }).HeartbeatTtl);
+        Assert.Equal(TimeSpan.Zero, (options with { HeartbeatTtl = TimeSpan.Zero }).HeartbeatTtl);
+    }
+
+    [Fact]
+    public void HeartbeatTtl_OutOfRange_SaysItTravelsInTenthsOfASecond()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { HeartbeatTtl = TimeSpan.FromMilliseconds(50) });
+        Assert.Contains("tenths of a second", error.Message, StringComparison.Ordinal);
+        Assert.Contains("6553.5 s", error.Message, StringComparison.Ordinal);
     }
 }

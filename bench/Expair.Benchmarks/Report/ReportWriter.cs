@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+
+namespace Expair.Benchmarks.Report;
+
+/// <summary>
+/// Writes docs/benchmarks.md from bench/run.sh's results: per transport Expair beside libzmq with the ratio, the
+/// mixed pairs, the raw ceiling, allocation and GC counts, and the micro-benchmark tables when they were run.
+/// </summary>
+internal static class ReportWriter
+{
+    private const string Zmq = "libzmq";
+    private const string Expair = "expair";
+
+    public static int Write(string resultsPath, string machinePath, string microDirectory, string outputPath)
+    {
+        var results = ResultSet.Load(resultsPath);
+        var machine = File.ReadLines(machinePath)
+            .Select(line => line.Split('=', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
+        var page = new StringBuilder();
+        Header(page, machine, results);
+        foreach (var transport in new[] { "tcp", "ipc", "inproc" })
+            Transport(page, results, transport);
+        MixedPairs(page, results);
+        Ceiling(page, results);
+        Micro(page, microDirectory);
+        File.WriteAllText(outputPath, page.ToString().ReplaceLineEndings("\n"));
+        Console.Out.WriteLine($"wrote {outputPath}");
+        return 0;
+    }
+
+    private static void Header(StringBuilder page, Dictionary<string, string> machine, ResultSet results)
+    {
+        string Get(string key) => machine.GetValueOrDefault(key, "?");
+        page.AppendLine("# Benchmarks").AppendLine();
+        page.AppendLine("Expair's PAIR socket beside libzmq's, measured with the same loops and clocks on both sides (issue 3). This page is")
+            .AppendLine("generated: rerun the command below, do not edit it by hand.").AppendLine();
+        page.AppendLine("```sh").AppendLine(Get("command")).AppendLine("```").AppendLine();
+        page.AppendLine("| | |").AppendLine("| --- | --- |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| Date (UTC) | {Get("date")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| CPU | {Get("cpu")} ({Get("cores")} cores) |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| Kernel | {Get("kernel")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| .NET | {Get("dotnet")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| libzmq | {Get("libzmq")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| Repetitions | {results.Repetitions}, interleaved (every configuration once, then again); each cell is the median |");
+        page.AppendLine();
+        if (machine.TryGetValue("note", out var note) && note.Length > 0)
+            page.AppendLine(CultureInfo.InvariantCulture, $"**Note:** {note}").AppendLine();
+        page.AppendLine("How the numbers are taken (`expair bench --help`, `bench/Expair.Benchmarks`):").AppendLine();
+        page.AppendLine("- Throughput: `thr-local` binds and receives COUNT messages, clocked from the first; `thr-remote` connects and")
+            .AppendLine("  sends them, writing every payload byte, then waits for a one-message acknowledgement. msg/s and MB/s (10^6 bytes)")
+            .AppendLine("  are the receiver's. Both sides keep the default high-water marks (1000 messages).")
+            .AppendLine("- Latency: `lat-remote` does COUNT round trips against `lat-local`'s echo, the first an untimed warm-up;")
+            .AppendLine("  one-way = mean round trip / 2; p50/p99 are of the round trips.")
+            .AppendLine("- Ratio = Expair / libzmq. Throughput: above 1.00 is better. Latency: below 1.00 is better.")
+            .AppendLine("- B/msg = bytes allocated on the managed heap per message during the timed part, all threads of that process")
+            .AppendLine("  (GC.GetTotalAllocatedBytes); GCs = collections of generation 0/1/2 during it. libzmq allocates natively, so its")
+            .AppendLine("  managed figures are the harness's own (about zero).")
+            .AppendLine();
+    }
+
+    private static void Transport(StringBuilder page, ResultSet results, string transport)
+    {
+        var inproc = transport == "inproc";
+        var thr = inproc ? "inproc_thr" : "thr_local";
+        var lat = inproc ? "inproc_lat" : "lat_remote";
+        page.AppendLine(CultureInfo.InvariantCulture, $"## {transport}").AppendLine();
+        page.AppendLine("### Throughput").AppendLine();
+        page.AppendLine(inproc
+            ? "| Size | libzmq msg/s | Expair msg/s | Ratio | libzmq MB/s | Expair MB/s | Expair B/msg (both ends) | Expair GCs 0/1/2 |"
+            : "| Size | libzmq msg/s | Expair msg/s | Ratio | libzmq MB/s | Expair MB/s | Expair recv B/msg | Expair send B/msg | Expair recv GCs 0/1/2 |");
+        page.AppendLine(inproc ? "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" : "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var size in results.Sizes)
+        {
+            double? Zm(string metric) => results.Median(transport, "thr", Zmq, Zmq, size, thr, metric);
+            double? Ex(string metric) => results.Median(transport, "thr", Expair, Expair, size, thr, metric);
+            var row = new List<string>
+            {
+                SizeName(size), Rate(Zm("msgs_per_s")), Rate(Ex("msgs_per_s")), Ratio(Ex("msgs_per_s"), Zm("msgs_per_s")),
+                Mb(Zm("mb_per_s")), Mb(Ex("mb_per_s")),
+                Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, thr)),
+            };
+            if (!inproc)
+                row.Add(Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, "thr_remote")));
+            row.Add(Gcs(Ex("gc0"), Ex("gc1"), Ex("gc2")));
+            page.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+        page.AppendLine();
+        page.AppendLine("### Latency (µs)").AppendLine();
+        page.AppendLine("| Size | libzmq one-way | Expair one-way | Ratio | libzmq p50 RTT | Expair p50 RTT | libzmq p99 RTT | Expair p99 RTT | p99 ratio |");
+        page.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var size in results.Sizes)
+        {
+            double? Zm(string metric) => results.Median(transport, "lat", Zmq, Zmq, size, lat, metric);
+            double? Ex(string metric) => results.Median(transport, "lat", Expair, Expair, size, lat, metric);
+            page.AppendLine("| " + string.Join(" | ",
+                SizeName(size), Micros(Zm("one_way_us")), Micros(Ex("one_way_us")), Ratio(Ex("one_way_us"), Zm("one_way_us")),
+                Micros(Zm("rtt_p50_us")), Micros(Ex("rtt_p50_us")), Micros(Zm("rtt_p99_us")), Micros(Ex("rtt_p99_us")),
+                Ratio(Ex("rtt_p99_us"), Zm("rtt_p99_us"))) + " |");
+        }
+        page.AppendLine();
+    }
+
+    private static void MixedPairs(StringBuilder page, ResultSet results)
+    {
+        (string Sender, string Receiver, string Name)[] pairs =
+        [
+            (Zmq, Zmq, "libzmq→libzmq"), (Expair, Expair, "Expair→Expair"), (Expair, Zmq, "Expair→libzmq"), (Zmq, Expair, "libzmq→Expair"),
+        ];
+        page.AppendLine("## Mixed pairs").AppendLine();
+        page.AppendLine("Sender→receiver for throughput (the receiver's msg/s), client→echo for latency (one-way µs). A mixed pair shows")
+            .AppendLine("which side limits: if Expair→libzmq is fast and libzmq→Expair slow, Expair's receive path is the bottleneck.").AppendLine();
+        page.AppendLine("| Transport | Size | " + string.Join(" | ", pairs.Select(p => p.Name + " msg/s")) + " | " + string.Join(" | ", pairs.Select(p => p.Name + " µs")) + " |");
+        page.AppendLine("| --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", pairs.Length * 2)));
+        foreach (var transport in new[] { "tcp", "ipc" })
+        {
+            foreach (var size in results.Sizes)
+            {
+                var cells = pairs.Select(p => Rate(results.Median(transport, "thr", p.Sender, p.Receiver, size, "thr_local", "msgs_per_s")))
+                    .Concat(pairs.Select(p => Micros(results.Median(transport, "lat", p.Sender, p.Receiver, size, "lat_remote", "one_way_us"))));
+                page.AppendLine($"| {transport} | {SizeName(size)} | " + string.Join(" | ", cells) + " |");
+            }
+        }
+        page.AppendLine();
+    }
+
+    private static void Ceiling(StringBuilder page, ResultSet results)
+    {
+        page.AppendLine("## Raw socket ceiling").AppendLine();
+        page.AppendLine("A plain byte pump in the same run (`Expair.Benchmarks raw-tcp|raw-ipc SIZE COUNT`): the sender writes every byte")
+            .AppendLine("of COUNT payloads, small ones packed into 64 KiB writes, the receiver reads 256 KiB at a time. No framing, no")
+            .AppendLine("queue: what the kernel moves. The percentages are each implementation's MB/s over that ceiling.").AppendLine();
+        page.AppendLine("| Size | raw tcp MB/s | libzmq tcp | Expair tcp | raw ipc MB/s | libzmq ipc | Expair ipc |");
+        page.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var size in results.Sizes)
+        {
+            var cells = new List<string> { SizeName(size) };
+            foreach (var transport in new[] { "tcp", "ipc" })
+            {
+                var raw = results.Median($"raw-{transport}", "thr", "raw", "raw", size, $"raw_{transport}", "mb_per_s");
+                cells.Add(Mb(raw));
+                foreach (var impl in new[] { Zmq, Expair })
+                    cells.Add(Percent(results.Median(transport, "thr", impl, impl, size, "thr_local", "mb_per_s"), raw));
+            }
+            page.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+        page.AppendLine();
+        const int MiB = 1 << 20;
+        foreach (var transport in new[] { "tcp", "ipc" })
+        {
+            var raw = results.Median($"raw-{transport}", "thr", "raw", "raw", MiB, $"raw_{transport}", "mb_per_s");
+            var expair = results.Median(transport, "thr", Expair, Expair, MiB, "thr_local", "mb_per_s");
+            if (raw is not null && expair is not null)
+                page.AppendLine(CultureInfo.InvariantCulture, $"- 1 MiB over {transport}: Expair moves {Percent(expair, raw)} of the raw ceiling (target: at least 60 %).");
+        }
+        page.AppendLine();
+    }
+
+    private static void Micro(StringBuilder page, string microDirectory)
+    {
+        page.AppendLine("## Micro-benchmarks").AppendLine();
+        page.AppendLine("BenchmarkDotNet with `[MemoryDiagnoser]` for the codec (`FrameHeader`, `Commands`) and the queue (`Pipe`):").AppendLine();
+        page.AppendLine("```sh").AppendLine("dotnet run -c Release --project bench/Expair.Benchmarks -- micro --filter '*'").AppendLine("```").AppendLine();
+        var reports = Directory.Exists(Path.Combine(microDirectory, "results"))
+            ? Directory.GetFiles(Path.Combine(microDirectory, "results"), "*-report-github.md").Order(StringComparer.Ordinal).ToArray()
+            : [];
+        if (reports.Length == 0)
+        {
+            page.AppendLine("(Not run in this pass: `bench/run.sh --micro` includes them.)").AppendLine();
+            return;
+        }
+        foreach (var report in reports)
+        {
+            var name = Path.GetFileName(report).Replace("-report-github.md", "", StringComparison.Ordinal);
+            page.AppendLine(CultureInfo.InvariantCulture, $"### {name[(name.LastIndexOf('.') + 1)..]}").AppendLine();
+            // Keep the table; BenchmarkDotNet's environment block repeats what the header above says.
+            var table = File.ReadAllLines(report).SkipWhile(line => !line.StartsWith('|'));
+            foreach (var line in table)
+                page.AppendLine(line);
+            page.AppendLine();
+        }
+    }
+
+    private static string SizeName(int size) => size switch
+    {
+        >= 1 << 20 when size % (1 << 20) == 0 => $"{size >> 20} MiB",
+        >= 1024 when size % 1024 == 0 => $"{size >> 10} KiB",
+        _ => $"{size} B",
+    };
+
+    private static string Rate(double? perSecond) => perSecond switch
+    {
+        null => "–",
+        >= 1e6 => (perSecond.Value / 1e6).ToString("0.00 M", CultureInfo.InvariantCulture),
+        >= 1e3 => (perSecond.Value / 1e3).ToString("0 k", CultureInfo.InvariantCulture),
+        _ => perSecond.Value.ToString("0", CultureInfo.InvariantCulture),
+    };
+
+    private static string Mb(double? mb) => mb is { } v ? v.ToString(v >= 100 ? "#,0" : "0.0", CultureInfo.InvariantCulture) : "–";
+
+    private static string Micros(double? us) => us is { } v ? v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) : "–";
+
+    private static string Bytes(double? bytes) => bytes is { } v ? v.ToString(v >= 10 ? "#,0" : "0.0", CultureInfo.InvariantCulture) : "–";
+
+    private static string Ratio(double? expair, double? zmq) =>
+        expair is { } e && zmq is { } z && z > 0 ? (e / z).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+
+    private static string Percent(double? part, double? whole) =>
+        part is { } p && whole is { } w && w > 0 ? (100 * p / w).ToString("0", CultureInfo.InvariantCulture) + " %" : "–";
+
+    private static string Gcs(double? gen0, double? gen1, double? gen2) =>
+        gen0 is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{gen0:0}/{gen1:0}/{gen2:0}");
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Expair.Cli.Bench;
+
+namespace Expair.Benchmarks.Report;
+
+/// <summary>
+/// bench/run.sh's raw results: one line per summary line, <c>transport=… test=… sender=… receiver=… size=… rep=… | LINE</c>,
+/// where sender is the throughput sender or latency client and receiver the throughput receiver or echo.
+/// Each metric is the median over the repetitions.
+/// </summary>
+internal sealed class ResultSet
+{
+    private readonly List<(Dictionary<string, string> Tags, Dictionary<string, string> Fields)> _rows = [];
+
+    public static ResultSet Load(string path)
+    {
+        var set = new ResultSet();
+        foreach (var line in File.ReadLines(path))
+        {
+            var bar = line.IndexOf(" | ", StringComparison.Ordinal);
+            if (bar < 0)
+                continue;
+            var tags = SummaryLine.Parse("tags " + line[..bar]);
+            set._rows.Add((tags, SummaryLine.Parse(line[(bar + 3)..])));
+        }
+        return set;
+    }
+
+    public IEnumerable<int> Sizes => _rows.Select(r => int.Parse(r.Tags["size"], CultureInfo.InvariantCulture)).Distinct().Order();
+
+    public int Repetitions => _rows.Select(r => r.Tags.GetValueOrDefault("rep")).Distinct().Count();
+
+    /// <summary>Median of <paramref name="metric"/> over the matching runs' <paramref name="kind"/> lines; null when none ran.</summary>
+    public double? Median(string transport, string test, string sender, string receiver, int size, string kind, string metric)
+    {
+        var values = _rows
+            .Where(r => r.Tags["transport"] == transport && r.Tags["test"] == test && r.Tags["sender"] == sender &&
+                        r.Tags["receiver"] == receiver && r.Tags["size"] == size.ToString(CultureInfo.InvariantCulture) &&
+                        r.Fields["kind"] == kind && r.Fields.ContainsKey(metric))
+            .Select(r => double.Parse(r.Fields[metric], CultureInfo.InvariantCulture))
+            .Order()
+            .ToArray();
+        if (values.Length == 0)
+            return null;
+        var middle = values.Length / 2;
+        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    /// <summary>Median of allocated bytes per message on the <paramref name="kind"/> side.</summary>
+    public double? AllocPerMessage(string transport, string test, string sender, string receiver, int size, string kind) =>
+        Median(transport, test, sender, receiver, size, kind, "alloc_bytes") is { } bytes &&
+        Median(transport, test, sender, receiver, size, kind, "count") is { } count && count > 0
+            ? bytes / count
+            : null;
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Builds Release and measures Expair beside libzmq, then writes docs/benchmarks.md (issue 3).
+#
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10-12 minutes on 2 cores
+#   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
+#   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 6 more minutes)
+#   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
+#
+# Measured, for 1 B, 64 B, 1 KiB, 64 KiB and 1 MiB messages, throughput and latency:
+#   tcp and ipc: libzmq->libzmq, Expair->Expair, Expair->libzmq, libzmq->Expair (sender->receiver, client->echo)
+#   inproc:      libzmq and Expair (both ends in one process)
+#   raw-tcp and raw-ipc byte pumps: the ceiling
+# Repetition r runs every configuration once before repetition r+1 starts, so a slow spell on a shared machine
+# hits every configuration alike; the page shows medians. Raw lines go to artifacts/bench/ (gitignored).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+reps=3
+scale=1
+micro=0
+note=""
+command_line="bench/run.sh"
+for arg in "$@"; do
+    [[ "$arg" == *[[:space:]]* ]] && command_line+=" \"$arg\"" || command_line+=" $arg"
+done
+while (($#)); do
+    case "$1" in
+        --quick) reps=1 scale=20 ;;
+        --micro) micro=1 ;;
+        --note) note="${2:?--note needs a text}"; shift ;;
+        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+out=artifacts/bench
+results="$out/results.txt"
+failures="$out/failures.txt"
+mkdir -p "$out"
+: >"$results"
+: >"$failures"
+log() { echo "run.sh: $*" >&2; }
+# Stopped early (Ctrl+C, a failed build): take the receiver that may be running in the background along.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+
+log "building Release"
+dotnet build src/Expair.Cli -c Release -nologo -v quiet >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
+dotnet build bench/Expair.Benchmarks -c Release -nologo -v quiet >>"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
+expair=(src/Expair.Cli/bin/Release/net10.0/Expair.Cli bench)
+benchmarks=bench/Expair.Benchmarks/bin/Release/net10.0/Expair.Benchmarks
+zmq=("$benchmarks" zmq)
+
+sizes=(1 64 1024 65536 1048576)
+
+# Message counts per size, so that one run lasts roughly 0.3-2 s here, the whole script about 10 minutes.
+thr_count() { # transport size
+    local n
+    case "$1:$2" in
+        inproc:1 | inproc:64) n=2000000 ;;
+        inproc:1024) n=1000000 ;;
+        inproc:65536) n=30000 ;;
+        inproc:1048576) n=5000 ;;
+        *:1 | *:64) n=1000000 ;;
+        *:1024) n=300000 ;;
+        *:65536) n=5000 ;;
+        *:1048576) n=500 ;;
+    esac
+    echo $((n / scale > 10 ? n / scale : 10))
+}
+lat_count() { # transport size
+    local n
+    case "$1:$2" in
+        inproc:1048576) n=2000 ;;
+        inproc:*) n=10000 ;;
+        *:65536) n=1000 ;;
+        *:1048576) n=200 ;;
+        *) n=3000 ;;
+    esac
+    echo $((n / scale > 10 ? n / scale : 10))
+}
+raw_count() { # size: about 2 GB moved, fewer for tiny messages
+    case "$1" in
+        1) echo $((20000000 / scale)) ;;
+        64) echo $((10000000 / scale)) ;;
+        *) echo $(( (2000000000 / $1) / scale > 10 ? (2000000000 / $1) / scale : 10 )) ;;
+    esac
+}
+
+impl_command() { # implementation
+    if [[ "$1" == expair ]]; then echo "${expair[@]}"; else echo "${zmq[@]}"; fi
+}
+
+record() { # tag file
+    local line
+    while IFS= read -r line; do
+        [[ -n "$line" ]] && echo "$1 | $line" >>"$results"
+    done <"$2"
+}
+
+fail() { # tag why
+    echo "$1 | $2" >>"$failures"
+    log "FAILED $1: $2"
+}
+
+run_seq=0
+# One network run: the receiver (thr-local / lat-local) binds, the sender (thr-remote / lat-remote) connects.
+run_pair() { # transport test sender receiver size rep
+    local transport=$1 test=$2 sender=$3 receiver=$4 size=$5 rep=$6
+    local count bind endpoint local_pid
+    run_seq=$((run_seq + 1))
+    [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size") || count=$(lat_count "$transport" "$size")
+    local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size rep=$rep"
+    if [[ "$transport" == tcp ]]; then
+        bind="tcp://127.0.0.1:*"
+    else
+        bind="ipc://${TMPDIR:-/tmp}/expair-bench-$$-$run_seq.sock"
+    fi
+    # Gone before the receiver starts, so the wait below can never read the previous run's port.
+    rm -f "$out/local.out" "$out/local.err"
+    # shellcheck disable=SC2046 # the command is words on purpose
+    timeout 300 $(impl_command "$receiver") "$test-local" "$bind" "$size" "$count" --timeout 30000 \
+        >"$out/local.out" 2>"$out/local.err" &
+    local_pid=$!
+    endpoint=$bind
+    if [[ "$transport" == tcp ]]; then
+        # The receiver notes the port it was given on stderr ("... bound to tcp://127.0.0.1:PORT").
+        endpoint=""
+        for _ in $(seq 200); do
+            # (The file may not exist yet: the receiver's shell creates it.)
+            endpoint=$(sed -n 's/.*bound to \(tcp:[^ ]*\).*/\1/p' "$out/local.err" 2>/dev/null || true)
+            [[ -n "$endpoint" ]] || ! kill -0 "$local_pid" 2>/dev/null && break
+            sleep 0.05
+        done
+        if [[ -z "$endpoint" ]]; then
+            kill "$local_pid" 2>/dev/null || true
+            wait "$local_pid" 2>/dev/null || true
+            fail "$tag" "receiver did not bind: $(tr '\n' ' ' <"$out/local.err")"
+            return
+        fi
+    fi
+    # shellcheck disable=SC2046
+    if ! timeout 300 $(impl_command "$sender") "$test-remote" "$endpoint" "$size" "$count" --timeout 30000 \
+        >"$out/remote.out" 2>"$out/remote.err"; then
+        # The receiver fails too, or soon will (its own waits are bounded): both sides' words go in the record.
+        wait "$local_pid" 2>/dev/null || true
+        fail "$tag" "sender: $(tr '\n' ' ' <"$out/remote.err"); receiver: $(tr '\n' ' ' <"$out/local.err") $(tr '\n' ' ' <"$out/local.out")"
+        return
+    fi
+    if ! wait "$local_pid"; then
+        fail "$tag" "receiver: $(tr '\n' ' ' <"$out/local.err")"
+        return
+    fi
+    record "$tag" "$out/local.out"
+    record "$tag" "$out/remote.out"
+    [[ "$transport" == ipc ]] && rm -f "${bind#ipc://}"
+    return 0
+}
+
+run_single() { # tag command...
+    local tag=$1
+    shift
+    if timeout 300 "$@" >"$out/single.out" 2>"$out/single.err"; then
+        record "$tag" "$out/single.out"
+    else
+        fail "$tag" "$(tr '\n' ' ' <"$out/single.err")"
+    fi
+}
+
+start=$(date +%s)
+pairs=("libzmq libzmq" "expair expair" "expair libzmq" "libzmq expair")
+for rep in $(seq "$reps"); do
+    log "repetition $rep of $reps"
+    for size in "${sizes[@]}"; do
+        for transport in tcp ipc; do
+            for pair in "${pairs[@]}"; do
+                read -r sender receiver <<<"$pair"
+                run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep"
+                run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep"
+            done
+        done
+        for impl in libzmq expair; do
+            # shellcheck disable=SC2046
+            for test in thr lat; do
+                count=$([[ "$test" == thr ]] && thr_count inproc "$size" || lat_count inproc "$size")
+                run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
+                    $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000
+            done
+        done
+        for transport in tcp ipc; do
+            run_single "transport=raw-$transport test=thr sender=raw receiver=raw size=$size rep=$rep" \
+                "$benchmarks" "raw-$transport" "$size" "$(raw_count "$size")" --timeout 30000
+        done
+    done
+    log "repetition $rep done after $(($(date +%s) - start)) s"
+done
+
+micro_dir="$out/micro-not-run"
+if ((micro)); then
+    log "micro-benchmarks (BenchmarkDotNet, short job)"
+    rm -rf "$out/micro"
+    "$benchmarks" micro --short --filter '*' >"$out/micro.log" 2>&1 || fail "micro" "see $out/micro.log"
+    micro_dir="$out/micro"
+fi
+
+{
+    echo "command=$command_line"
+    echo "date=$(date -u '+%Y-%m-%d %H:%M')"
+    echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+    echo "cores=$(nproc)"
+    echo "kernel=$(uname -sr)"
+    echo "dotnet=$(dotnet --version)"
+    echo "libzmq=$("$benchmarks" libzmq-version)"
+    echo "note=$note"
+} >"$out/machine.txt"
+"$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" docs/benchmarks.md >&2
+log "done in $(($(date +%s) - start)) s; raw lines in $results"
+if [[ -s "$failures" ]]; then
+    log "$(wc -l <"$failures") run(s) failed (see $failures); their cells show '–'"
+    exit 1
+fi

@@ -24,9 +24,16 @@ internal sealed partial class ZmtpEngine
     /// </summary>
     private const int MaxZeroCopyBatch = 1024 * 1024;
 
+    /// <summary>
+    /// Whole-message frames decoded before they go to the pipe. One 64 KiB read can hold 20,000 tiny frames; the
+    /// rest wait as bytes in the receive buffer, so buffers in flight stay near the high-water mark.
+    /// </summary>
+    private const int MaxDecodeAhead = 256;
+
     /// <summary>Frames decoded and not yet in the inbound pipe; the first <see cref="_completeFrames"/> form whole messages.</summary>
     private readonly List<Frame> _incoming = [];
     private int _completeFrames;
+    private int _delivered; // frames at the front of _incoming already handed to the pipe
     private long _incomingBytes; // of the message being decoded, for MaxMessageSize
     private byte[]? _pongContext;
     private int _pongLength = -1;
@@ -51,7 +58,7 @@ internal sealed partial class ZmtpEngine
         finally
         {
             StopHeartbeats();
-            foreach (var frame in _incoming)
+            foreach (var frame in CollectionsMarshal.AsSpan(_incoming)[_delivered..])
                 frame.Release(); // a message cut mid-way never reaches the application
             _incoming.Clear();
         }
@@ -63,8 +70,14 @@ internal sealed partial class ZmtpEngine
         var inbound = _pipes!.Inbound;
         while (true)
         {
-            while (TryDecodeFrame(out var frame, out var needBody))
+            var needBytes = false;
+            while (_completeFrames < MaxDecodeAhead)
             {
+                if (!TryDecodeFrame(out var frame, out var needBody))
+                {
+                    needBytes = true;
+                    break;
+                }
                 if (needBody > 0)
                     await ReceiveBodyAsync(frame, needBody, cancellationToken).ConfigureAwait(false);
                 if (!frame.More)
@@ -73,10 +86,10 @@ internal sealed partial class ZmtpEngine
                     _incomingBytes = 0;
                 }
             }
-            // Everything this read completed goes to the pipe at once: one lock and one wake-up per read.
+            // What was decoded goes to the pipe at once: one lock and one wake-up per batch of messages.
             if (_completeFrames > 0)
                 await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
-            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            if (needBytes && !await FillAsync(cancellationToken).ConfigureAwait(false))
             {
                 _endReason ??= "peer closed the connection";
                 return;
@@ -158,12 +171,18 @@ internal sealed partial class ZmtpEngine
         while (true)
         {
             var seen = inbound.Writable.Version;
-            var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[.._completeFrames], out var result);
-            // What the pipe took is the pipe's now: out of our list, so a failure never releases it twice.
-            _incoming.RemoveRange(0, taken);
-            _completeFrames -= taken;
+            var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
+            // What the pipe took is the pipe's now: past _delivered, so a failure never releases it twice.
+            // The list is compacted once everything complete went, not per write: one read can decode
+            // tens of thousands of tiny frames, and a high-water mark of 1000 takes them 1000 at a time.
+            _delivered += taken;
             if (result == WriteResult.Written)
+            {
+                _incoming.RemoveRange(0, _completeFrames);
+                _completeFrames = 0;
+                _delivered = 0;
                 return;
+            }
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.

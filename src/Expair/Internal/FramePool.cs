@@ -10,14 +10,21 @@ namespace Expair.Internal;
 /// </summary>
 internal static class FramePool
 {
+    /// <summary>Frames up to this size come from <see cref="Tiny"/>.</summary>
+    public const int TinyLimit = 1024;
+
     /// <summary>Frames up to this size come from <see cref="Small"/>.</summary>
     public const int SmallLimit = 64 * 1024;
 
     /// <summary>Frames up to this size come from <see cref="Large"/>; beyond it, from the shared pool.</summary>
     public const int LargeLimit = 4 * 1024 * 1024;
 
-    // 2048 buffers per size: a sender's and a receiver's default queue (1000 + 1000), so a steady stream
-    // recycles instead of allocating. At 64 B that retains at most 128 KiB.
+    // 4096 buffers per size: both default queues of a connection full (1000 + 1000), the other socket of an
+    // in-process pair, and the batches in the engines, so a steady stream recycles instead of allocating.
+    // Retains at most 4096 x 2 KiB over all sizes together, about 8 MiB, and at 64 B only 256 KiB.
+    private static readonly ArrayPool<byte> Tiny = ArrayPool<byte>.Create(TinyLimit, 4096);
+
+    // 2048 per size up to 64 KiB: one socket's two default queues.
     private static readonly ArrayPool<byte> Small = ArrayPool<byte>.Create(SmallLimit, 2048);
 
     // Large buffers: 16 per size, at most 64 MiB retained at 4 MiB.
@@ -28,5 +35,5 @@ internal static class FramePool
     public static void Return(byte[] array) => PoolFor(array.Length).Return(array);
 
     private static ArrayPool<byte> PoolFor(int length) =>
-        length <= SmallLimit ? Small : length <= LargeLimit ? Large : ArrayPool<byte>.Shared;
+        length <= TinyLimit ? Tiny : length <= SmallLimit ? Small : length <= LargeLimit ? Large : ArrayPool<byte>.Shared;
 }

@@ -17,7 +17,7 @@ public sealed partial class ExpairLibZmqInteropTests
     private static readonly byte[] LibZmqPing = [4, .. "PING"u8, 0x00, 0x05];
 
     /// <summary>
-    /// Expair's heartbeats for these tests: a PING every 100 ms; a timeout of ten intervals, so a thread-pool
+    /// Expair's heartbeats for these tests: a PING every 200 ms; a timeout of five intervals, so a thread-pool
     /// stall of the test host cannot drop a healthy link.
     /// </summary>
     private static readonly PairSocketOptions ExpairHeartbeats = TestOptions with

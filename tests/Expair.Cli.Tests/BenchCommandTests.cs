@@ -94,16 +94,39 @@ public partial class BenchCommandTests
         Assert.True(Number(echo["secs"]) > 0, echoed.Stdout);
     }
 
+    [Theory]
+    [InlineData("thr-local", "thr-remote")]
+    [InlineData("lat-local", "lat-remote")]
+    public async Task Warmup_BothSides_MoveTheWarmupUntimedThenCount(string localMode, string remoteMode)
+    {
+        // If either side ignored --warmup, the other would wait for 500 messages that never come and time out.
+        var (_, local, remote) = await RunPairAsync(localMode, remoteMode, "tcp", size: 10, count: 200, "--warmup", "500");
+
+        Assert.Equal("200", Fields(local.StdoutLines[0])["count"]);
+        Assert.Equal("200", Fields(remote.StdoutLines[0])["count"]);
+    }
+
+    [Fact]
+    public async Task InProcLat_WithWarmup_TimesOnlyCountRoundTrips()
+    {
+        var result = await CliRunner.RunAsync("bench", "inproc-lat", "64", "100", "--warmup", "1000");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var fields = Fields(Assert.Single(result.StdoutLines));
+        Assert.Equal("100", fields["count"]);
+        AssertLatencyConsistent(fields, timedRoundTrips: 99);
+    }
+
     /// <summary>Runs the binding mode, then the connecting one against it; both must succeed with one line each.</summary>
-    private static async Task<(string Endpoint, CliResult Local, CliResult Remote)> RunPairAsync(string localMode, string remoteMode, string transport, int size, int count)
+    private static async Task<(string Endpoint, CliResult Local, CliResult Remote)> RunPairAsync(string localMode, string remoteMode, string transport, int size, int count, params string[] extra)
     {
         var bindAt = transport == "tcp" ? "tcp://127.0.0.1:*" : $"ipc://{Path.GetTempPath()}expair-bench-{Guid.NewGuid():N}.sock";
         var local = new CliRunner();
-        var running = local.Start("bench", localMode, bindAt, $"{size}", $"{count}", "--timeout", "20000");
+        var running = local.Start(["bench", localMode, bindAt, $"{size}", $"{count}", "--timeout", "20000", .. extra]);
         // Start() returns once the socket is bound; a wildcard port was noted on stderr before that.
         var endpoint = transport == "tcp" ? BoundEndpoint(local) : bindAt;
 
-        var remote = await CliRunner.RunAsync("bench", remoteMode, endpoint, $"{size}", $"{count}", "--timeout", "20000");
+        var remote = await CliRunner.RunAsync(["bench", remoteMode, endpoint, $"{size}", $"{count}", "--timeout", "20000", .. extra]);
         var result = await local.ResultAsync(running);
 
         Assert.True(remote.ExitCode == 0, remote.ToString());

@@ -4,8 +4,8 @@ namespace Expair.Cli.Bench;
 internal static class BenchCommand
 {
     public const string Usage = """
-        Usage: expair bench MODE ENDPOINT SIZE COUNT [--timeout MS]
-               expair bench (inproc-thr|inproc-lat) SIZE COUNT [--timeout MS]
+        Usage: expair bench MODE ENDPOINT SIZE COUNT [--timeout MS] [--warmup N]
+               expair bench (inproc-thr|inproc-lat) SIZE COUNT [--timeout MS] [--warmup N]
 
         Measures throughput and latency the way libzmq's local_thr/remote_thr/local_lat/remote_lat do, so
         either side can run against a libzmq PAIR peer (bench/Expair.Benchmarks has one).
@@ -20,6 +20,8 @@ internal static class BenchCommand
           inproc-lat SIZE COUNT           lat-local and lat-remote over inproc, two threads of one process
           --timeout MS                    fail when any wait (peer, message, acknowledgement) takes longer
                                           (default 60000)
+          --warmup N                      first move N untimed messages (or round trips); give both sides
+                                          the same N (default 0, libzmq's protocol unchanged)
 
         Prints one line, for example
           thr_local endpoint=tcp://*:5555 size=64 count=1000000 secs=0.41 msgs_per_s=2425000 mb_per_s=155.2 gc0=0 gc1=0 gc2=0 alloc_bytes=4096 impl=expair

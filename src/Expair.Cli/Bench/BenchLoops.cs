@@ -6,6 +6,7 @@ namespace Expair.Cli.Bench;
 /// The timed loops, written once over <see cref="IBenchSocket"/> so Expair and libzmq run exactly the same code
 /// and clocks. The protocol is issue 3's: the throughput receiver clocks from its first message and then sends one
 /// empty acknowledgement; the latency client does COUNT round trips, the first a warm-up that is not timed.
+/// With <see cref="BenchSpec.Warmup"/> both sides first move that many untimed messages (or round trips).
 /// </summary>
 internal static class BenchLoops
 {
@@ -15,6 +16,8 @@ internal static class BenchLoops
         var received = 0;
         try
         {
+            for (var i = 0; i < spec.Warmup; i++)
+                Expect(socket.Receive(), spec, -1);
             Expect(socket.Receive(), spec, received++);
             var meter = Measurement.Start();
             while (received < spec.Count)
@@ -35,6 +38,11 @@ internal static class BenchLoops
         var sent = 0;
         try
         {
+            for (var i = 0; i < spec.Warmup; i++)
+            {
+                socket.NextPayload(spec.Size).Fill((byte)i);
+                socket.SendPayload();
+            }
             var meter = Measurement.Start();
             for (; sent < spec.Count; sent++)
             {
@@ -59,6 +67,11 @@ internal static class BenchLoops
         var echoed = 0;
         try
         {
+            for (var i = 0; i < spec.Warmup; i++)
+            {
+                Expect(socket.Receive(), spec, -1);
+                socket.SendBackReceived();
+            }
             Expect(socket.Receive(), spec, echoed);
             socket.SendBackReceived();
             echoed++;
@@ -83,6 +96,8 @@ internal static class BenchLoops
         var done = 0;
         try
         {
+            for (var i = 0; i < spec.Warmup; i++)
+                RoundTrip(socket, spec, -1);
             RoundTrip(socket, spec, 0);
             done = 1; // counted once it came back, so a timeout reports what really completed
             var meter = Measurement.Start();
@@ -111,7 +126,9 @@ internal static class BenchLoops
     private static void Expect(int length, BenchSpec spec, int index)
     {
         if (length != spec.Size)
-            throw new BenchFailedException($"message {index + 1} had {length} bytes, expected {spec.Size}");
+            throw new BenchFailedException(index < 0
+                ? $"a warm-up message had {length} bytes, expected {spec.Size}"
+                : $"message {index + 1} had {length} bytes, expected {spec.Size}");
     }
 
     private static BenchFailedException Timeout(BenchSpec spec, string progress, TimeoutException e) =>

@@ -8,10 +8,11 @@ internal enum BenchMode { ThrLocal, ThrRemote, LatLocal, LatRemote, InProcThr, I
 /// <summary>
 /// One benchmark run as the command line gave it: <c>MODE ENDPOINT SIZE COUNT</c> like libzmq's
 /// <c>local_thr</c>/<c>remote_thr</c>/<c>local_lat</c>/<c>remote_lat</c>, or <c>MODE SIZE COUNT</c> for the
-/// in-process modes; <c>--timeout MS</c> bounds every wait. Shared (linked) by the <c>expair</c> CLI and the
+/// in-process modes; <c>--timeout MS</c> bounds every wait; <c>--warmup N</c> (both sides alike) first moves N
+/// untimed messages or round trips, so a JIT-compiled runtime is measured in its steady state. Shared (linked) by the <c>expair</c> CLI and the
 /// libzmq peer in bench/Expair.Benchmarks, so both take the same arguments.
 /// </summary>
-internal sealed record BenchSpec(BenchMode Mode, string? Endpoint, int Size, int Count, TimeSpan Timeout)
+internal sealed record BenchSpec(BenchMode Mode, string? Endpoint, int Size, int Count, TimeSpan Timeout, int Warmup = 0)
 {
     /// <summary>Default bound on each wait (peer, next message, acknowledgement): a run fails, never hangs.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -25,9 +26,12 @@ internal sealed record BenchSpec(BenchMode Mode, string? Endpoint, int Size, int
     {
         var operands = new List<string>();
         var timeout = DefaultTimeout;
+        var warmup = 0;
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] == "--timeout" && i + 1 < args.Count)
+            if (args[i] == "--warmup" && i + 1 < args.Count)
+                warmup = Number("--warmup", args[++i], min: 0);
+            else if (args[i] == "--timeout" && i + 1 < args.Count)
                 timeout = TimeSpan.FromMilliseconds(Number("--timeout", args[++i], min: 1));
             else if (args[i].StartsWith("--timeout=", StringComparison.Ordinal))
                 timeout = TimeSpan.FromMilliseconds(Number("--timeout", args[i]["--timeout=".Length..], min: 1));
@@ -58,7 +62,7 @@ internal sealed record BenchSpec(BenchMode Mode, string? Endpoint, int Size, int
         var size = Number("SIZE", operands[^2], min: 0);
         // Latency needs a warm-up plus at least one timed round trip.
         var count = Number("COUNT", operands[^1], min: mode is BenchMode.LatRemote or BenchMode.InProcLat ? 2 : 1);
-        return new BenchSpec(mode, endpoint, size, count, timeout);
+        return new BenchSpec(mode, endpoint, size, count, timeout, warmup);
     }
 
     private static int Number(string name, string text, int min)

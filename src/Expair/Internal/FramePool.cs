@@ -6,7 +6,7 @@ namespace Expair.Internal;
 /// Where frame buffers come from. A queue holds up to its high-water mark of messages in flight (default 1000 each
 /// way), far more than <see cref="ArrayPool{T}.Shared"/> keeps per size, so with the shared pool a full queue
 /// turned most rentals into fresh allocations and most returns into garbage. These pools keep enough buffers per
-/// size for a default queue; what they retain is bounded (see docs/benchmarks.md, "Memory").
+/// size for a default queue; what each retains at most is stated beside it.
 /// </summary>
 internal static class FramePool
 {

@@ -53,6 +53,10 @@ internal sealed class StreamListener : IEndpointHandler
             {
                 return;
             }
+            catch (SocketException) when (token.IsCancellationRequested)
+            {
+                return; // unbinding closed the listener under a pending accept (OperationAborted): not a failure
+            }
             catch (SocketException e)
             {
                 // Out of descriptors or a connection reset before accept: keep listening.

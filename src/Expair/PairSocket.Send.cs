@@ -45,11 +45,11 @@ public sealed partial class PairSocket
 
     /// <summary>Sends one frame, waiting asynchronously for a peer or queue room.</summary>
     public ValueTask SendAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default) =>
-        SendFramesAsync([Frame.Copy(frame.Span, more: false)], cancellationToken);
+        SendFrameAsync(Frame.Copy(frame.Span, more: false), cancellationToken);
 
     /// <summary>Sends <paramref name="text"/> as one UTF-8 frame, waiting asynchronously for a peer or queue room.</summary>
     public ValueTask SendAsync(string text, CancellationToken cancellationToken = default) =>
-        SendFramesAsync([Utf8Frame(text)], cancellationToken);
+        SendFrameAsync(Utf8Frame(text), cancellationToken);
 
     /// <summary>Sends <paramref name="message"/> atomically, waiting asynchronously for a peer or queue room.</summary>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
@@ -91,6 +91,18 @@ public sealed partial class PairSocket
             Release(frames);
             throw;
         }
+    }
+
+    /// <summary>
+    /// One frame: when the queue has room now it is sent with no array and no state machine (the usual case);
+    /// otherwise, or on a closed socket or a cancelled token, the async loop takes over and reports it.
+    /// </summary>
+    private ValueTask SendFrameAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeState) == 0
+            && _core.TrySendStep(new ReadOnlySpan<Frame>(in frame), out _, out _) == Step.Done)
+            return default;
+        return SendFramesAsync([frame], cancellationToken);
     }
 
     private async ValueTask SendFramesAsync(Frame[] frames, CancellationToken cancellationToken)

@@ -70,4 +70,36 @@ public sealed class AllocationTests
         Assert.True(senderBytes < Measured, $"sender allocated {senderBytes} bytes over {Measured} messages");
         Assert.True(receiverBytes < Measured, $"receiver allocated {receiverBytes} bytes over {Measured} messages");
     }
+
+    [Fact]
+    public void SendAsync_WithRoomInTheQueue_CompletesAtOnceWithoutAllocating()
+    {
+        const int Messages = 1000;
+        var options = new PairSocketOptions { SendHighWaterMark = 2 * Messages, ReceiveHighWaterMark = 2 * Messages, ReceiveTimeout = TimeSpan.FromSeconds(30) };
+        using var server = new PairSocket(options);
+        using var client = new PairSocket(options);
+        client.Connect(server.Bind($"inproc://alloc-send-async-{Guid.NewGuid()}"));
+        var payload = new byte[64];
+        var buffer = new byte[64];
+        // Warm-up: the JIT, and buffers back in the pool for the measured sends to rent.
+        for (var i = 0; i < 2 * Messages; i++)
+            client.SendAsync(payload).AsTask().Wait();
+        for (var i = 0; i < 2 * Messages; i++)
+            server.Receive(buffer);
+
+        var notAtOnce = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Messages; i++)
+        {
+            var sending = client.SendAsync(payload);
+            if (!sending.IsCompletedSuccessfully)
+                notAtOnce++;
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, notAtOnce);
+        Assert.True(allocated < Messages, $"SendAsync allocated {allocated} bytes over {Messages} messages");
+        for (var i = 0; i < Messages; i++)
+            Assert.Equal(64, server.Receive(buffer));
+    }
 }

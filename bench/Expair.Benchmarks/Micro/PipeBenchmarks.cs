@@ -18,6 +18,7 @@ public class PipeBenchmarks
     private Frame[] _multi = [];
     private Frame[] _batch = [];
     private readonly Frame[] _batchOut = new Frame[Batch];
+    private readonly Frame[] _one = new Frame[1];
 
     public const int Batch = 16;
 
@@ -43,7 +44,7 @@ public class PipeBenchmarks
     {
         _pipe.TryWrite(_multi);
         var frames = 0;
-        while (_pipe.TryReadFrame(out _))
+        while (_pipe.TryReadFrames(_one) == 1)
             frames++;
         _pipe.CompleteSent(1);
         return frames;

@@ -174,30 +174,6 @@ internal sealed class Pipe
         return ReadResult.Message;
     }
 
-    /// <summary>Takes the next single frame; for the one engine that drains a pipe into a socket.</summary>
-    public bool TryReadFrame(out Frame frame)
-    {
-        lock (_lock)
-        {
-            if (_frames == 0)
-            {
-                frame = default;
-                return false;
-            }
-            frame = _ring[_head];
-            _ring[_head] = default;
-            _head = (_head + 1) & (_ring.Length - 1);
-            _frames--;
-            if (!frame.More)
-            {
-                _messages--;
-                _inFlight++;
-            }
-        }
-        Writable.Set();
-        return true;
-    }
-
     /// <summary>
     /// Takes up to <paramref name="into"/>.Length frames at once (the engine's send loop: one lock per batch, not
     /// per frame), stopping once <paramref name="maxBytes"/> is reached (at least one frame is taken). A message may be split across two calls; whole messages taken count as in flight until
@@ -230,7 +206,7 @@ internal sealed class Pipe
         return count;
     }
 
-    /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrame"/> to the OS.</summary>
+    /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrames"/> to the OS.</summary>
     public void CompleteSent(int messages)
     {
         lock (_lock)
@@ -238,13 +214,13 @@ internal sealed class Pipe
         Writable.Set();
     }
 
-    /// <summary>Nothing queued and nothing in flight: what linger waits for.</summary>
+    /// <summary>Nothing queued and nothing in flight: what linger waits for (<see cref="PipeFlush"/>).</summary>
     public bool IsIdle
     {
         get { lock (_lock) return _discarded || (_messages == 0 && _inFlight == 0); }
     }
 
-    /// <summary>Puts frames taken by <see cref="TryReadFrame"/> back at the front, e.g. a message cut by a lost connection.</summary>
+    /// <summary>Puts frames taken by <see cref="TryReadFrames"/> back at the front, e.g. a message cut by a lost connection.</summary>
     public void Unread(ReadOnlySpan<Frame> frames)
     {
         if (frames.IsEmpty)
@@ -302,29 +278,6 @@ internal sealed class Pipe
         Readable.Set();
         Writable.Set();
         return dropped;
-    }
-
-    /// <summary>Waits until <see cref="IsIdle"/> or the deadline; linger uses this. True when idle.</summary>
-    public async Task<bool> WaitIdleAsync(Deadline deadline)
-    {
-        while (true)
-        {
-            var seen = Writable.Version;
-            if (IsIdle)
-                return true;
-            var remaining = deadline.Remaining;
-            if (remaining == TimeSpan.Zero)
-                return false;
-            using var timeout = new CancellationTokenSource(remaining);
-            try
-            {
-                await Writable.WaitAsync(seen, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return IsIdle;
-            }
-        }
     }
 
     private void EnsureRoom(int extra)

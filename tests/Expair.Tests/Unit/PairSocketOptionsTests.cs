@@ -62,21 +62,25 @@ public class PairSocketOptionsTests
         _ => throw new ArgumentException(property, nameof(property)),
     };
 
+    /// <summary>Every validated option; <see cref="Build"/> makes an out-of-range value for each.</summary>
+    public static TheoryData<string> ValidatedOptions { get; } = new(
+        nameof(PairSocketOptions.SendHighWaterMark),
+        nameof(PairSocketOptions.ReceiveHighWaterMark),
+        nameof(PairSocketOptions.SendTimeout),
+        nameof(PairSocketOptions.ReceiveTimeout),
+        nameof(PairSocketOptions.Linger),
+        nameof(PairSocketOptions.ReconnectInterval),
+        nameof(PairSocketOptions.ReconnectIntervalMax),
+        nameof(PairSocketOptions.HandshakeTimeout),
+        nameof(PairSocketOptions.MaxMessageSize),
+        nameof(PairSocketOptions.MaxWaitingPeers),
+        nameof(PairSocketOptions.MaxPendingHandshakes),
+        nameof(PairSocketOptions.HeartbeatInterval),
+        nameof(PairSocketOptions.HeartbeatTimeout),
+        nameof(PairSocketOptions.HeartbeatTtl));
+
     [Theory]
-    [InlineData(nameof(PairSocketOptions.SendHighWaterMark))]
-    [InlineData(nameof(PairSocketOptions.ReceiveHighWaterMark))]
-    [InlineData(nameof(PairSocketOptions.SendTimeout))]
-    [InlineData(nameof(PairSocketOptions.ReceiveTimeout))]
-    [InlineData(nameof(PairSocketOptions.Linger))]
-    [InlineData(nameof(PairSocketOptions.ReconnectInterval))]
-    [InlineData(nameof(PairSocketOptions.ReconnectIntervalMax))]
-    [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
-    [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
-    [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
-    [InlineData(nameof(PairSocketOptions.MaxPendingHandshakes))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatInterval))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatTimeout))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatTtl))]
+    [MemberData(nameof(ValidatedOptions))]
     public void Init_OutOfRange_ThrowsNamingProperty(string property)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: false));
@@ -85,20 +89,7 @@ public class PairSocketOptionsTests
     }
 
     [Theory]
-    [InlineData(nameof(PairSocketOptions.SendHighWaterMark))]
-    [InlineData(nameof(PairSocketOptions.ReceiveHighWaterMark))]
-    [InlineData(nameof(PairSocketOptions.SendTimeout))]
-    [InlineData(nameof(PairSocketOptions.ReceiveTimeout))]
-    [InlineData(nameof(PairSocketOptions.Linger))]
-    [InlineData(nameof(PairSocketOptions.ReconnectInterval))]
-    [InlineData(nameof(PairSocketOptions.ReconnectIntervalMax))]
-    [InlineData(nameof(PairSocketOptions.HandshakeTimeout))]
-    [InlineData(nameof(PairSocketOptions.MaxMessageSize))]
-    [InlineData(nameof(PairSocketOptions.MaxWaitingPeers))]
-    [InlineData(nameof(PairSocketOptions.MaxPendingHandshakes))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatInterval))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatTimeout))]
-    [InlineData(nameof(PairSocketOptions.HeartbeatTtl))]
+    [MemberData(nameof(ValidatedOptions))]
     public void With_OutOfRange_ThrowsNamingProperty(string property)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Build(property, useWith: true));

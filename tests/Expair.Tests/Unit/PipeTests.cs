@@ -10,6 +10,15 @@ public class PipeTests
 
     private static string[] Texts(List<Frame> frames) => frames.Select(f => Encoding.UTF8.GetString(f.Span)).ToArray();
 
+    /// <summary>Takes one frame, as the engine's batch read does with a batch of one.</summary>
+    private static bool TryReadFrame(Pipe pipe, out Frame frame)
+    {
+        var one = new Frame[1];
+        var taken = pipe.TryReadFrames(one) == 1;
+        frame = one[0];
+        return taken;
+    }
+
     private static string[] Read(Pipe pipe)
     {
         var frames = new List<Frame>();
@@ -146,7 +155,7 @@ public class PipeTests
         Assert.True(pipe.IsIdle);
         Assert.Equal(WriteResult.Closed, pipe.TryWrite([F("e")]));
         Assert.Equal(ReadResult.Finished, pipe.TryRead([]));
-        Assert.False(pipe.TryReadFrame(out _));
+        Assert.False(TryReadFrame(pipe, out _));
     }
 
     [Fact]
@@ -155,7 +164,7 @@ public class PipeTests
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a"), F("b")]);
         pipe.TryWrite([F("c")]);
-        Assert.True(pipe.TryReadFrame(out _)); // "a": its message is still counted until "b" is taken
+        Assert.True(TryReadFrame(pipe, out _)); // "a": its message is still counted until "b" is taken
         Assert.Equal(2, pipe.Discard());
     }
 
@@ -165,8 +174,8 @@ public class PipeTests
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a"), F("b")]);
         pipe.TryWrite([F("c")]);
-        Assert.True(pipe.TryReadFrame(out var a));
-        Assert.True(pipe.TryReadFrame(out var b));
+        Assert.True(TryReadFrame(pipe, out var a));
+        Assert.True(TryReadFrame(pipe, out var b));
         Assert.Equal(1, pipe.Count);
 
         pipe.Unread([a, b]);
@@ -182,7 +191,7 @@ public class PipeTests
     {
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a"), F("b"), F("c")]);
-        Assert.True(pipe.TryReadFrame(out var a));
+        Assert.True(TryReadFrame(pipe, out var a));
         pipe.Unread([a]);
         Assert.Equal(1, pipe.Count);
         Assert.Equal(["a", "b", "c"], Read(pipe));
@@ -194,7 +203,7 @@ public class PipeTests
     {
         var pipe = new Pipe(0);
         pipe.TryWrite([F("first")]);
-        Assert.True(pipe.TryReadFrame(out var first));
+        Assert.True(TryReadFrame(pipe, out var first));
         for (var i = 0; i < 40; i++)
             pipe.TryWrite([F($"m{i}")]);
         pipe.Unread([first]);
@@ -208,7 +217,7 @@ public class PipeTests
     {
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a")]);
-        Assert.True(pipe.TryReadFrame(out var a));
+        Assert.True(TryReadFrame(pipe, out var a));
         pipe.Discard();
         pipe.Unread([a]);
         Assert.Equal(0, pipe.Count);
@@ -238,17 +247,17 @@ public class PipeTests
         pipe.TryWrite([F("a"), F("b")]);
         Assert.False(pipe.IsIdle);
 
-        Assert.True(pipe.TryReadFrame(out var a));
+        Assert.True(TryReadFrame(pipe, out var a));
         Assert.True(a.More);
         Assert.False(pipe.IsIdle);
-        Assert.True(pipe.TryReadFrame(out var b));
+        Assert.True(TryReadFrame(pipe, out var b));
         Assert.False(b.More);
         Assert.Equal(0, pipe.Count);
         Assert.False(pipe.IsIdle); // taken but not yet handed to the OS
 
         pipe.CompleteSent(1);
         Assert.True(pipe.IsIdle);
-        Assert.False(pipe.TryReadFrame(out _));
+        Assert.False(TryReadFrame(pipe, out _));
     }
 
     [Fact]
@@ -265,30 +274,30 @@ public class PipeTests
     }
 
     [Fact]
-    public async Task WaitIdleAsync_WhenIdle_ReturnsTrue()
+    public async Task WaitDelivered_WhenIdle_ReturnsTrue()
     {
         var pipe = new Pipe(0);
-        Assert.True(await new Pipe(0).WaitIdleAsync(Deadline.After(TimeSpan.Zero)));
+        Assert.True(await PipeFlush.WaitDeliveredAsync(new Pipe(0), Deadline.After(TimeSpan.Zero), CancellationToken.None));
         pipe.TryWrite([F("a")]);
         Read(pipe);
-        Assert.True(await pipe.WaitIdleAsync(Deadline.After(TimeSpan.Zero)));
+        Assert.True(await PipeFlush.WaitDeliveredAsync(pipe, Deadline.After(TimeSpan.Zero), CancellationToken.None));
     }
 
     [Fact]
-    public async Task WaitIdleAsync_NotIdleAtDeadline_ReturnsFalse()
+    public async Task WaitDelivered_NotIdleAtDeadline_ReturnsFalse()
     {
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a")]);
-        Assert.False(await pipe.WaitIdleAsync(Deadline.After(TimeSpan.FromMilliseconds(30))));
+        Assert.False(await PipeFlush.WaitDeliveredAsync(pipe, Deadline.After(TimeSpan.FromMilliseconds(30)), CancellationToken.None));
     }
 
     [Fact]
-    public async Task WaitIdleAsync_CompletesWhenInFlightMessageIsSent()
+    public async Task WaitDelivered_CompletesWhenInFlightMessageIsSent()
     {
         var pipe = new Pipe(0);
         pipe.TryWrite([F("a")]);
-        Assert.True(pipe.TryReadFrame(out _));
-        var waiting = pipe.WaitIdleAsync(Deadline.After(TimeSpan.FromSeconds(10)));
+        Assert.True(TryReadFrame(pipe, out _));
+        var waiting = PipeFlush.WaitDeliveredAsync(pipe, Deadline.After(TimeSpan.FromSeconds(10)), CancellationToken.None);
         Assert.False(waiting.IsCompleted);
 
         pipe.CompleteSent(1);

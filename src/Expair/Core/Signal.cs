@@ -13,8 +13,11 @@ internal sealed class Signal
     private int _waiters;
     private TaskCompletionSource? _asyncWaiters;
 
-    /// <summary>Spins before a wait sleeps; EXPAIR_SPIN overrides it for experiments.</summary>
-    private static readonly int SpinCount = int.TryParse(Environment.GetEnvironmentVariable("EXPAIR_SPIN"), out var n) ? n : 30;
+    /// <summary>
+    /// SpinWait rounds before a wait sleeps. Chosen on 2 cores: 30 roughly doubled inproc 64 B throughput over 0
+    /// and raised tcp by about half; 60 and 100 gave no consistent further gain.
+    /// </summary>
+    private const int SpinCount = 30;
 
     public long Version => Interlocked.Read(ref _version);
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 
@@ -23,7 +22,7 @@ internal sealed partial class ZmtpEngine
     private long _sendAttempting; // bytes of the write in progress, in doubt if it fails
 
     /// <summary>Writes a batch in gathered writes of at most <see cref="MaxWrite"/> bytes, counting what the kernel took.</summary>
-    private async ValueTask SendSegmentsAsync(List<ArraySegment<byte>> segments, CancellationToken cancellationToken)
+    private void SendSegments(List<ArraySegment<byte>> segments)
     {
         _sendConfirmed = 0;
         var index = 0;
@@ -46,35 +45,11 @@ internal sealed partial class ZmtpEngine
                 }
             }
             _sendAttempting = size;
-            await SendGatheredAsync(_write, size, cancellationToken).ConfigureAwait(false);
+            _io!.Send(_write, size);
             _sendConfirmed += size;
             _sendAttempting = 0;
         }
         _sendConfirmed = 0; // the batch is out: nothing of it is in doubt any more
-    }
-
-    private async ValueTask SendGatheredAsync(List<ArraySegment<byte>> pieces, long total, CancellationToken cancellationToken)
-    {
-        if (pieces.Count == 1)
-        {
-            await SendAllAsync(pieces[0], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        var sent = await _socket.SendAsync(pieces, SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (sent < total)
-        {
-            // A gathered send may stop short; finish the rest piece by piece.
-            foreach (var piece in pieces)
-            {
-                if (sent >= piece.Count)
-                {
-                    sent -= piece.Count;
-                    continue;
-                }
-                await SendAllAsync(piece.AsMemory((int)sent), cancellationToken).ConfigureAwait(false);
-                sent = 0;
-            }
-        }
     }
 
     /// <summary>
@@ -97,8 +72,8 @@ internal sealed partial class ZmtpEngine
             sent++;
             keepFrom = i + 1;
         }
-        // The dropped frames are not returned to the pool: a write abandoned on cancellation may still be
-        // reading them, and a reused buffer would put other bytes on the wire.
+        foreach (var frame in taken[..keepFrom])
+            frame.Release(); // writes block, so no abandoned write still reads them
         if (sent > 0)
             outbound.CompleteSent(sent);
         outbound.Unread(taken[keepFrom..]);

@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
+using Expair.Transport;
 
 namespace Expair.Engine;
 
@@ -43,17 +43,21 @@ internal sealed partial class ZmtpEngine
         var token = _stop.Token;
         UseFullReceiveBuffer();
         StartHeartbeats();
-        var receive = ReceiveLoopAsync(token);
-        var send = SendLoopAsync(token);
+        Interlocked.Exchange(ref _io, new BlockingStream(_socket));
+        if (token.IsCancellationRequested)
+            WakeLoops(); // Stop ran before _io was set and could not shut the socket down
+        var receive = IoThread.Run(() => ReceiveLoop(token), "Expair receive");
+        var send = IoThread.Run(() => SendLoop(token), "Expair send");
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
         Stop(_endReason ?? "closed");
         try
         {
             await Task.WhenAll(receive, send).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (first.IsCompletedSuccessfully)
+        catch when (first.IsCompletedSuccessfully)
         {
-            // The other loop was stopped because this one ended; the first loop's outcome is the reason.
+            // The other loop was stopped (its socket shut down under it) because this one ended: the first
+            // loop's outcome is the reason.
         }
         finally
         {
@@ -65,11 +69,13 @@ internal sealed partial class ZmtpEngine
         await first.ConfigureAwait(false); // rethrows the first loop's failure, if any
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    /// <summary>The receive thread: reads, decodes many frames per read, and hands whole messages to the inbound pipe.</summary>
+    private void ReceiveLoop(CancellationToken cancellationToken)
     {
         var inbound = _pipes!.Inbound;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var needBytes = false;
             while (_completeFrames < MaxDecodeAhead)
             {
@@ -79,7 +85,7 @@ internal sealed partial class ZmtpEngine
                     break;
                 }
                 if (needBody > 0)
-                    await ReceiveBodyAsync(frame, needBody, cancellationToken).ConfigureAwait(false);
+                    ReceiveBody(frame, needBody);
                 if (!frame.More)
                 {
                     _completeFrames = _incoming.Count;
@@ -88,8 +94,8 @@ internal sealed partial class ZmtpEngine
             }
             // What was decoded goes to the pipe at once: one lock and one wake-up per batch of messages.
             if (_completeFrames > 0)
-                await DeliverAsync(inbound, cancellationToken).ConfigureAwait(false);
-            if (needBytes && !await FillAsync(cancellationToken).ConfigureAwait(false))
+                Deliver(inbound, cancellationToken);
+            if (needBytes && !Fill())
             {
                 _endReason ??= "peer closed the connection";
                 return;
@@ -152,12 +158,12 @@ internal sealed partial class ZmtpEngine
         }
     }
 
-    private async ValueTask ReceiveBodyAsync(Frame frame, int remaining, CancellationToken cancellationToken)
+    private void ReceiveBody(Frame frame, int remaining)
     {
         var offset = frame.Length - remaining;
         while (offset < frame.Length)
         {
-            var read = await _socket.ReceiveAsync(frame.Array.AsMemory(offset, frame.Length - offset), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var read = ReceiveSome(frame.Array.AsSpan(offset, frame.Length - offset));
             if (read == 0)
                 throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
             MarkReceived();
@@ -166,7 +172,7 @@ internal sealed partial class ZmtpEngine
     }
 
     /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
-    private async ValueTask DeliverAsync(Pipe inbound, CancellationToken cancellationToken)
+    private void Deliver(Pipe inbound, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -186,7 +192,8 @@ internal sealed partial class ZmtpEngine
             if (result == WriteResult.Closed)
                 throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
-            await inbound.Writable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            inbound.Writable.Wait(seen, Deadline.Never, cancellationToken);
         }
     }
 
@@ -218,7 +225,8 @@ internal sealed partial class ZmtpEngine
         // PONG and commands we do not know are ignored, as 37/ZMTP allows.
     }
 
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    /// <summary>The send thread: encodes queued frames into batches and writes each batch with as few calls as it can.</summary>
+    private void SendLoop(CancellationToken cancellationToken)
     {
         var outbound = _pipes!.Outbound;
         var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
@@ -233,6 +241,7 @@ internal sealed partial class ZmtpEngine
         {
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var seen = outbound.Readable.Version;
                 var used = WritePendingPong(buffer);
                 used += WritePendingPing(buffer.AsSpan(used));
@@ -283,10 +292,10 @@ internal sealed partial class ZmtpEngine
                     segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
                 if (segments.Count == 0)
                 {
-                    await outbound.Readable.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+                    outbound.Readable.Wait(seen, Deadline.Never, cancellationToken);
                     continue;
                 }
-                await SendSegmentsAsync(segments, cancellationToken).ConfigureAwait(false);
+                SendSegments(segments);
                 segments.Clear();
                 // Release every message whose last frame went out; the frames of one still being sent stay held
                 // at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
@@ -309,10 +318,7 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
-            // A write abandoned on cancellation may still be reading the buffer: then leave it to the GC,
-            // for a pooled buffer reused elsewhere would put someone else's bytes on this wire.
-            if (_sendAttempting == 0)
-                ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer); // writes block, so none is still reading it
         }
     }
 

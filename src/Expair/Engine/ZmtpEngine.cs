@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
+using Expair.Transport;
 
 namespace Expair.Engine;
 
@@ -30,6 +31,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private BlockingStream? _io; // the traffic phase's socket calls, made from the loops' own threads
     private byte[] _receiveBuffer = new byte[HandshakeBufferSize];
     private bool _receiveBufferRented;
     private int _receiveStart;
@@ -74,7 +76,20 @@ internal sealed partial class ZmtpEngine : IPeer
         catch (ObjectDisposedException)
         {
         }
+        WakeLoops();
         return first;
+    }
+
+    /// <summary>
+    /// Ends the traffic loops' blocking waits: a read or write in the kernel (the socket is shut down) or a
+    /// wait on a pipe. The loops then see the stop token.
+    /// </summary>
+    private void WakeLoops()
+    {
+        Volatile.Read(ref _io)?.Abort();
+        var pipes = _pipes;
+        pipes?.Inbound.Writable.Set();
+        pipes?.Outbound.Readable.Set();
     }
 
     /// <summary>
@@ -178,8 +193,15 @@ internal sealed partial class ZmtpEngine : IPeer
     /// <summary>Bytes received but not yet parsed.</summary>
     private ReadOnlySpan<byte> Buffered => _receiveBuffer.AsSpan(_receiveStart, _receiveEnd - _receiveStart);
 
-    /// <summary>Reads more bytes into the receive buffer, compacting it first. False at end of stream.</summary>
-    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    /// <summary>Reads more bytes into the receive buffer (handshake phase). False at end of stream.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken) =>
+        Filled(await _socket.ReceiveAsync(FreeReceiveSpace(), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Reads more bytes into the receive buffer, blocking (traffic phase, on the receive thread). False at end of stream.</summary>
+    private bool Fill() => Filled(ReceiveSome(FreeReceiveSpace().Span));
+
+    /// <summary>Compacts the receive buffer and returns the space after the buffered bytes.</summary>
+    private Memory<byte> FreeReceiveSpace()
     {
         if (_receiveStart > 0)
         {
@@ -193,12 +215,28 @@ internal sealed partial class ZmtpEngine : IPeer
                 throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
             UseFullReceiveBuffer(); // a handshake command larger than the small buffer
         }
-        var read = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_receiveEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        return _receiveBuffer.AsMemory(_receiveEnd);
+    }
+
+    private bool Filled(int read)
+    {
         if (read == 0)
             return false;
         _receiveEnd += read;
         MarkReceived();
         return true;
+    }
+
+    /// <summary>
+    /// One blocking read. The end of the stream after <see cref="Stop"/> shut the socket down is our own
+    /// doing, so it surfaces as cancellation, not as the peer breaking off mid-frame.
+    /// </summary>
+    private int ReceiveSome(Span<byte> into)
+    {
+        var read = _io!.Receive(into);
+        if (read == 0)
+            _stop.Token.ThrowIfCancellationRequested();
+        return read;
     }
 
     /// <summary>Moves the buffered bytes into a full-size receive buffer from the pool (once per connection).</summary>

@@ -1,0 +1,71 @@
+using System.Net.Sockets;
+
+namespace Expair.Transport;
+
+/// <summary>
+/// Blocking reads and writes on a connected stream socket, for a connection whose loops run on their own
+/// threads. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool hop sit
+/// between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
+/// milliseconds on the slowest round trips). On Linux the calls go straight to the C library on a socket
+/// switched back to blocking mode; elsewhere .NET's own blocking calls are used.
+/// <see cref="Abort"/> wakes any blocked call from another thread.
+/// </summary>
+internal sealed class BlockingStream
+{
+    private readonly Socket _socket;
+    private readonly LinuxSocketCalls? _native;
+
+    public BlockingStream(Socket socket)
+    {
+        _socket = socket;
+        _native = OperatingSystem.IsLinux() ? LinuxSocketCalls.TryCreate(socket.SafeHandle) : null;
+    }
+
+    /// <summary>Reads what is available (waiting for at least one byte); 0 at the end of the stream.</summary>
+    public int Receive(Span<byte> buffer) =>
+        _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
+
+    /// <summary>Writes every byte, waiting while the kernel's send buffer is full.</summary>
+    public void Send(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+            bytes = bytes[(_native?.Send(bytes) ?? _socket.Send(bytes, SocketFlags.None))..];
+    }
+
+    /// <summary>Writes every byte of <paramref name="pieces"/> in as few system calls as the kernel allows.</summary>
+    public void Send(List<ArraySegment<byte>> pieces, long total)
+    {
+        if (pieces.Count == 1)
+        {
+            Send(pieces[0]);
+            return;
+        }
+        var sent = _native?.SendGathered(pieces) ?? _socket.Send(pieces, SocketFlags.None);
+        if (sent == total)
+            return;
+        // A gathered write may stop short (a signal, or .NET's fallback): finish the rest piece by piece.
+        foreach (var piece in pieces)
+        {
+            if (sent >= piece.Count)
+            {
+                sent -= piece.Count;
+                continue;
+            }
+            Send(piece.AsSpan((int)sent));
+            sent = 0;
+        }
+    }
+
+    /// <summary>Shuts the socket down both ways, which ends a blocked read (0 bytes) and a blocked write (an error).</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Not connected any more, or already closed: nothing is blocked on it.
+        }
+    }
+}

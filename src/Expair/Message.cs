@@ -59,11 +59,23 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var frame = _frames[index];
+            if (frame.IsInline)
+                _frames[index] = frame = frame.WithArray(); // memory needs an array: small frames get one only when asked
             return frame.Array.AsMemory(0, frame.Length);
         }
     }
 
     internal List<Frame> Frames => _frames;
+
+    /// <summary>The frames in place, for copying their bodies out without handing out memory.</summary>
+    internal ReadOnlySpan<Frame> FrameSpan
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_frames);
+        }
+    }
 
     /// <summary>An empty list for <see cref="PairSocket.Receive(Message)"/> to fill; the current frames stay until it succeeds.</summary>
     internal List<Frame> PrepareForReuse()
@@ -113,10 +125,10 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     }
 
     /// <summary>Frame <paramref name="index"/> decoded as UTF-8.</summary>
-    public string GetString(int index = 0) => Encoding.UTF8.GetString(this[index].Span);
+    public string GetString(int index = 0) => Encoding.UTF8.GetString(FrameSpan[index].Span);
 
     /// <summary>A fresh array holding the bytes of frame <paramref name="index"/>.</summary>
-    public byte[] ToArray(int index = 0) => this[index].ToArray();
+    public byte[] ToArray(int index = 0) => FrameSpan[index].Span.ToArray();
 
     /// <inheritdoc/>
     public IEnumerator<ReadOnlyMemory<byte>> GetEnumerator()

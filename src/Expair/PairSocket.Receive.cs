@@ -179,7 +179,7 @@ public sealed partial class PairSocket
     private bool TryReceiveStep<TRead>(ref TRead read, TimeSpan timeout)
         where TRead : struct, IPipeRead
     {
-        var deadline = Deadline.After(timeout);
+        Deadline? deadline = null; // read the clock only when there is something to wait for
         while (true)
         {
             ThrowIfClosed();
@@ -196,7 +196,8 @@ public sealed partial class PairSocket
                     throw new ArgumentException(
                         $"The next message ({read.RefusedLength} bytes) does not fit the buffer; it stays queued.");
             }
-            if (!signal.Wait(seen, deadline))
+            deadline ??= Deadline.After(timeout);
+            if (!signal.Wait(seen, deadline.Value))
                 return false;
         }
     }

@@ -65,7 +65,8 @@ public sealed partial class PairSocket
     /// <summary>The one blocking send loop: try a step, wait on the signal it names, try again.</summary>
     private bool TrySendFrames(ReadOnlySpan<Frame> frames, TimeSpan timeout)
     {
-        var deadline = Deadline.After(ValidTimeout(timeout));
+        ValidTimeout(timeout);
+        Deadline? deadline = null; // read the clock only when there is something to wait for
         try
         {
             while (true)
@@ -79,8 +80,12 @@ public sealed partial class PairSocket
                         ThrowIfClosed();
                         throw new ObjectDisposedException(nameof(PairSocket));
                 }
-                if (!signal.Wait(seen, deadline))
+                deadline ??= Deadline.After(timeout);
+                if (!signal.Wait(seen, deadline.Value))
                 {
+                    // Room that appeared without a wake-up (a reader wakes writers only at the low-water mark) counts.
+                    if (_core.TrySendStep(frames, out _, out _) == Step.Done)
+                        return true;
                     Release(frames);
                     return false;
                 }
@@ -149,9 +154,10 @@ public sealed partial class PairSocket
         ArgumentNullException.ThrowIfNull(message);
         if (message.Count == 0)
             throw new ArgumentException("A message needs at least one frame.", nameof(message));
-        var frames = new Frame[message.Count];
+        var source = message.FrameSpan;
+        var frames = new Frame[source.Length];
         for (var i = 0; i < frames.Length; i++)
-            frames[i] = Frame.Copy(message[i].Span, more: i < frames.Length - 1);
+            frames[i] = Frame.Copy(source[i].Span, more: i < frames.Length - 1);
         return frames;
     }
 

@@ -122,6 +122,7 @@ internal sealed class Pipe
     /// </summary>
     public ReadResult TryReadSingle(int maxLength, out Frame frame, out int tooLargeLength)
     {
+        bool wake;
         lock (_lock)
         {
             frame = default;
@@ -141,8 +142,10 @@ internal sealed class Pipe
             _head = (_head + 1) & (_ring.Length - 1);
             _frames--;
             _messages--;
+            wake = BelowLowWater;
         }
-        Writable.Set();
+        if (wake)
+            Writable.Set();
         return ReadResult.Message;
     }
 
@@ -152,6 +155,7 @@ internal sealed class Pipe
     /// </summary>
     public ReadResult TryRead(List<Frame> into, bool singleFrameOnly = false)
     {
+        bool wake;
         lock (_lock)
         {
             if (_messages == 0)
@@ -169,8 +173,10 @@ internal sealed class Pipe
             }
             while (frame.More);
             _messages--;
+            wake = BelowLowWater;
         }
-        Writable.Set();
+        if (wake)
+            Writable.Set();
         return ReadResult.Message;
     }
 
@@ -182,6 +188,7 @@ internal sealed class Pipe
     public int TryReadFrames(Span<Frame> into, long maxBytes = long.MaxValue)
     {
         var count = 0;
+        bool wake;
         lock (_lock)
         {
             var limit = Math.Min(into.Length, _frames);
@@ -200,8 +207,9 @@ internal sealed class Pipe
             _frames -= count;
             _messages -= whole;
             _inFlight += whole;
+            wake = count > 0 && BelowLowWater;
         }
-        if (count > 0)
+        if (wake)
             Writable.Set();
         return count;
     }
@@ -279,6 +287,15 @@ internal sealed class Pipe
         Writable.Set();
         return dropped;
     }
+
+    /// <summary>
+    /// Whether a read should wake a writer waiting for room. As libzmq does, a writer held at the high-water
+    /// mark resumes once the queue has drained to a low-water mark (half, or 1024 below a large mark), not after
+    /// every read: one wake-up per batch of messages instead of one per message while the reader keeps up.
+    /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
+    /// </summary>
+    private bool BelowLowWater =>
+        _capacity == 0 || _messages <= (_capacity > 2048 ? _capacity - 1024 : (_capacity + 1) / 2);
 
     private void EnsureRoom(int extra)
     {

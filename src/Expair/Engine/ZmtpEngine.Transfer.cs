@@ -43,6 +43,7 @@ internal sealed partial class ZmtpEngine
         var token = _stop.Token;
         UseFullReceiveBuffer();
         StartHeartbeats();
+        _socket = BlockingStream.LeaveEventLoop(_socket);
         Interlocked.Exchange(ref _io, new BlockingStream(_socket));
         if (token.IsCancellationRequested)
             WakeLoops(); // Stop ran before _io was set and could not shut the socket down
@@ -140,16 +141,17 @@ internal sealed partial class ZmtpEngine
             var available = Math.Min(length, Buffered.Length - header.HeaderLength);
             if (available < length && length <= ReceiveBufferSize - FrameHeader.MaxSize)
                 return false; // small body: wait for it in the receive buffer
-            frame = Frame.Copy(Buffered.Slice(header.HeaderLength, available), header.More);
             if (available < length)
             {
                 // Large body: the bytes arrive straight into the frame's buffer, never allocated before the
-                // header passed the size check, and grown only as the peer actually sends.
-                var big = Frame.Rent(length, header.More);
-                Buffered.Slice(header.HeaderLength, available).CopyTo(big.Array);
-                frame.Release();
-                frame = big;
+                // header passed the size check.
+                frame = Frame.Rent(length, header.More);
+                Buffered.Slice(header.HeaderLength, available).CopyTo(frame.Array);
                 needBody = length - available;
+            }
+            else
+            {
+                frame = Frame.Copy(Buffered.Slice(header.HeaderLength, available), header.More);
             }
             _receiveStart += header.HeaderLength + available;
             _incoming.Add(frame);
@@ -250,7 +252,8 @@ internal sealed partial class ZmtpEngine
                 var messages = 0;
                 var held = encoded;
                 long zeroCopyBytes = 0;
-                while (used <= SendBufferSize - FrameHeader.MaxSize && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
+                // Room for one more header and inline body: an inline frame is always copied, having no array to send from.
+                while (used <= SendBufferSize - FrameHeader.MaxSize - Frame.InlineCapacity && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
                 {
                     if (encoded == pulled)
                     {

@@ -24,7 +24,7 @@ internal sealed partial class ZmtpEngine : IPeer
     /// </summary>
     private const int HandshakeBufferSize = 512;
 
-    private readonly Socket _socket;
+    private Socket _socket; // replaced once, when traffic starts (BlockingStream.LeaveEventLoop)
     private readonly PairCore _core;
     private readonly PairSocketOptions _options;
     private readonly SocketDiagnostics _diagnostics;

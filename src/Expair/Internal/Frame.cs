@@ -1,47 +1,99 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Expair.Internal;
 
 /// <summary>
-/// One frame of a queued message: the bytes live in <see cref="Array"/>[0..Length). A pooled array came from
-/// <see cref="FramePool"/> and goes back there once the frame is consumed.
+/// One frame of a queued message. A body of up to <see cref="InlineCapacity"/> bytes travels inside the frame
+/// itself, as libzmq keeps small messages inside its message structure: small messages then never touch a pool.
+/// Larger bodies live in <see cref="Array"/>[0..Length); a pooled array came from <see cref="FramePool"/> and
+/// goes back there once the frame is consumed.
 /// </summary>
 internal readonly struct Frame
 {
+    /// <summary>Bodies up to this size are stored inline (the frame is then 80 bytes, a queue slot and a bit).</summary>
+    public const int InlineCapacity = 64;
+
+    private readonly byte[]? _array;
+    private readonly InlineBody _inline;
+    private readonly bool _pooled;
+
     public Frame(byte[] array, int length, bool pooled, bool more)
     {
-        Array = array;
+        _array = array;
         Length = length;
-        Pooled = pooled;
+        _pooled = pooled;
         More = more;
     }
 
-    public byte[] Array { get; }
+    private Frame(in InlineBody body, int length, bool more)
+    {
+        _inline = body;
+        Length = length;
+        More = more;
+    }
+
+    private Frame(in Frame source, bool more)
+    {
+        this = source;
+        More = more;
+    }
+
+    /// <summary>The array holding the body; only for frames that are not inline (bodies over <see cref="InlineCapacity"/>, or rented).</summary>
+    public byte[] Array => _array ?? throw new InvalidOperationException("An inline frame has no array.");
+
     public int Length { get; }
-    public bool Pooled { get; }
 
     /// <summary>True when another frame of the same message follows (ZMTP's MORE flag).</summary>
     public bool More { get; }
 
-    public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+    /// <summary>True when the body is stored in the frame itself.</summary>
+    public bool IsInline => _array is null && Length > 0;
 
-    public Frame WithMore(bool more) => new(Array, Length, Pooled, more);
+    /// <summary>The body. For an inline frame this points into the frame, so it lives as long as the variable or slot holding it.</summary>
+    [UnscopedRef]
+    public ReadOnlySpan<byte> Span => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
 
-    /// <summary>Copies <paramref name="bytes"/> into a pooled array.</summary>
+    public Frame WithMore(bool more) => new(in this, more);
+
+    /// <summary>Copies <paramref name="bytes"/> into the frame itself when they fit, else into a pooled array.</summary>
     public static Frame Copy(ReadOnlySpan<byte> bytes, bool more)
     {
         if (bytes.IsEmpty)
             return new Frame([], 0, pooled: false, more);
+        if (bytes.Length <= InlineCapacity)
+        {
+            var body = default(InlineBody);
+            bytes.CopyTo(body);
+            return new Frame(in body, bytes.Length, more);
+        }
         var array = FramePool.Rent(bytes.Length);
         bytes.CopyTo(array);
         return new Frame(array, bytes.Length, pooled: true, more);
     }
 
-    /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller.</summary>
+    /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller (never inline).</summary>
     public static Frame Rent(int length, bool more) =>
         length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(FramePool.Rent(length), length, pooled: true, more);
 
+    /// <summary>This frame with its body in an array (a pooled copy when it was inline), for APIs that hand out memory.</summary>
+    public Frame WithArray() => IsInline ? Rent(Length, More).CopiedFrom(Span) : this;
+
+    private Frame CopiedFrom(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Array);
+        return this;
+    }
+
     public void Release()
     {
-        if (Pooled)
-            FramePool.Return(Array);
+        if (_pooled)
+            FramePool.Return(_array!);
+    }
+
+    [InlineArray(InlineCapacity)]
+    private struct InlineBody
+    {
+        private byte _first;
     }
 }

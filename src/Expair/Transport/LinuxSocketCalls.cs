@@ -14,6 +14,7 @@ internal sealed unsafe partial class LinuxSocketCalls
     private const int GetFlags = 3; // F_GETFL
     private const int SetFlags = 4; // F_SETFL
     private const int NonBlocking = 0x800; // O_NONBLOCK
+    private const int DuplicateCloseOnExec = 1030; // F_DUPFD_CLOEXEC
     private const int NoSignal = 0x4000; // MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE
     private const int Interrupted = 4; // EINTR
 
@@ -41,6 +42,30 @@ internal sealed unsafe partial class LinuxSocketCalls
         catch (ObjectDisposedException)
         {
             return null; // already closed: .NET's own calls report that
+        }
+        finally
+        {
+            if (added)
+                handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// A second descriptor for the same connection, or -1. .NET's event loop watches a socket once it has been
+    /// used asynchronously and, on every arrival, wakes its own thread and a thread-pool worker for nothing
+    /// when the reads are ours; a fresh descriptor is not watched.
+    /// </summary>
+    public static int Duplicate(SafeHandle handle)
+    {
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return Fcntl((int)handle.DangerousGetHandle(), DuplicateCloseOnExec, 0);
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
         }
         finally
         {

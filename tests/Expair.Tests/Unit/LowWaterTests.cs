@@ -52,6 +52,21 @@ public class LowWaterTests
     }
 
     [Fact]
+    public void LargeReads_WakeTheWriterEveryTime()
+    {
+        var pipe = new Pipe(10);
+        for (var i = 0; i < 10; i++)
+            Assert.Equal(WriteResult.Written, pipe.TryWrite([Frame.Copy(new byte[32 * 1024], more: false)]));
+        var frames = new List<Frame>();
+        var seen = pipe.Writable.Version;
+        Assert.Equal(ReadResult.Message, pipe.TryRead(frames)); // 9 left, far above the low-water mark
+        Assert.NotEqual(seen, pipe.Writable.Version);
+        seen = pipe.Writable.Version;
+        Assert.Equal(1, pipe.TryReadFrames(new Frame[1]));
+        Assert.NotEqual(seen, pipe.Writable.Version);
+    }
+
+    [Fact]
     public void SentAndClosed_AlwaysWake()
     {
         var pipe = Full(10);

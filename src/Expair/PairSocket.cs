@@ -43,6 +43,9 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     /// <summary>True when a peer is attached: for a connecting socket, from <see cref="Connect"/> on (its queue exists even before the connection does).</summary>
     public bool HasPeer => _core.HasPeer;
 
+    /// <summary>The PAIR rules and queues behind this socket (tests look at its pipes).</summary>
+    internal PairCore Core => _core;
+
     /// <summary>
     /// True while a connection to the peer is up and handshaken (inproc: while linked). Unlike
     /// <see cref="HasPeer"/>, a connecting socket whose connection is down reports false.

@@ -1,3 +1,5 @@
+using Expair.Internal;
+
 namespace Expair.Core;
 
 /// <summary>
@@ -8,8 +10,11 @@ namespace Expair.Core;
 /// </summary>
 internal sealed class Signal
 {
-    private readonly object _lock = new(); // object, not Lock: waits use Monitor.Wait
-    private long _version;
+    private readonly object _lock = new(); // object, not Lock: waits use Monitor.Wait where there is no futex
+
+    // The version lives in pinned memory so a blocking wait can sleep on it with a futex (its low 32 bits change
+    // with every increment): the kernel then checks "still unchanged?" and sleeps in one step.
+    private readonly long[] _cell = GC.AllocateArray<long>(1, pinned: true);
     private int _waiters;
     private TaskCompletionSource? _asyncWaiters;
 
@@ -19,15 +24,25 @@ internal sealed class Signal
     /// </summary>
     private const int SpinCount = 30;
 
-    public long Version => Interlocked.Read(ref _version);
+    private ref long VersionCell => ref _cell[0];
 
-    public void Set()
+    /// <summary>The version's low half, the word a futex sleeps on (the array is pinned; little-endian).</summary>
+    private unsafe int* FutexWord => (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref VersionCell);
+
+    public long Version => Interlocked.Read(ref VersionCell);
+
+    /// <summary>Waiters past their spin, asleep or about to sleep (tests use it to know a wait really blocks).</summary>
+    public int Waiters => Volatile.Read(ref _waiters);
+
+    public unsafe void Set()
     {
-        Interlocked.Increment(ref _version);
+        Interlocked.Increment(ref VersionCell);
         // The increment above is a full fence, so a waiter that registered before it is seen here,
         // and one that registers after it sees the new version.
         if (Volatile.Read(ref _waiters) == 0)
             return;
+        if (Futex.IsSupported)
+            Futex.WakeAll(FutexWord);
         TaskCompletionSource? waiters;
         lock (_lock)
         {
@@ -47,7 +62,7 @@ internal sealed class Signal
         var spinner = default(SpinWait);
         for (var i = 0; i < SpinCount; i++)
         {
-            if (Interlocked.Read(ref _version) != seen)
+            if (Interlocked.Read(ref VersionCell) != seen)
                 return true;
             spinner.SpinOnce(sleep1Threshold: -1);
         }
@@ -59,31 +74,44 @@ internal sealed class Signal
     {
         if (SpinUntilChanged(seen))
             return true;
-        lock (_lock)
+        // A futex needs no lock: the kernel checks "still unchanged?" as it puts the thread to sleep.
+        var useMonitor = !Futex.IsSupported;
+        if (useMonitor)
+            Monitor.Enter(_lock);
+        Interlocked.Increment(ref _waiters);
+        try
         {
-            Interlocked.Increment(ref _waiters);
-            try
+            while (Interlocked.Read(ref VersionCell) == seen)
             {
-                while (Interlocked.Read(ref _version) == seen)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var remaining = deadline.Remaining;
-                    if (remaining == TimeSpan.Zero)
-                        return false;
-                    // Wake at least every 100 ms to notice cancellation without registering a callback.
-                    var slice = cancellationToken.CanBeCanceled && (remaining == Timeout.InfiniteTimeSpan || remaining > TimeSpan.FromMilliseconds(100))
-                        ? TimeSpan.FromMilliseconds(100)
-                        : remaining;
-                    Monitor.Wait(_lock, slice);
-                }
-                return true;
+                cancellationToken.ThrowIfCancellationRequested();
+                var remaining = deadline.Remaining;
+                if (remaining == TimeSpan.Zero)
+                    return false;
+                Sleep(seen, Slice(remaining, cancellationToken), useMonitor);
             }
-            finally
-            {
-                Interlocked.Decrement(ref _waiters);
-            }
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+            if (useMonitor)
+                Monitor.Exit(_lock);
         }
     }
+
+    private unsafe void Sleep(long seen, TimeSpan slice, bool useMonitor)
+    {
+        if (useMonitor)
+            Monitor.Wait(_lock, slice);
+        else
+            Futex.Wait(FutexWord, (int)seen, slice);
+    }
+
+    /// <summary>Wake at least every 100 ms to notice cancellation without registering a callback.</summary>
+    private static TimeSpan Slice(TimeSpan remaining, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled && (remaining == Timeout.InfiniteTimeSpan || remaining > TimeSpan.FromMilliseconds(100))
+            ? TimeSpan.FromMilliseconds(100)
+            : remaining;
 
     /// <summary>Completes when the version differs from <paramref name="seen"/>.</summary>
     public async ValueTask WaitAsync(long seen, CancellationToken cancellationToken)
@@ -93,13 +121,13 @@ internal sealed class Signal
         Task task;
         lock (_lock)
         {
-            if (Interlocked.Read(ref _version) != seen)
+            if (Interlocked.Read(ref VersionCell) != seen)
                 return;
             _asyncWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             task = _asyncWaiters.Task;
             Interlocked.Increment(ref _waiters);
             // Re-check after registering: a Set between the first check and the increment saw no waiter.
-            if (Interlocked.Read(ref _version) != seen)
+            if (Interlocked.Read(ref VersionCell) != seen)
             {
                 Interlocked.Decrement(ref _waiters);
                 return;

@@ -93,14 +93,15 @@ public class LowWaterTests
             queued++;
         Assert.Equal(4, queued);
 
-        var sent = false;
-        var sender = new Thread(() => sent = client.TrySend("late", TimeSpan.FromSeconds(1)));
-        sender.Start();
+        var sender = Task.Factory.StartNew(() => client.TrySend("late", TimeSpan.FromSeconds(1)), TaskCreationOptions.LongRunning);
         // Only once the sender sleeps in its wait does the read below free room without waking it.
-        Assert.True(SpinWait.SpinUntil(() => (sender.ThreadState & ThreadState.WaitSleepJoin) != 0, TimeSpan.FromSeconds(10)));
+        var writable = client.Core.Outbound!.Writable;
+        Assert.True(SpinWait.SpinUntil(() => writable.Waiters == 1, TimeSpan.FromSeconds(10)));
+        var version = writable.Version;
         Assert.Equal("m0", server.ReceiveString()); // 3 left: above the low-water mark, no wake-up
-        Assert.True(sender.Join(TimeSpan.FromSeconds(10)));
-        Assert.True(sent);
+        Assert.Equal(version, writable.Version);
+        Assert.True(sender.Wait(TimeSpan.FromSeconds(10)));
+        Assert.True(sender.Result);
         foreach (var expected in new[] { "m1", "m2", "m3", "late" })
             Assert.Equal(expected, server.ReceiveString());
     }

@@ -60,6 +60,57 @@ public class SignalTests
     }
 
     [Fact]
+    public async Task OneSet_WakesEveryBlockedAndAsyncWaiter()
+    {
+        var signal = new Signal();
+        var seen = signal.Version;
+        var blocked = Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(
+            () => signal.Wait(seen, Deadline.After(Generous)), TaskCreationOptions.LongRunning)).ToArray();
+        var asynchronous = Enumerable.Range(0, 3).Select(_ => signal.WaitAsync(seen, CancellationToken.None).AsTask()).ToArray();
+        // Every waiter past its spin (asleep, or about to be) before the one Set.
+        Assert.True(SpinWait.SpinUntil(() => signal.Waiters == 9, Generous));
+        signal.Set();
+        Assert.All(await Task.WhenAll(blocked).WaitAsync(Generous), Assert.True);
+        await Task.WhenAll(asynchronous).WaitAsync(Generous);
+        Assert.Equal(0, signal.Waiters);
+    }
+
+    [Fact]
+    public void PingPong_ManyRounds_NoWakeUpIsLost()
+    {
+        // Two threads hand a turn back and forth through two signals: a lost wake-up would stall a round
+        // until the generous deadline and fail it.
+        var ping = new Signal();
+        var pong = new Signal();
+        const int Rounds = 20_000;
+        var other = Task.Factory.StartNew(() =>
+        {
+            var seen = 0L;
+            for (var i = 0; i < Rounds; i++)
+            {
+                while (ping.Version == seen)
+                {
+                    if (!ping.Wait(seen, Deadline.After(Generous)))
+                        return i; // stalled
+                }
+                seen = ping.Version;
+                pong.Set();
+            }
+            return Rounds;
+        }, TaskCreationOptions.LongRunning);
+        for (var i = 0; i < Rounds; i++)
+        {
+            var seen = pong.Version;
+            ping.Set();
+            while (pong.Version == seen)
+                Assert.True(pong.Wait(seen, Deadline.After(Generous)), $"round {i} stalled");
+        }
+        Assert.True(other.Wait(Generous));
+        Assert.Equal(Rounds, other.Result);
+        Assert.Equal(Rounds, pong.Version);
+    }
+
+    [Fact]
     public void Wait_CancelledWhileBlocked_ThrowsOperationCanceled()
     {
         var signal = new Signal();

@@ -113,6 +113,32 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Appends a frame of <paramref name="length"/> bytes taken from Expair's buffer pool and returns its memory,
+    /// to be written in place: with <see cref="PairSocket.SendAndClear(Message)"/> the bytes then reach the socket
+    /// without a single copy. The memory holds stale bytes until written, and must not be used once the message
+    /// is sent, cleared or disposed.
+    /// </summary>
+    public Memory<byte> AddBuffer(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var frame = Frame.Rent(length, more: false);
+        _frames.Add(frame);
+        return frame.Array.AsMemory(0, length);
+    }
+
+    /// <summary>The frames for a send that takes them over (<see cref="PairSocket.SendAndClear(Message)"/>).</summary>
+    internal ReadOnlySpan<Frame> FramesToSend()
+    {
+        if (Count == 0)
+            throw new ArgumentException("A message needs at least one frame.", "message");
+        return FrameSpan;
+    }
+
+    /// <summary>The socket took the frames' buffers: forget them without returning them to the pool.</summary>
+    internal void ForgetSent() => _frames.Clear();
+
     /// <summary>Appends the UTF-8 encoding of <paramref name="frame"/> as the last frame. Returns this message.</summary>
     public Message Add(string frame)
     {

@@ -55,15 +55,81 @@ public sealed partial class PairSocket
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
         SendFramesAsync(CopyFrames(message), cancellationToken);
 
+    /// <summary>
+    /// Sends every frame of <paramref name="message"/> as one message, atomically, without copying: the socket
+    /// takes the frames' buffers and <paramref name="message"/> is left empty, ready to be filled again (see
+    /// <see cref="Message.AddBuffer(int)"/>). Blocks like <see cref="Send(Message)"/>; when it throws, the message
+    /// keeps its frames.
+    /// </summary>
+    public void SendAndClear(Message message)
+    {
+        if (!TrySendAndClear(message, Options.SendTimeout))
+            throw SendTimedOut();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> as <see cref="SendAndClear(Message)"/> does, waiting at most
+    /// <paramref name="timeout"/>. False if it did not go; the message then keeps its frames.
+    /// </summary>
+    public bool TrySendAndClear(Message message, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!TrySendFrames(message.FramesToSend(), timeout, ownsFrames: false))
+            return false;
+        message.ForgetSent();
+        return true;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> as <see cref="SendAndClear(Message)"/> does, waiting asynchronously for a
+    /// peer or queue room. The message must not be touched until the returned task completes; if it fails or is
+    /// cancelled, the message keeps its frames.
+    /// </summary>
+    public ValueTask SendAndClearAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeState) == 0
+            && _core.TrySendStep(message.FramesToSend(), out _, out _) == Step.Done)
+        {
+            message.ForgetSent();
+            return default;
+        }
+        return SendAndClearSlowAsync(message, cancellationToken);
+    }
+
+    private async ValueTask SendAndClearSlowAsync(Message message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ThrowIfClosed();
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (_core.TrySendStep(message.FramesToSend(), out var signal, out var seen))
+            {
+                case Step.Done:
+                    message.ForgetSent();
+                    return;
+                case Step.Closed:
+                    throw new ObjectDisposedException(nameof(PairSocket));
+            }
+            await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private void SendOrThrow(ReadOnlySpan<Frame> frames)
     {
         if (!TrySendFrames(frames, Options.SendTimeout))
-            throw new TimeoutException($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +
-                (HasPeer ? "the peer's queue stayed full (high-water mark reached)." : "the socket has no peer."));
+            throw SendTimedOut();
     }
 
-    /// <summary>The one blocking send loop: try a step, wait on the signal it names, try again.</summary>
-    private bool TrySendFrames(ReadOnlySpan<Frame> frames, TimeSpan timeout)
+    private TimeoutException SendTimedOut() =>
+        new($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +
+            (HasPeer ? "the peer's queue stayed full (high-water mark reached)." : "the socket has no peer."));
+
+    /// <summary>
+    /// The one blocking send loop: try a step, wait on the signal it names, try again. Frames the socket copied
+    /// (<paramref name="ownsFrames"/>) are released when they do not go; a caller's own frames stay the caller's.
+    /// </summary>
+    private bool TrySendFrames(ReadOnlySpan<Frame> frames, TimeSpan timeout, bool ownsFrames = true)
     {
         ValidTimeout(timeout);
         Deadline? deadline = null; // read the clock only when there is something to wait for
@@ -86,12 +152,13 @@ public sealed partial class PairSocket
                     // Room that appeared without a wake-up (a reader wakes writers only at the low-water mark) counts.
                     if (_core.TrySendStep(frames, out _, out _) == Step.Done)
                         return true;
-                    Release(frames);
+                    if (ownsFrames)
+                        Release(frames);
                     return false;
                 }
             }
         }
-        catch
+        catch when (ownsFrames)
         {
             Release(frames);
             throw;

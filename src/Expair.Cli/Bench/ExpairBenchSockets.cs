@@ -41,8 +41,10 @@ internal sealed class ExpairBenchSockets(TimeSpan timeout, int size) : IBenchSoc
 }
 
 /// <summary>
-/// One PairSocket driven through the allocation-free calls: the span send, and either the span receive (small
-/// messages: one copy into a reused buffer) or a reused <see cref="Message"/> (large ones: no copy at all).
+/// One PairSocket driven through the allocation-free calls. Small messages: the span send and the span receive (one
+/// copy each way, into and out of the queue). Large ones: no copy at all, as libzmq's peer does with its messages —
+/// the payload is written into a pooled buffer (<see cref="Message.AddBuffer(int)"/>) that
+/// <see cref="PairSocket.SendAndClear(Message)"/> hands to the socket, and a reused <see cref="Message"/> receives.
 /// </summary>
 internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSocket
 {
@@ -52,19 +54,35 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
     private readonly bool _intoSpan = size < ReusedMessageFrom;
     private readonly byte[] _received = new byte[size < ReusedMessageFrom ? size : 0];
     private readonly Message _message = new();
+    private Message _outgoing = new();
     private byte[] _payload = [];
     private int _payloadLength;
     private int _receivedLength;
 
     public Span<byte> NextPayload(int length)
     {
+        if (!_intoSpan)
+        {
+            if (_outgoing.Count > 0)
+            {
+                _outgoing.Dispose(); // a payload handed out but never sent goes back to the pool
+                _outgoing = new Message();
+            }
+            return _outgoing.AddBuffer(length).Span;
+        }
         if (_payload.Length < length)
             _payload = new byte[length];
         _payloadLength = length;
         return _payload.AsSpan(0, length);
     }
 
-    public void SendPayload() => socket.Send(_payload.AsSpan(0, _payloadLength));
+    public void SendPayload()
+    {
+        if (_intoSpan)
+            socket.Send(_payload.AsSpan(0, _payloadLength));
+        else
+            socket.SendAndClear(_outgoing);
+    }
 
     public int Receive()
     {
@@ -94,7 +112,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
         if (_intoSpan)
             socket.Send(_received.AsSpan(0, _receivedLength));
         else
-            socket.Send(_message);
+            socket.SendAndClear(_message); // the received buffers go straight back out
     }
 
     public void SendEmpty() => socket.Send(ReadOnlySpan<byte>.Empty);
@@ -102,6 +120,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
     public void Dispose()
     {
         _message.Dispose();
+        _outgoing.Dispose();
         socket.Dispose();
     }
 }

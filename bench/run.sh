@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds Release and measures Expair beside libzmq, then writes docs/benchmarks.md (issue 3).
+# Builds Release and measures Expair beside libzmq and NetMQ, then writes docs/benchmarks.md (issue 3).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10-12 minutes on 2 cores
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 12-15 minutes on 2 cores
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 6 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
 #
 # Measured, for 1 B, 64 B, 1 KiB, 64 KiB and 1 MiB messages, throughput and latency:
 #   tcp and ipc: libzmq->libzmq, Expair->Expair, Expair->libzmq, libzmq->Expair (sender->receiver, client->echo)
-#   inproc:      libzmq and Expair (both ends in one process)
+#   tcp only:    NetMQ->NetMQ (NetMQ's ipc:// is tcp on loopback on Linux, not a unix socket: left out of ipc)
+#   inproc:      libzmq, Expair and NetMQ (both ends in one process)
 #   raw-tcp and raw-ipc byte pumps: the ceiling
 # Repetition r runs every configuration once before repetition r+1 starts, so a slow spell on a shared machine
 # hits every configuration alike; the page shows medians. Raw lines go to artifacts/bench/ (gitignored).
@@ -30,7 +31,7 @@ while (($#)); do
         --quick) reps=1 scale=20 ;;
         --micro) micro=1 ;;
         --note) note="${2:?--note needs a text}"; shift ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -52,11 +53,15 @@ dotnet build bench/Expair.Benchmarks -c Release -nologo -v quiet >>"$out/build.l
 expair=(src/Expair.Cli/bin/Release/net10.0/Expair.Cli bench)
 benchmarks=bench/Expair.Benchmarks/bin/Release/net10.0/Expair.Benchmarks
 zmq=("$benchmarks" zmq)
+netmq=("$benchmarks" netmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one run lasts roughly 0.3-2 s here, the whole script about 10 minutes.
-thr_count() { # transport size
+# Message counts per size, so that one run lasts roughly 0.3-2 s here, the whole script about 12 minutes.
+# NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs
+# take at most 300,000 messages: the same 1-2 s per run instead of 5-15 s (the page says so).
+netmq_thr_max=300000
+thr_count() { # transport size implementation
     local n
     case "$1:$2" in
         inproc:1 | inproc:64) n=2000000 ;;
@@ -68,6 +73,7 @@ thr_count() { # transport size
         *:65536) n=5000 ;;
         *:1048576) n=500 ;;
     esac
+    [[ "${3:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max
     echo $((n / scale > 10 ? n / scale : 10))
 }
 lat_count() { # transport size
@@ -95,7 +101,11 @@ raw_count() { # size: about 2 GB moved, fewer for tiny messages
 }
 
 impl_command() { # implementation
-    if [[ "$1" == expair ]]; then echo "${expair[@]}"; else echo "${zmq[@]}"; fi
+    case "$1" in
+        expair) echo "${expair[@]}" ;;
+        netmq) echo "${netmq[@]}" ;;
+        *) echo "${zmq[@]}" ;;
+    esac
 }
 
 record() { # tag file
@@ -116,7 +126,7 @@ run_pair() { # transport test sender receiver size rep
     local transport=$1 test=$2 sender=$3 receiver=$4 size=$5 rep=$6
     local count bind endpoint local_pid
     run_seq=$((run_seq + 1))
-    [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size") || count=$(lat_count "$transport" "$size")
+    [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size" "$sender") || count=$(lat_count "$transport" "$size")
     local warmup
     warmup=$(warmup_for "$test" "$count")
     local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size rep=$rep"
@@ -178,20 +188,23 @@ run_single() { # tag command...
 
 start=$(date +%s)
 pairs=("libzmq libzmq" "expair expair" "expair libzmq" "libzmq expair")
+netmq_pair="netmq netmq" # tcp only: see the top of this file
 for rep in $(seq "$reps"); do
     log "repetition $rep of $reps"
     for size in "${sizes[@]}"; do
         for transport in tcp ipc; do
-            for pair in "${pairs[@]}"; do
+            transport_pairs=("${pairs[@]}")
+            [[ "$transport" == tcp ]] && transport_pairs+=("$netmq_pair")
+            for pair in "${transport_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"
                 run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep"
                 run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep"
             done
         done
-        for impl in libzmq expair; do
+        for impl in libzmq expair netmq; do
             # shellcheck disable=SC2046
             for test in thr lat; do
-                count=$([[ "$test" == thr ]] && thr_count inproc "$size" || lat_count inproc "$size")
+                count=$([[ "$test" == thr ]] && thr_count inproc "$size" "$impl" || lat_count inproc "$size")
                 run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
                     $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 \
                     --warmup "$(warmup_for "$test" "$count")"
@@ -221,6 +234,8 @@ fi
     echo "kernel=$(uname -sr)"
     echo "dotnet=$(dotnet --version)"
     echo "libzmq=$("$benchmarks" libzmq-version)"
+    echo "netmq=$("$benchmarks" netmq-version)"
+    echo "netmq_thr_max=$((netmq_thr_max / scale))"
     echo "note=$note"
 } >"$out/machine.txt"
 "$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" docs/benchmarks.md >&2

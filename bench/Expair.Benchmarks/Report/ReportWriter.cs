@@ -4,13 +4,15 @@ using System.Text;
 namespace Expair.Benchmarks.Report;
 
 /// <summary>
-/// Writes docs/benchmarks.md from bench/run.sh's results: per transport Expair beside libzmq with the ratio, the
-/// mixed pairs, the raw ceiling, allocation and GC counts, and the micro-benchmark tables when they were run.
+/// Writes docs/benchmarks.md from bench/run.sh's results: per transport Expair beside libzmq with the ratio, Expair
+/// beside NetMQ, the mixed pairs, the raw ceiling, allocation and GC counts, and the micro-benchmark tables when
+/// they were run.
 /// </summary>
 internal static class ReportWriter
 {
     private const string Zmq = "libzmq";
     private const string Expair = "expair";
+    private const string NetMq = "netmq";
 
     public static int Write(string resultsPath, string machinePath, string microDirectory, string outputPath)
     {
@@ -23,6 +25,7 @@ internal static class ReportWriter
         Header(page, machine, results);
         foreach (var transport in new[] { "tcp", "ipc", "inproc" })
             Transport(page, results, transport);
+        NetMqSection(page, results, machine);
         MixedPairs(page, results);
         Ceiling(page, results);
         Memory(page);
@@ -36,8 +39,8 @@ internal static class ReportWriter
     {
         string Get(string key) => machine.GetValueOrDefault(key, "?");
         page.AppendLine("# Benchmarks").AppendLine();
-        page.AppendLine("Expair's PAIR socket beside libzmq's, measured with the same loops and clocks on both sides (issue 3). This page is")
-            .AppendLine("generated: rerun the command below, do not edit it by hand.").AppendLine();
+        page.AppendLine("Expair's PAIR socket beside libzmq's and NetMQ's, measured with the same loops and clocks on every side (issue 3).")
+            .AppendLine("This page is generated: rerun the command below, do not edit it by hand.").AppendLine();
         page.AppendLine("```sh").AppendLine(Get("command")).AppendLine("```").AppendLine();
         page.AppendLine("| | |").AppendLine("| --- | --- |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Date (UTC) | {Get("date")} |");
@@ -45,6 +48,8 @@ internal static class ReportWriter
         page.AppendLine(CultureInfo.InvariantCulture, $"| Kernel | {Get("kernel")} |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| .NET | {Get("dotnet")} |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| libzmq | {Get("libzmq")} |");
+        if (machine.ContainsKey("netmq"))
+            page.AppendLine(CultureInfo.InvariantCulture, $"| NetMQ | {Get("netmq")} |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Repetitions | {results.Repetitions}, interleaved (every configuration once, then again); each cell is the median |");
         page.AppendLine();
         if (machine.TryGetValue("note", out var note) && note.Length > 0)
@@ -104,6 +109,63 @@ internal static class ReportWriter
                 Micros(Zm("rtt_p50_us")), Micros(Ex("rtt_p50_us")), Micros(Zm("rtt_p99_us")), Micros(Ex("rtt_p99_us")),
                 Ratio(Ex("rtt_p99_us"), Zm("rtt_p99_us"))) + " |");
         }
+        page.AppendLine();
+    }
+
+    /// <summary>
+    /// Expair beside NetMQ, the other C# ZeroMQ: tcp and inproc (NetMQ's ipc:// is tcp on loopback on Linux, so it is
+    /// not measured there). Results without NetMQ lines (an older run) get a one-line note instead of empty tables.
+    /// </summary>
+    private static void NetMqSection(StringBuilder page, ResultSet results, Dictionary<string, string> machine)
+    {
+        page.AppendLine("## Expair beside NetMQ").AppendLine();
+        var transports = new[] { "tcp", "inproc" }.Where(t => results.Has(t, NetMq)).ToArray();
+        if (transports.Length == 0)
+        {
+            page.AppendLine("(No NetMQ runs in these results.)").AppendLine();
+            return;
+        }
+        page.AppendLine("NetMQ→NetMQ with the same loops (`Expair.Benchmarks netmq MODE ...`), written as a careful NetMQ user would:")
+            .AppendLine("one `Msg` reused for every receive and echo, the sender filling `Msg.InitPool`'s buffer, and NetMQ's pooled")
+            .AppendLine("buffers (`BufferPool.SetBufferManagerBufferPool`) instead of its default, which takes every buffer from the GC.")
+            .AppendLine("Not over ipc: NetMQ's `ipc://` listens on tcp loopback on Linux, not on a unix socket.");
+        if (machine.TryGetValue("netmq_thr_max", out var cap))
+            page.AppendLine(CultureInfo.InvariantCulture, $"NetMQ's throughput runs move at most {cap} messages (the others more) to keep one run short.");
+        page.AppendLine("Expair / NetMQ: throughput above 1.00× is better for Expair, latency below 1.00×. B/msg and GCs are the receiver's")
+            .AppendLine("(inproc: the one process, both ends).").AppendLine();
+        foreach (var transport in transports)
+        {
+            var inproc = transport == "inproc";
+            var thr = inproc ? "inproc_thr" : "thr_local";
+            var lat = inproc ? "inproc_lat" : "lat_remote";
+            double? Thr(string impl, int size, string metric) => results.Median(transport, "thr", impl, impl, size, thr, metric);
+            double? Lat(string impl, int size, string metric) => results.Median(transport, "lat", impl, impl, size, lat, metric);
+            string Gc(string impl, int size) => Gcs(Thr(impl, size, "gc0"), Thr(impl, size, "gc1"), Thr(impl, size, "gc2"));
+            SizeTable(page, $"{transport}: throughput", results.Sizes,
+                ["NetMQ msg/s", "Expair msg/s", "Expair / NetMQ", "NetMQ B/msg", "Expair B/msg", "NetMQ GCs 0/1/2", "Expair GCs 0/1/2"],
+                size => [
+                    Rate(Thr(NetMq, size, "msgs_per_s")), Rate(Thr(Expair, size, "msgs_per_s")),
+                    Ratio(Thr(Expair, size, "msgs_per_s"), Thr(NetMq, size, "msgs_per_s")),
+                    Bytes(results.AllocPerMessage(transport, "thr", NetMq, NetMq, size, thr)),
+                    Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, thr)), Gc(NetMq, size), Gc(Expair, size)]);
+            SizeTable(page, $"{transport}: latency (µs)", results.Sizes,
+                ["NetMQ one-way", "Expair one-way", "Expair / NetMQ", "NetMQ p50 RTT", "Expair p50 RTT", "NetMQ p99 RTT", "Expair p99 RTT"],
+                size => [
+                    Micros(Lat(NetMq, size, "one_way_us")), Micros(Lat(Expair, size, "one_way_us")),
+                    Ratio(Lat(Expair, size, "one_way_us"), Lat(NetMq, size, "one_way_us")),
+                    Micros(Lat(NetMq, size, "rtt_p50_us")), Micros(Lat(Expair, size, "rtt_p50_us")),
+                    Micros(Lat(NetMq, size, "rtt_p99_us")), Micros(Lat(Expair, size, "rtt_p99_us"))]);
+        }
+    }
+
+    /// <summary>A "### title" table with one row per message size: the size, then <paramref name="cells"/>'s cells.</summary>
+    private static void SizeTable(StringBuilder page, string title, IEnumerable<int> sizes, string[] columns, Func<int, string[]> cells)
+    {
+        page.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
+        page.AppendLine("| Size | " + string.Join(" | ", columns) + " |");
+        page.AppendLine("| ---: |" + string.Concat(Enumerable.Repeat(" ---: |", columns.Length)));
+        foreach (var size in sizes)
+            page.AppendLine("| " + string.Join(" | ", [SizeName(size), .. cells(size)]) + " |");
         page.AppendLine();
     }
 
@@ -225,8 +287,8 @@ internal static class ReportWriter
 
     private static string Bytes(double? bytes) => bytes is { } v ? v.ToString(v >= 10 ? "#,0" : "0.0", CultureInfo.InvariantCulture) : "–";
 
-    private static string Ratio(double? expair, double? zmq) =>
-        expair is { } e && zmq is { } z && z > 0 ? (e / z).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+    private static string Ratio(double? expair, double? other) =>
+        expair is { } e && other is { } o && o > 0 ? (e / o).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
 
     private static string Percent(double? part, double? whole) =>
         part is { } p && whole is { } w && w > 0 ? (100 * p / w).ToString("0", CultureInfo.InvariantCulture) + " %" : "–";

@@ -30,6 +30,10 @@ internal sealed class ResultSet
 
     public int Repetitions => _rows.Select(r => r.Tags.GetValueOrDefault("rep")).Distinct().Count();
 
+    /// <summary>Whether any run of <paramref name="implementation"/> against itself over <paramref name="transport"/> is in the results.</summary>
+    public bool Has(string transport, string implementation) =>
+        _rows.Any(r => r.Tags["transport"] == transport && r.Tags["sender"] == implementation && r.Tags["receiver"] == implementation);
+
     /// <summary>Median of <paramref name="metric"/> over the matching runs' <paramref name="kind"/> lines; null when none ran.</summary>
     public double? Median(string transport, string test, string sender, string receiver, int size, string kind, string metric)
     {

@@ -229,10 +229,13 @@ internal static class ReportWriter
     {
         page.AppendLine("## Memory").AppendLine();
         page.AppendLine("- A tcp/ipc connection at rest holds a 64 KiB receive buffer (rented when traffic starts; a handshaking")
-            .AppendLine("  connection holds 512 bytes), a 64 KiB send buffer, two pipes whose rings start at 16 frame slots (16 bytes")
-            .AppendLine("  each) and grow to the high-water mark, and the send loop's 64-frame batch: about 130 KiB in all.")
+            .AppendLine("  connection holds 512 bytes), a 64 KiB send buffer, two pipes whose rings start at 16 frame slots (80 bytes")
+            .AppendLine("  each: bodies up to 64 bytes live in the slot) and grow to the high-water mark, and the send loop's 64-frame")
+            .AppendLine("  batch: about 140 KiB in all, plus the two I/O threads of the connection in the PAIR slot (256 KiB of stack")
+            .AppendLine("  reserved each, committed as used; see docs/threading.md).")
             .AppendLine("- A full queue costs its high-water mark times the message size rounded up to a power of two (the pool's")
-            .AppendLine("  bucket; at most twice the size), plus 16 bytes per frame. Nothing else is kept per message.")
+            .AppendLine("  bucket; at most twice the size), plus 80 bytes per frame; frames of up to 64 bytes need no buffer at all.")
+            .AppendLine("  Nothing else is kept per message.")
             .AppendLine("- Buffers return to `FramePool` (`src/Expair/Internal/FramePool.cs`), which keeps what was in flight at the")
             .AppendLine("  peak, up to 4096 buffers per size up to 1 KiB, 2048 per size up to 64 KiB and 16 per size up to 4 MiB, so a")
             .AppendLine("  steady stream recycles instead of allocating (the B/msg columns above). Larger frames use `ArrayPool.Shared`.")

@@ -28,6 +28,18 @@ internal sealed class Pipe
     /// <summary>Set when room frees up or the pipe is discarded.</summary>
     public Signal Writable { get; } = new();
 
+    /// <summary>
+    /// Asked on the writer's thread after each <see cref="TryWrite"/>: the engine of an idle connection writes the
+    /// message to the socket right there instead of waking its send thread (one wake-up less per message).
+    /// </summary>
+    public IEagerReader? EagerReader
+    {
+        get => Volatile.Read(ref _eagerReader);
+        set => Volatile.Write(ref _eagerReader, value);
+    }
+
+    private IEagerReader? _eagerReader;
+
     public int Count
     {
         get { lock (_lock) return _messages; }
@@ -58,6 +70,7 @@ internal sealed class Pipe
     /// </summary>
     public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
     {
+        int queued;
         lock (_lock)
         {
             if (_discarded || _writerClosed)
@@ -68,9 +81,11 @@ internal sealed class Pipe
             for (var i = 0; i < message.Length; i++)
                 _ring[(_head + _frames + i) & (_ring.Length - 1)] = message[i].WithMore(i < message.Length - 1);
             _frames += message.Length;
-            _messages++;
+            queued = ++_messages;
         }
-        Readable.Set();
+        // An eager reader that wrote the message out at once leaves the sleeping reader asleep.
+        if (EagerReader?.TryTakeNow(queued) != true)
+            Readable.Set();
         return WriteResult.Written;
     }
 
@@ -322,5 +337,16 @@ internal sealed class Pipe
 }
 
 internal enum WriteResult { Written, Full, Closed }
+
+/// <summary>A reader that may take what was just written on the writer's own thread (see <see cref="Pipe.EagerReader"/>).</summary>
+internal interface IEagerReader
+{
+    /// <summary>
+    /// Called after a message was queued (<paramref name="queued"/> are now), outside the pipe's lock, before the
+    /// pipe wakes its reader. True when the reader took the message and sent it whole: no wake-up is needed then.
+    /// Must never throw.
+    /// </summary>
+    bool TryTakeNow(int queued);
+}
 
 internal enum ReadResult { Message, Empty, Finished, Multipart, TooLarge }

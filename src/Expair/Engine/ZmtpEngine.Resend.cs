@@ -58,9 +58,12 @@ internal sealed partial class ZmtpEngine
     /// the queue whole, including frames of it that earlier batches wrote. <paramref name="ends"/> covers the
     /// frames encoded into the failed batch (held ones end at 0).
     /// </summary>
-    private void RequeueUnsent(Pipe outbound, ReadOnlySpan<Frame> taken, ReadOnlySpan<long> ends)
+    private void RequeueUnsent(Pipe outbound, ReadOnlySpan<Frame> taken, ReadOnlySpan<long> ends) =>
+        RequeueUnsent(outbound, taken, ends, _sendConfirmed + _sendAttempting);
+
+    /// <summary>As above, with the bytes in doubt given: messages ending within <paramref name="doubtful"/> count as sent.</summary>
+    private static void RequeueUnsent(Pipe outbound, ReadOnlySpan<Frame> taken, ReadOnlySpan<long> ends, long doubtful)
     {
-        var doubtful = _sendConfirmed + _sendAttempting;
         var keepFrom = 0;
         var sent = 0;
         for (var i = 0; i < ends.Length; i++)

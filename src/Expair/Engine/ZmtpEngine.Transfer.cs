@@ -47,6 +47,7 @@ internal sealed partial class ZmtpEngine
         Interlocked.Exchange(ref _io, new BlockingStream(_socket));
         if (token.IsCancellationRequested)
             WakeLoops(); // Stop ran before _io was set and could not shut the socket down
+        EnableDirectWrites();
         var receive = IoThread.Run(() => ReceiveLoop(token), "Expair receive");
         var send = IoThread.Run(() => SendLoop(token), "Expair send");
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
@@ -62,6 +63,7 @@ internal sealed partial class ZmtpEngine
         }
         finally
         {
+            EndDirectWrites();
             StopHeartbeats();
             foreach (var frame in CollectionsMarshal.AsSpan(_incoming)[_delivered..])
                 frame.Release(); // a message cut mid-way never reaches the application
@@ -231,98 +233,139 @@ internal sealed partial class ZmtpEngine
     private void SendLoop(CancellationToken cancellationToken)
     {
         var outbound = _pipes!.Outbound;
-        var buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
-        var segments = new List<ArraySegment<byte>>();
-        // Frames taken from the pipe in chunks (one lock per chunk): [0, held) went out in earlier batches but
-        // their message's last frame did not yet; [held, encoded) are in this batch; [encoded, pulled) wait.
-        // ends[i] is where frame i ends in this batch's bytes (see RequeueUnsent).
-        var frames = new Frame[PullChunk];
-        var ends = new long[PullChunk];
-        int pulled = 0, encoded = 0;
+        var batch = new SendBatch(ArrayPool<byte>.Shared.Rent(SendBufferSize));
         try
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var seen = outbound.Readable.Version;
-                var used = WritePendingPong(buffer);
-                used += WritePendingPing(buffer.AsSpan(used));
-                var segmentStart = 0;
-                long closed = 0; // bytes in the segments already added
-                var messages = 0;
-                var held = encoded;
-                long zeroCopyBytes = 0;
-                // Room for one more header and inline body: an inline frame is always copied, having no array to send from.
-                while (used <= SendBufferSize - FrameHeader.MaxSize - Frame.InlineCapacity && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
+                bool sent;
+                // One turn under the gate: direct writers on callers' threads wait for it, and a failure is
+                // settled (requeued) before any of them could write a later message ahead of it.
+                lock (_sendGate)
                 {
-                    if (encoded == pulled)
+                    try
                     {
-                        if (pulled == frames.Length)
-                        {
-                            if (encoded > held)
-                                break;
-                            // Held frames of one long multipart message fill the array: make room for the rest.
-                            Array.Resize(ref frames, frames.Length * 2);
-                            Array.Resize(ref ends, ends.Length * 2);
-                        }
-                        var got = outbound.TryReadFrames(frames.AsSpan(pulled), MaxZeroCopyBatch);
-                        if (got == 0)
-                            break;
-                        pulled += got;
+                        FinishHandover(outbound);
+                        sent = SendTurn(outbound, batch);
+                        _sendThreadHolds = batch.Pulled > 0;
                     }
-                    var frame = frames[encoded];
-                    if (!frame.More)
-                        messages++;
-                    used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
-                    if (frame.Length >= ZeroCopyThreshold || frame.Length > SendBufferSize - used)
+                    catch
                     {
-                        // Large body: handed to the socket from its own buffer, not copied.
-                        segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
-                        segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
-                        closed += used - segmentStart + frame.Length;
-                        segmentStart = used;
-                        zeroCopyBytes += frame.Length;
-                        ends[encoded++] = closed;
-                    }
-                    else
-                    {
-                        frame.Span.CopyTo(buffer.AsSpan(used));
-                        used += frame.Length;
-                        ends[encoded++] = closed + used - segmentStart;
+                        _trafficEnded = true; // callers write no more
+                        RequeueUnsent(outbound, batch.Frames.AsSpan(0, batch.Pulled), batch.Ends.AsSpan(0, batch.Encoded));
+                        batch.Pulled = batch.Encoded = 0;
+                        throw;
                     }
                 }
-                if (used > segmentStart)
-                    segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
-                if (segments.Count == 0)
-                {
+                if (!sent)
                     outbound.Readable.Wait(seen, Deadline.Never, cancellationToken);
-                    continue;
-                }
-                SendSegments(segments);
-                segments.Clear();
-                // Release every message whose last frame went out; the frames of one still being sent stay held
-                // at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
-                var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
-                for (var i = 0; i < done; i++)
-                    frames[i].Release();
-                Array.Copy(frames, done, frames, 0, pulled - done);
-                Array.Clear(frames, pulled - done, done);
-                Array.Clear(ends);
-                pulled -= done;
-                encoded -= done;
-                if (messages > 0)
-                    outbound.CompleteSent(messages);
             }
         }
         catch
         {
-            RequeueUnsent(outbound, frames.AsSpan(0, pulled), ends.AsSpan(0, encoded));
+            lock (_sendGate)
+            {
+                _trafficEnded = true;
+                // Stopped while holding the first frames of a multipart message: they go back whole.
+                RequeueUnsent(outbound, batch.Frames.AsSpan(0, batch.Pulled), batch.Ends.AsSpan(0, batch.Encoded));
+            }
             throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer); // writes block, so none is still reading it
+            ArrayPool<byte>.Shared.Return(batch.Buffer); // writes block, so none is still reading it
         }
+    }
+
+    /// <summary>
+    /// The send thread's frames between turns. Taken from the pipe in chunks (one lock per chunk): [0, held) went
+    /// out in earlier batches but their message's last frame did not yet; [held, Encoded) are in this batch;
+    /// [Encoded, Pulled) wait. Ends[i] is where frame i ends in this batch's bytes (see RequeueUnsent).
+    /// </summary>
+    private sealed class SendBatch(byte[] buffer)
+    {
+        public byte[] Buffer { get; } = buffer;
+        public List<ArraySegment<byte>> Segments { get; } = [];
+        public Frame[] Frames = new Frame[PullChunk];
+        public long[] Ends = new long[PullChunk];
+        public int Pulled;
+        public int Encoded;
+    }
+
+    /// <summary>Encodes and writes one batch; false when there was nothing to send.</summary>
+    private bool SendTurn(Pipe outbound, SendBatch batch)
+    {
+        var buffer = batch.Buffer;
+        var segments = batch.Segments;
+        var used = WritePendingPong(buffer);
+        used += WritePendingPing(buffer.AsSpan(used));
+        var segmentStart = 0;
+        long closed = 0; // bytes in the segments already added
+        var messages = 0;
+        var held = batch.Encoded;
+        long zeroCopyBytes = 0;
+        // Room for one more header and inline body: an inline frame is always copied, having no array to send from.
+        while (used <= SendBufferSize - FrameHeader.MaxSize - Frame.InlineCapacity && segments.Count < 64 && zeroCopyBytes < MaxZeroCopyBatch)
+        {
+            if (batch.Encoded == batch.Pulled)
+            {
+                if (batch.Pulled == batch.Frames.Length)
+                {
+                    if (batch.Encoded > held)
+                        break;
+                    // Held frames of one long multipart message fill the array: make room for the rest.
+                    Array.Resize(ref batch.Frames, batch.Frames.Length * 2);
+                    Array.Resize(ref batch.Ends, batch.Ends.Length * 2);
+                }
+                var got = outbound.TryReadFrames(batch.Frames.AsSpan(batch.Pulled), MaxZeroCopyBatch);
+                if (got == 0)
+                    break;
+                batch.Pulled += got;
+            }
+            var frame = batch.Frames[batch.Encoded];
+            if (!frame.More)
+                messages++;
+            used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
+            if (frame.Length >= ZeroCopyThreshold || frame.Length > SendBufferSize - used)
+            {
+                // Large body: handed to the socket from its own buffer, not copied.
+                segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
+                segments.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+                closed += used - segmentStart + frame.Length;
+                segmentStart = used;
+                zeroCopyBytes += frame.Length;
+                batch.Ends[batch.Encoded++] = closed;
+            }
+            else
+            {
+                frame.Span.CopyTo(buffer.AsSpan(used));
+                used += frame.Length;
+                batch.Ends[batch.Encoded++] = closed + used - segmentStart;
+            }
+        }
+        if (used > segmentStart)
+            segments.Add(new ArraySegment<byte>(buffer, segmentStart, used - segmentStart));
+        if (segments.Count == 0)
+            return false;
+        SendSegments(segments);
+        segments.Clear();
+        // Release every message whose last frame went out; the frames of one still being sent stay held
+        // at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
+        var frames = batch.Frames;
+        var encoded = batch.Encoded;
+        var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
+        for (var i = 0; i < done; i++)
+            frames[i].Release();
+        Array.Copy(frames, done, frames, 0, batch.Pulled - done);
+        Array.Clear(frames, batch.Pulled - done, done);
+        Array.Clear(batch.Ends);
+        batch.Pulled -= done;
+        batch.Encoded -= done;
+        if (messages > 0)
+            outbound.CompleteSent(messages);
+        return true;
     }
 
     private int WritePendingPong(byte[] buffer)

@@ -15,8 +15,11 @@ internal sealed unsafe partial class LinuxSocketCalls
     private const int SetFlags = 4; // F_SETFL
     private const int NonBlocking = 0x800; // O_NONBLOCK
     private const int DuplicateCloseOnExec = 1030; // F_DUPFD_CLOEXEC
+    private const int NoFlags = 0;
     private const int NoSignal = 0x4000; // MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE
     private const int Interrupted = 4; // EINTR
+    private const int WouldBlock = 11; // EAGAIN
+    private const int DontWait = 0x40; // MSG_DONTWAIT
 
     /// <summary>Pieces per gathered write; more wait for the next call (Linux's IOV_MAX is 1024).</summary>
     private const int MaxPieces = 256;
@@ -74,12 +77,15 @@ internal sealed unsafe partial class LinuxSocketCalls
         }
     }
 
-    public int Receive(Span<byte> buffer) => Transfer(buffer, send: false);
+    public int Receive(Span<byte> buffer) => Transfer(buffer, send: false, NoFlags);
 
-    public int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true);
+    public int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, NoSignal);
 
-    /// <summary>One recv or send, retried when a signal interrupts it; returns the bytes moved.</summary>
-    private int Transfer(ReadOnlySpan<byte> buffer, bool send)
+    /// <summary>Writes what the kernel takes without waiting: 0 when its send buffer is full.</summary>
+    public int SendNow(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, NoSignal | DontWait);
+
+    /// <summary>One recv or send, retried when a signal interrupts it; returns the bytes moved (0 when it would wait).</summary>
+    private int Transfer(ReadOnlySpan<byte> buffer, bool send, int flags)
     {
         var added = false;
         try
@@ -90,9 +96,11 @@ internal sealed unsafe partial class LinuxSocketCalls
             {
                 while (true)
                 {
-                    var moved = send ? SendBytes(fd, bytes, buffer.Length, NoSignal) : Recv(fd, bytes, buffer.Length, 0);
+                    var moved = send ? SendBytes(fd, bytes, buffer.Length, flags) : Recv(fd, bytes, buffer.Length, flags);
                     if (moved >= 0)
                         return (int)moved;
+                    if ((flags & DontWait) != 0 && Marshal.GetLastPInvokeError() == WouldBlock)
+                        return 0;
                     ThrowUnlessInterrupted();
                 }
             }

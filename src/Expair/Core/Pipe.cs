@@ -84,7 +84,7 @@ internal sealed class Pipe
             queued = ++_messages;
         }
         // An eager reader that wrote the message out at once leaves the sleeping reader asleep.
-        if (EagerReader?.TryTakeNow(queued) != true)
+        if (EagerReader?.TryTakeNow(queued, message) != true)
             Readable.Set();
         return WriteResult.Written;
     }
@@ -342,11 +342,11 @@ internal enum WriteResult { Written, Full, Closed }
 internal interface IEagerReader
 {
     /// <summary>
-    /// Called after a message was queued (<paramref name="queued"/> are now), outside the pipe's lock, before the
+    /// Called after <paramref name="message"/> was queued (<paramref name="queued"/> are now), outside the pipe's lock, before the
     /// pipe wakes its reader. True when the reader took the message and sent it whole: no wake-up is needed then.
     /// Must never throw.
     /// </summary>
-    bool TryTakeNow(int queued);
+    bool TryTakeNow(int queued, ReadOnlySpan<Frame> message);
 }
 
 internal enum ReadResult { Message, Empty, Finished, Multipart, TooLarge }

@@ -58,12 +58,13 @@ internal sealed partial class ZmtpEngine : IEagerReader
         }
     }
 
-    bool IEagerReader.TryTakeNow(int queued)
+    bool IEagerReader.TryTakeNow(int queued, ReadOnlySpan<Frame> message)
     {
         var outbound = _pipes!.Outbound;
         // Only on an idle line: more queued, or a send thread awake (spinning or writing), means a stream that the
-        // send thread batches better than one system call per message would.
-        if (queued != 1 || outbound.Readable.Waiters == 0)
+        // send thread batches better than one system call per message would. Large messages are the send
+        // thread's too: it hands their bodies to the kernel without copying them.
+        if (queued != 1 || outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
         var now = Stopwatch.GetTimestamp();
         if (now - Volatile.Read(ref _lastDirect) < DirectGapTicks || !_sendGate.TryEnter())
@@ -83,6 +84,14 @@ internal sealed partial class ZmtpEngine : IEagerReader
         {
             _sendGate.Exit();
         }
+    }
+
+    private static bool FitsDirectWrite(ReadOnlySpan<Frame> message)
+    {
+        long bytes = 0;
+        foreach (var frame in message)
+            bytes += FrameHeader.MaxSize + frame.Length;
+        return bytes <= DirectBufferSize;
     }
 
     /// <summary>

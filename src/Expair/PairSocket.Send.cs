@@ -53,7 +53,7 @@ public sealed partial class PairSocket
 
     /// <summary>Sends <paramref name="message"/> atomically, waiting asynchronously for a peer or queue room.</summary>
     public ValueTask SendAsync(Message message, CancellationToken cancellationToken = default) =>
-        SendFramesAsync(CopyFrames(message), cancellationToken);
+        SendFramesAsync(CopyFrames(message), message: null, cancellationToken);
 
     /// <summary>
     /// Sends every frame of <paramref name="message"/> as one message, atomically, without copying: the socket
@@ -88,31 +88,10 @@ public sealed partial class PairSocket
     public ValueTask SendAndClearAsync(Message message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeState) == 0
-            && _core.TrySendStep(message.FramesToSend(), out _, out _) == Step.Done)
-        {
-            message.ForgetSent();
-            return default;
-        }
-        return SendAndClearSlowAsync(message, cancellationToken);
-    }
-
-    private async ValueTask SendAndClearSlowAsync(Message message, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            ThrowIfClosed();
-            cancellationToken.ThrowIfCancellationRequested();
-            switch (_core.TrySendStep(message.FramesToSend(), out var signal, out var seen))
-            {
-                case Step.Done:
-                    message.ForgetSent();
-                    return;
-                case Step.Closed:
-                    throw new ObjectDisposedException(nameof(PairSocket));
-            }
-            await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
-        }
+        if (!TrySendNow(message.FramesToSend(), cancellationToken))
+            return SendFramesAsync(copied: null, message, cancellationToken);
+        message.ForgetSent();
+        return default;
     }
 
     private void SendOrThrow(ReadOnlySpan<Frame> frames)
@@ -169,15 +148,19 @@ public sealed partial class PairSocket
     /// One frame: when the queue has room now it is sent with no array and no state machine (the usual case);
     /// otherwise, or on a closed socket or a cancelled token, the async loop takes over and reports it.
     /// </summary>
-    private ValueTask SendFrameAsync(Frame frame, CancellationToken cancellationToken)
-    {
-        if (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeState) == 0
-            && _core.TrySendStep(new ReadOnlySpan<Frame>(in frame), out _, out _) == Step.Done)
-            return default;
-        return SendFramesAsync([frame], cancellationToken);
-    }
+    private ValueTask SendFrameAsync(Frame frame, CancellationToken cancellationToken) =>
+        TrySendNow(new ReadOnlySpan<Frame>(in frame), cancellationToken) ? default : SendFramesAsync([frame], message: null, cancellationToken);
 
-    private async ValueTask SendFramesAsync(Frame[] frames, CancellationToken cancellationToken)
+    /// <summary>The async fast path: queued at once, with no state machine, when the socket is open and has room.</summary>
+    private bool TrySendNow(ReadOnlySpan<Frame> frames, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeState) == 0
+        && _core.TrySendStep(frames, out _, out _) == Step.Done;
+
+    /// <summary>
+    /// The one async send loop. It sends either frames the socket <paramref name="copied"/> (released if they do not
+    /// go) or, when that is null, <paramref name="message"/>'s own frames (taken over when they go, else left to it).
+    /// </summary>
+    private async ValueTask SendFramesAsync(Frame[]? copied, Message? message, CancellationToken cancellationToken)
     {
         try
         {
@@ -185,9 +168,10 @@ public sealed partial class PairSocket
             {
                 ThrowIfClosed();
                 cancellationToken.ThrowIfCancellationRequested();
-                switch (_core.TrySendStep(frames, out var signal, out var seen))
+                switch (_core.TrySendStep(copied is not null ? copied : message!.FramesToSend(), out var signal, out var seen))
                 {
                     case Step.Done:
+                        message?.ForgetSent();
                         return;
                     case Step.Closed:
                         throw new ObjectDisposedException(nameof(PairSocket));
@@ -195,9 +179,9 @@ public sealed partial class PairSocket
                 await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch
+        catch when (copied is not null)
         {
-            Release(frames);
+            Release(copied);
             throw;
         }
     }

@@ -74,11 +74,7 @@ internal sealed partial class ZmtpEngine : IEagerReader
             if (_trafficEnded || _sendThreadHolds || _handover is not null || _stop.IsCancellationRequested)
                 return false;
             Volatile.Write(ref _lastDirect, now);
-            return WriteDirect(outbound);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            return false; // never the caller's problem: the woken send thread meets the same failure and deals with it
+            return WriteDirect(outbound); // a socket failure comes back as false: the woken send thread deals with it
         }
         finally
         {
@@ -108,14 +104,12 @@ internal sealed partial class ZmtpEngine : IEagerReader
         var used = 0;
         var messages = 0;
         var fits = !frames[count - 1].More; // a message cut by the batch's end is the send thread's
-        for (var i = 0; i < count && fits; i++)
+        for (var i = 0; fits && i < count; i++)
         {
             var frame = frames[i];
-            if (frame.Length > DirectBufferSize - used - FrameHeader.MaxSize)
-            {
-                fits = false;
+            fits = frame.Length <= DirectBufferSize - used - FrameHeader.MaxSize;
+            if (!fits)
                 break;
-            }
             used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
             frame.Span.CopyTo(buffer.AsSpan(used));
             used += frame.Length;

@@ -253,9 +253,7 @@ internal sealed partial class ZmtpEngine
                     }
                     catch
                     {
-                        _trafficEnded = true; // callers write no more
-                        RequeueUnsent(outbound, batch.Frames.AsSpan(0, batch.Pulled), batch.Ends.AsSpan(0, batch.Encoded));
-                        batch.Pulled = batch.Encoded = 0;
+                        AbandonBatch(outbound, batch);
                         throw;
                     }
                 }
@@ -265,18 +263,23 @@ internal sealed partial class ZmtpEngine
         }
         catch
         {
+            // Stopped between turns, possibly holding the first frames of a multipart message: they go back whole.
             lock (_sendGate)
-            {
-                _trafficEnded = true;
-                // Stopped while holding the first frames of a multipart message: they go back whole.
-                RequeueUnsent(outbound, batch.Frames.AsSpan(0, batch.Pulled), batch.Ends.AsSpan(0, batch.Encoded));
-            }
+                AbandonBatch(outbound, batch);
             throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(batch.Buffer); // writes block, so none is still reading it
         }
+    }
+
+    /// <summary>Under the gate, as the send loop ends: callers write no more, and what it took goes back to the queue.</summary>
+    private void AbandonBatch(Pipe outbound, SendBatch batch)
+    {
+        _trafficEnded = true;
+        RequeueUnsent(outbound, batch.Frames.AsSpan(0, batch.Pulled), batch.Ends.AsSpan(0, batch.Encoded));
+        batch.Pulled = batch.Encoded = 0;
     }
 
     /// <summary>

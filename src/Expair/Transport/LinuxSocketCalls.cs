@@ -56,7 +56,8 @@ internal sealed unsafe partial class LinuxSocketCalls
     /// <summary>
     /// A second descriptor for the same connection, or -1. .NET's event loop watches a socket once it has been
     /// used asynchronously and, on every arrival, wakes its own thread and a thread-pool worker for nothing
-    /// when the reads are ours; a fresh descriptor is not watched.
+    /// when the reads are ours. The connection is first taken out of the event loop's epoll set (which would
+    /// outlive the old descriptor); the fresh descriptor carries no .NET state.
     /// </summary>
     public static int Duplicate(SafeHandle handle)
     {
@@ -64,7 +65,9 @@ internal sealed unsafe partial class LinuxSocketCalls
         try
         {
             handle.DangerousAddRef(ref added);
-            return Fcntl((int)handle.DangerousGetHandle(), DuplicateCloseOnExec, 0);
+            var fd = (int)handle.DangerousGetHandle();
+            EventLoopRegistrations.Remove(fd);
+            return Fcntl(fd, DuplicateCloseOnExec, 0);
         }
         catch (ObjectDisposedException)
         {

@@ -5,7 +5,7 @@ using Expair.Cli.Bench;
 namespace Expair.Benchmarks;
 
 /// <summary>
-/// The ceiling: a plain byte pump over loopback TCP or a unix socket, no framing, no queue. The sender writes every
+/// The ceiling: a plain byte pump over loopback TCP (Reno congestion control) or a unix socket, no framing, no queue. The sender writes every
 /// byte of COUNT SIZE-byte payloads, packing small ones into 64 KiB writes (what a batching engine does at best);
 /// the receiver reads into a 256 KiB buffer, clocks from its first bytes, and acknowledges with one byte.
 /// </summary>
@@ -31,7 +31,13 @@ internal static class RawPump
             {
                 socket.ReceiveTimeout = socket.SendTimeout = (int)timeout.TotalMilliseconds;
                 if (transport == "tcp")
+                {
                     socket.NoDelay = true; // as libzmq sets TCP_NODELAY
+                    // As Expair does on loopback (TcpTransport.UnpaceLoopback): the ceiling is what the machine
+                    // moves, not what a pacing congestion control (BBR, where it is the default) lets through.
+                    if (OperatingSystem.IsLinux())
+                        socket.SetRawSocketOption(6, 13, "reno\0"u8); // IPPROTO_TCP, TCP_CONGESTION
+                }
             }
             Exception? senderError = null;
             var sender = new Thread(() =>

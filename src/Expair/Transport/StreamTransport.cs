@@ -40,11 +40,16 @@ internal static class StreamTransport
         }
     }
 
-    /// <summary>Settings for every connected socket: no Nagle delay, since we batch writes ourselves.</summary>
+    /// <summary>
+    /// Settings for every connected socket: no Nagle delay, since we batch writes ourselves; on loopback, plain
+    /// congestion control instead of a pacing one (<see cref="Tcp.TcpTransport.UnpaceLoopback"/>).
+    /// </summary>
     public static void Tune(Socket socket)
     {
-        if (socket.AddressFamily != AddressFamily.Unix)
-            socket.NoDelay = true;
+        if (socket.AddressFamily == AddressFamily.Unix)
+            return;
+        socket.NoDelay = true;
+        Tcp.TcpTransport.UnpaceLoopback(socket);
     }
 
     public static string Describe(Socket socket, Endpoint endpoint) =>

@@ -34,6 +34,41 @@ internal static class TcpTransport
         }
     }
 
+    /// <summary>
+    /// On a loopback connection (Linux), switches congestion control to Reno. Where BBR is the system default it
+    /// paces every write to its estimate of the path's bandwidth; a request-reply or bursty flow on loopback keeps
+    /// that estimate far below what the machine moves, and the pacing itself holds it there: measured here,
+    /// 1 MiB messages went at 1.5 GB/s under BBR and 3.4-3.9 GB/s under Reno, 1 MiB round trips took 0.8 ms
+    /// instead of 0.5 ms. A loopback link has no network to share, so nothing is lost. Reno is built into every
+    /// Linux kernel and allowed to unprivileged processes; if the kernel refuses, the default stays.
+    /// </summary>
+    public static void UnpaceLoopback(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux() || socket.RemoteEndPoint is not IPEndPoint { Address: var peer })
+            return;
+        if (!IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+            return;
+        try
+        {
+            socket.SetRawSocketOption(IpProtocolTcp, TcpCongestion, "reno\0"u8);
+        }
+        catch (SocketException)
+        {
+            // Not allowed here (a restricted kernel): the default congestion control stays.
+        }
+    }
+
+    private const int IpProtocolTcp = 6; // IPPROTO_TCP
+    private const int TcpCongestion = 13; // TCP_CONGESTION (Linux)
+
+    /// <summary>The congestion control a connected tcp socket uses (Linux), for tests and diagnostics.</summary>
+    internal static string CongestionControl(Socket socket)
+    {
+        Span<byte> name = stackalloc byte[16];
+        var length = socket.GetRawSocketOption(IpProtocolTcp, TcpCongestion, name);
+        return System.Text.Encoding.ASCII.GetString(name[..length]).TrimEnd('\0');
+    }
+
     private static (IPAddress Address, bool DualMode) ResolveBindAddress(Endpoint endpoint)
     {
         if (endpoint.Host == "*")

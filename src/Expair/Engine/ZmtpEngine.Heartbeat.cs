@@ -85,6 +85,18 @@ internal sealed partial class ZmtpEngine
         }
     }
 
+    /// <summary>
+    /// A message frame was decoded: if it came after a PING with a TTL, the peer is not silent. Timestamps alone
+    /// miss this when the frame arrived in the same read as the PING (libzmq cancels the TTL on any message too).
+    /// </summary>
+    private void OnPeerMessageFrame()
+    {
+        if (Volatile.Read(ref _peerTtlSince) < 0)
+            return; // the common case: one read per frame, no lock
+        lock (_heartbeatLock)
+            _peerTtlSince = -1;
+    }
+
     private void StopHeartbeats()
     {
         lock (_heartbeatLock)

@@ -156,6 +156,7 @@ internal sealed partial class ZmtpEngine
                 frame = Frame.Copy(Buffered.Slice(header.HeaderLength, available), header.More);
             }
             _receiveStart += header.HeaderLength + available;
+            OnPeerMessageFrame();
             _incoming.Add(frame);
             _incomingBytes += length;
             return true;

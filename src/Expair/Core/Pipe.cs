@@ -83,8 +83,11 @@ internal sealed class Pipe
             _frames += message.Length;
             queued = ++_messages;
         }
-        // An eager reader that wrote the message out at once leaves the sleeping reader asleep.
-        if (EagerReader?.TryTakeNow(queued, message) != true)
+        // Only a write into an empty pipe can end a reader's wait: a reader waits only after finding the pipe
+        // empty, and while messages are queued it will find this one with them. Skipping the other Sets keeps the
+        // signal's cache line from crossing cores on every message of a stream. An eager reader that wrote the
+        // message out at once leaves the sleeping reader asleep.
+        if (queued == 1 && EagerReader?.TryTakeNow(queued, message) != true)
             Readable.Set();
         return WriteResult.Written;
     }
@@ -97,6 +100,7 @@ internal sealed class Pipe
     public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
     {
         var taken = 0;
+        bool wasEmpty;
         lock (_lock)
         {
             if (_discarded || _writerClosed)
@@ -104,6 +108,7 @@ internal sealed class Pipe
                 result = WriteResult.Closed;
                 return 0;
             }
+            wasEmpty = _messages == 0;
             var room = _capacity > 0 ? _capacity - _messages : int.MaxValue;
             var messages = 0;
             for (var i = 0; i < frames.Length && messages < room; i++)
@@ -126,7 +131,7 @@ internal sealed class Pipe
             }
             result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
         }
-        if (taken > 0)
+        if (taken > 0 && wasEmpty) // as in TryWrite: only a pipe that was empty can have a waiting reader
             Readable.Set();
         return taken;
     }
@@ -306,18 +311,18 @@ internal sealed class Pipe
     }
 
     /// <summary>
-    /// Whether a read should wake a writer waiting for room. As libzmq does, a writer held at the high-water
-    /// mark resumes once the queue has drained to a low-water mark (half, or 1024 below a large mark), not after
-    /// every read: one wake-up per batch of messages instead of one per message while the reader keeps up.
-    /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
-    /// </summary>
-    /// <summary>
     /// Reads of this many bytes wake a waiting writer whatever the count: a wake-up costs microseconds, far less
     /// than moving the bytes, and a writer that refills one large buffer for each one read recycles pooled buffers
     /// instead of allocating half a queue of new ones after each wait.
     /// </summary>
     private const int WakeEveryRead = 32 * 1024;
 
+    /// <summary>
+    /// Whether a read should wake a writer waiting for room. As libzmq does, a writer held at the high-water
+    /// mark resumes once the queue has drained to a low-water mark (half, or 1024 below a large mark), not after
+    /// every read: one wake-up per batch of messages instead of one per message while the reader keeps up.
+    /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
+    /// </summary>
     private bool BelowLowWater =>
         _capacity == 0 || _messages <= (_capacity > 2048 ? _capacity - 1024 : (_capacity + 1) / 2);
 

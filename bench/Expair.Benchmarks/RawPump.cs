@@ -5,7 +5,8 @@ using Expair.Cli.Bench;
 namespace Expair.Benchmarks;
 
 /// <summary>
-/// The ceiling: a plain byte pump over loopback TCP (Reno congestion control) or a unix socket, no framing, no queue. The sender writes every
+/// The ceiling: a plain byte pump over loopback TCP (Reno congestion control) or a unix socket (1 MiB send buffer),
+/// no framing, no queue, each tuned as Expair tunes its own. The sender writes every
 /// byte of COUNT SIZE-byte payloads, packing small ones into 64 KiB writes (what a batching engine does at best);
 /// the receiver reads into a 256 KiB buffer, clocks from its first bytes, and acknowledges with one byte.
 /// </summary>
@@ -37,6 +38,10 @@ internal static class RawPump
                     // moves, not what a pacing congestion control (BBR, where it is the default) lets through.
                     if (OperatingSystem.IsLinux())
                         socket.SetRawSocketOption(6, 13, "reno\0"u8); // IPPROTO_TCP, TCP_CONGESTION
+                }
+                else
+                {
+                    socket.SendBufferSize = 1024 * 1024; // as Expair's ipc sockets (StreamTransport.UnixSendBufferSize)
                 }
             }
             Exception? senderError = null;

@@ -41,13 +41,24 @@ internal static class StreamTransport
     }
 
     /// <summary>
-    /// Settings for every connected socket: no Nagle delay, since we batch writes ourselves; on loopback, plain
-    /// congestion control instead of a pacing one (<see cref="Tcp.TcpTransport.UnpaceLoopback"/>).
+    /// A unix socket's send buffer (Linux doubles it, and caps the request at <c>net.core.wmem_max</c>). The default,
+    /// about 208 KiB, made the send thread sleep and be woken five times per MiB: measured on 2 cores, 1 MiB
+    /// messages went at 2.2-2.9 GB/s with it and 3.6-4.0 GB/s with this, 64 KiB ones at 2.2-2.5 and 2.9-3.0 GB/s.
+    /// </summary>
+    public const int UnixSendBufferSize = 1024 * 1024;
+
+    /// <summary>
+    /// Settings for every connected socket: for tcp no Nagle delay, since we batch writes ourselves, and on loopback
+    /// plain congestion control instead of a pacing one (<see cref="Tcp.TcpTransport.UnpaceLoopback"/>); for ipc a
+    /// larger send buffer (<see cref="UnixSendBufferSize"/>).
     /// </summary>
     public static void Tune(Socket socket)
     {
         if (socket.AddressFamily == AddressFamily.Unix)
+        {
+            socket.SendBufferSize = UnixSendBufferSize;
             return;
+        }
         socket.NoDelay = true;
         Tcp.TcpTransport.UnpaceLoopback(socket);
     }

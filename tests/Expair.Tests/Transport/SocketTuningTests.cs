@@ -7,12 +7,42 @@ using Expair.Transport.Tcp;
 namespace Expair.Tests.Transport;
 
 /// <summary>
-/// Loopback tcp connections use Reno instead of the system's (possibly pacing) congestion control; connections to
-/// any other address keep the system default. Checked on real sockets tuned the way both the connector and the
-/// listener tune theirs (<see cref="StreamTransport.Tune"/>). Linux only: TCP_CONGESTION is Linux's option.
+/// How connected sockets are tuned (<see cref="StreamTransport.Tune"/>, called by both the connector and the
+/// listener), checked on real sockets. Loopback tcp connections use Reno instead of the system's (possibly pacing)
+/// congestion control; connections to any other address keep the system default. Unix sockets get a larger send
+/// buffer. Linux only: TCP_CONGESTION and the buffer doubling are Linux's.
 /// </summary>
-public class LoopbackCongestionTests
+public class SocketTuningTests
 {
+    [Fact]
+    public void UnixSockets_GetTheLargerSendBuffer_AsFarAsTheSystemAllows()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "these checks read Linux's /proc");
+        var path = $"{Path.GetTempPath()}expair-tune-{Guid.NewGuid():N}.sock";
+        try
+        {
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            client.Connect(new UnixDomainSocketEndPoint(path));
+            using var server = listener.Accept();
+            var untuned = server.SendBufferSize;
+            StreamTransport.Tune(client);
+            StreamTransport.Tune(server);
+            // Linux caps the request at net.core.wmem_max and stores twice what it granted.
+            var cap = int.Parse(File.ReadAllText("/proc/sys/net/core/wmem_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var expected = 2 * Math.Min(StreamTransport.UnixSendBufferSize, cap);
+            Assert.Equal(expected, client.SendBufferSize);
+            Assert.Equal(expected, server.SendBufferSize);
+            Assert.True(expected >= untuned, $"tuned {expected} below the default {untuned}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData("127.0.0.1", false)]
     [InlineData("127.0.0.1", true)] // a dual-mode IPv6 socket sees its peer as ::ffff:127.0.0.1

@@ -16,6 +16,7 @@ internal static partial class EventLoopRegistrations
 
     private static readonly Lock Gate = new();
     private static int[] s_epollDescriptors = [];
+    private static long s_lastLook; // Environment.TickCount64 of the last look at /proc
 
     /// <summary>
     /// Removes <paramref name="fd"/> from every epoll set of the process that holds it; must run while the
@@ -27,9 +28,15 @@ internal static partial class EventLoopRegistrations
         if (removed > 0 && !anyMissing)
             return removed;
         // None held it, or a descriptor we knew is gone: the event loops may have been created since the last
-        // look (.NET creates them on first use). One look at /proc per connection at most.
+        // look (.NET creates them on first use). A socket .NET never had to wait for is in no set at all, so
+        // once a set is known and none was lost, /proc is read at most once a second, however many connections arrive.
         lock (Gate)
+        {
+            if (!anyMissing && s_epollDescriptors.Length > 0 && Environment.TickCount64 - s_lastLook < 1000)
+                return removed;
+            s_lastLook = Environment.TickCount64;
             s_epollDescriptors = FindEpollDescriptors();
+        }
         return removed + RemoveFrom(s_epollDescriptors, fd, out _);
     }
 

@@ -44,17 +44,17 @@ internal static class TcpTransport
     /// </summary>
     public static void UnpaceLoopback(Socket socket)
     {
-        if (!OperatingSystem.IsLinux() || socket.RemoteEndPoint is not IPEndPoint { Address: var peer })
-            return;
-        if (!IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+        if (!OperatingSystem.IsLinux())
             return;
         try
         {
-            socket.SetRawSocketOption(IpProtocolTcp, TcpCongestion, "reno\0"u8);
+            if (socket.RemoteEndPoint is IPEndPoint { Address: var peer } && IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+                socket.SetRawSocketOption(IpProtocolTcp, TcpCongestion, "reno\0"u8);
         }
         catch (SocketException)
         {
-            // Not allowed here (a restricted kernel): the default congestion control stays.
+            // Not allowed here (a restricted kernel), or the peer is already gone: the default stays, and the
+            // connection's own reads and writes report whatever is wrong with it.
         }
     }
 

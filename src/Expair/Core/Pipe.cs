@@ -29,8 +29,8 @@ internal sealed class Pipe
     public Signal Writable { get; } = new();
 
     /// <summary>
-    /// Asked on the writer's thread after each <see cref="TryWrite"/>: the engine of an idle connection writes the
-    /// message to the socket right there instead of waking its send thread (one wake-up less per message).
+    /// Asked on the writer's thread after a <see cref="TryWrite"/> into an empty pipe: the engine of an idle connection
+    /// writes the message to the socket right there instead of waking its send thread (one wake-up less per message).
     /// </summary>
     public IEagerReader? EagerReader
     {
@@ -87,7 +87,7 @@ internal sealed class Pipe
         // empty, and while messages are queued it will find this one with them. Skipping the other Sets keeps the
         // signal's cache line from crossing cores on every message of a stream. An eager reader that wrote the
         // message out at once leaves the sleeping reader asleep.
-        if (queued == 1 && EagerReader?.TryTakeNow(queued, message) != true)
+        if (queued == 1 && EagerReader?.TryTakeNow(message) != true)
             Readable.Set();
         return WriteResult.Written;
     }
@@ -347,11 +347,11 @@ internal enum WriteResult { Written, Full, Closed }
 internal interface IEagerReader
 {
     /// <summary>
-    /// Called after <paramref name="message"/> was queued (<paramref name="queued"/> are now), outside the pipe's lock, before the
+    /// Called after <paramref name="message"/> was queued into an empty pipe, outside the pipe's lock, before the
     /// pipe wakes its reader. True when the reader took the message and sent it whole: no wake-up is needed then.
     /// Must never throw.
     /// </summary>
-    bool TryTakeNow(int queued, ReadOnlySpan<Frame> message);
+    bool TryTakeNow(ReadOnlySpan<Frame> message);
 }
 
 internal enum ReadResult { Message, Empty, Finished, Multipart, TooLarge }

@@ -58,13 +58,13 @@ internal sealed partial class ZmtpEngine : IEagerReader
         }
     }
 
-    bool IEagerReader.TryTakeNow(int queued, ReadOnlySpan<Frame> message)
+    bool IEagerReader.TryTakeNow(ReadOnlySpan<Frame> message)
     {
         var outbound = _pipes!.Outbound;
-        // Only on an idle line: more queued, or a send thread awake (spinning or writing), means a stream that the
-        // send thread batches better than one system call per message would. Large messages are the send
-        // thread's too: it hands their bodies to the kernel without copying them.
-        if (queued != 1 || outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
+        // Only on an idle line (the pipe calls this only for a write into an empty queue): a send thread awake
+        // (spinning or writing) means a stream that it batches better than one system call per message would.
+        // Large messages are the send thread's too: it hands their bodies to the kernel without copying them.
+        if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
         var now = Stopwatch.GetTimestamp();
         if (now - Volatile.Read(ref _lastDirect) < DirectGapTicks || !_sendGate.TryEnter())

@@ -92,7 +92,7 @@ internal sealed partial class ZmtpEngine
     private void OnPeerMessageFrame()
     {
         if (Volatile.Read(ref _peerTtlSince) < 0)
-            return; // the common case: one read per frame, no lock
+            return; // the common case: one volatile read per frame, no lock
         lock (_heartbeatLock)
             _peerTtlSince = -1;
     }

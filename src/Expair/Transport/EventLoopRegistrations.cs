@@ -20,24 +20,24 @@ internal static partial class EventLoopRegistrations
 
     /// <summary>
     /// Removes <paramref name="fd"/> from every epoll set of the process that holds it; must run while the
-    /// descriptor is still open. Returns how many sets held it.
+    /// descriptor is still open.
     /// </summary>
-    public static int Remove(int fd)
+    public static void Remove(int fd)
     {
         var removed = RemoveFrom(Volatile.Read(ref s_epollDescriptors), fd, out var anyMissing);
         if (removed > 0 && !anyMissing)
-            return removed;
+            return;
         // None held it, or a descriptor we knew is gone: the event loops may have been created since the last
         // look (.NET creates them on first use). A socket .NET never had to wait for is in no set at all, so
         // once a set is known and none was lost, /proc is read at most once a second, however many connections arrive.
         lock (Gate)
         {
             if (!anyMissing && s_epollDescriptors.Length > 0 && Environment.TickCount64 - s_lastLook < 1000)
-                return removed;
+                return;
             s_lastLook = Environment.TickCount64;
             s_epollDescriptors = FindEpollDescriptors();
         }
-        return removed + RemoveFrom(s_epollDescriptors, fd, out _);
+        RemoveFrom(s_epollDescriptors, fd, out _);
     }
 
     private static int RemoveFrom(int[] epolls, int fd, out bool anyMissing)

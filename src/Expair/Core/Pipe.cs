@@ -18,6 +18,11 @@ internal sealed class Pipe
     private int _inFlight; // messages a reader took but has not yet reported sent
     private bool _writerClosed;
     private bool _discarded;
+    // Who waits: a reader that found the pipe empty, a writer that found it full (or a flush waiting for it to
+    // empty). The other side sets the signal only then, not on every message: a signal's version is read by
+    // every send and receive, and bumping it each time would drag its cache line between cores per message.
+    private bool _readerWaits;
+    private bool _writerWaits;
 
     /// <param name="capacity">High-water mark in messages; 0 means no limit.</param>
     public Pipe(int capacity) => _capacity = capacity;
@@ -71,24 +76,34 @@ internal sealed class Pipe
     public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
     {
         int queued;
+        bool wake;
         lock (_lock)
         {
             if (_discarded || _writerClosed)
                 return WriteResult.Closed;
             if (!force && _capacity > 0 && _messages >= _capacity)
+            {
+                _writerWaits = true;
                 return WriteResult.Full;
+            }
             EnsureRoom(message.Length);
             for (var i = 0; i < message.Length; i++)
                 _ring[(_head + _frames + i) & (_ring.Length - 1)] = message[i].WithMore(i < message.Length - 1);
             _frames += message.Length;
             queued = ++_messages;
+            wake = _readerWaits;
         }
-        // Only a write into an empty pipe can end a reader's wait: a reader waits only after finding the pipe
-        // empty, and while messages are queued it will find this one with them. Skipping the other Sets keeps the
-        // signal's cache line from crossing cores on every message of a stream. An eager reader that wrote the
-        // message out at once leaves the sleeping reader asleep.
-        if (queued == 1 && EagerReader?.TryTakeNow(message) != true)
+        // An eager reader that wrote the message out at once (it is asked only for a write into an empty pipe)
+        // leaves the sleeping reader asleep, still marked as waiting.
+        if (queued == 1 && EagerReader?.TryTakeNow(message) == true)
+            return WriteResult.Written;
+        if (wake)
+        {
+            // Cleared outside the lock but before the Set: a reader that marks itself waiting in between took its
+            // version before that, so the Set below still ends its wait.
+            Volatile.Write(ref _readerWaits, false);
             Readable.Set();
+        }
         return WriteResult.Written;
     }
 
@@ -100,7 +115,7 @@ internal sealed class Pipe
     public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
     {
         var taken = 0;
-        bool wasEmpty;
+        bool wake;
         lock (_lock)
         {
             if (_discarded || _writerClosed)
@@ -108,7 +123,6 @@ internal sealed class Pipe
                 result = WriteResult.Closed;
                 return 0;
             }
-            wasEmpty = _messages == 0;
             var room = _capacity > 0 ? _capacity - _messages : int.MaxValue;
             var messages = 0;
             for (var i = 0; i < frames.Length && messages < room; i++)
@@ -130,8 +144,12 @@ internal sealed class Pipe
                 _messages += messages;
             }
             result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
+            _writerWaits |= result == WriteResult.Full;
+            wake = taken > 0 && _readerWaits;
+            if (wake)
+                _readerWaits = false;
         }
-        if (taken > 0 && wasEmpty) // as in TryWrite: only a pipe that was empty can have a waiting reader
+        if (wake)
             Readable.Set();
         return taken;
     }
@@ -148,7 +166,7 @@ internal sealed class Pipe
             frame = default;
             tooLargeLength = 0;
             if (_messages == 0)
-                return _writerClosed || _discarded ? ReadResult.Finished : ReadResult.Empty;
+                return Empty();
             var head = _ring[_head];
             if (head.More)
                 return ReadResult.Multipart;
@@ -162,7 +180,7 @@ internal sealed class Pipe
             _head = (_head + 1) & (_ring.Length - 1);
             _frames--;
             _messages--;
-            wake = BelowLowWater || head.Length >= WakeEveryRead;
+            wake = WakeWriter(head.Length);
         }
         if (wake)
             Writable.Set();
@@ -179,7 +197,7 @@ internal sealed class Pipe
         lock (_lock)
         {
             if (_messages == 0)
-                return _writerClosed || _discarded ? ReadResult.Finished : ReadResult.Empty;
+                return Empty();
             if (singleFrameOnly && _ring[_head].More)
                 return ReadResult.Multipart;
             Frame frame;
@@ -195,7 +213,7 @@ internal sealed class Pipe
             }
             while (frame.More);
             _messages--;
-            wake = BelowLowWater || bytes >= WakeEveryRead;
+            wake = WakeWriter(bytes);
         }
         if (wake)
             Writable.Set();
@@ -229,7 +247,9 @@ internal sealed class Pipe
             _frames -= count;
             _messages -= whole;
             _inFlight += whole;
-            wake = count > 0 && (BelowLowWater || bytes >= WakeEveryRead);
+            if (count == 0)
+                _readerWaits = true;
+            wake = count > 0 && WakeWriter(bytes);
         }
         if (wake)
             Writable.Set();
@@ -239,16 +259,39 @@ internal sealed class Pipe
     /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrames"/> to the OS.</summary>
     public void CompleteSent(int messages)
     {
+        bool wake;
         lock (_lock)
+        {
             _inFlight -= messages;
-        Writable.Set();
+            wake = _writerWaits; // only a flush waits on this (the high-water mark counts queued messages)
+            _writerWaits = false;
+        }
+        if (wake)
+            Writable.Set();
     }
 
     /// <summary>Nothing queued and nothing in flight: what linger waits for (<see cref="PipeFlush"/>).</summary>
     public bool IsIdle
     {
-        get { lock (_lock) return _discarded || (_messages == 0 && _inFlight == 0); }
+        get { lock (_lock) return IdleLocked; }
     }
+
+    /// <summary>
+    /// <see cref="IsIdle"/>, and when not, asks the reader to set <see cref="Writable"/> on its next progress: a
+    /// flush takes the signal's version, then calls this, then waits.
+    /// </summary>
+    public bool IsIdleElseWatch()
+    {
+        lock (_lock)
+        {
+            if (IdleLocked)
+                return true;
+            _writerWaits = true;
+            return false;
+        }
+    }
+
+    private bool IdleLocked => _discarded || (_messages == 0 && _inFlight == 0);
 
     /// <summary>Puts frames taken by <see cref="TryReadFrames"/> back at the front, e.g. a message cut by a lost connection.</summary>
     public void Unread(ReadOnlySpan<Frame> frames)
@@ -323,6 +366,23 @@ internal sealed class Pipe
     /// every read: one wake-up per batch of messages instead of one per message while the reader keeps up.
     /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
     /// </summary>
+    private ReadResult Empty()
+    {
+        if (_writerClosed || _discarded)
+            return ReadResult.Finished;
+        _readerWaits = true;
+        return ReadResult.Empty;
+    }
+
+    /// <summary>After a read of <paramref name="bytes"/>, under the lock: whether to wake a waiting writer (and forget it waits).</summary>
+    private bool WakeWriter(long bytes)
+    {
+        if (!_writerWaits || !(BelowLowWater || bytes >= WakeEveryRead))
+            return false;
+        _writerWaits = false;
+        return true;
+    }
+
     private bool BelowLowWater =>
         _capacity == 0 || _messages <= (_capacity > 2048 ? _capacity - 1024 : (_capacity + 1) / 2);
 

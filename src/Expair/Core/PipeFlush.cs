@@ -16,7 +16,7 @@ internal static class PipeFlush
             // A stream engine's outbound pipe is never closed by its writer, only discarded.
             if (outbound.IsWriterClosed)
                 return false;
-            if (outbound.IsIdle)
+            if (outbound.IsIdleElseWatch())
                 return true;
             if (!await WaitAsync(outbound.Writable, seen, deadline, cancellationToken).ConfigureAwait(false))
                 return outbound.IsIdle && !outbound.IsWriterClosed;

@@ -108,7 +108,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
                 outbound = _pipes.Outbound;
             }
             var seen = outbound.Writable.Version;
-            if (outbound.Count == 0 || Volatile.Read(ref _binder) is not null)
+            if (outbound.IsIdleElseWatch() || Volatile.Read(ref _binder) is not null)
                 return true; // nothing waiting, or a binder linked after our look: delivered
             if (!await PipeFlush.WaitAsync(outbound.Writable, seen, deadline, cancellationToken).ConfigureAwait(false))
                 return false;

@@ -12,11 +12,13 @@ public class LowWaterTests
 {
     private static Frame F(string text) => Frame.Copy(Encoding.UTF8.GetBytes(text), more: false);
 
+    /// <summary>A pipe at its high-water mark whose writer found it full, so it waits for room.</summary>
     private static Pipe Full(int capacity)
     {
         var pipe = new Pipe(capacity);
         for (var i = 0; i < capacity; i++)
             Assert.Equal(WriteResult.Written, pipe.TryWrite([F($"m{i}")]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("late")]));
         return pipe;
     }
 
@@ -52,29 +54,56 @@ public class LowWaterTests
     }
 
     [Fact]
-    public void LargeReads_WakeTheWriterEveryTime()
+    public void LargeReads_WakeAWaitingWriterEveryTime()
     {
         var pipe = new Pipe(10);
         for (var i = 0; i < 10; i++)
             Assert.Equal(WriteResult.Written, pipe.TryWrite([Frame.Copy(new byte[32 * 1024], more: false)]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("late")]));
         var frames = new List<Frame>();
         var seen = pipe.Writable.Version;
         Assert.Equal(ReadResult.Message, pipe.TryRead(frames)); // 9 left, far above the low-water mark
         Assert.NotEqual(seen, pipe.Writable.Version);
+
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([Frame.Copy(new byte[32 * 1024], more: false)]));
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("late")]));
         seen = pipe.Writable.Version;
         Assert.Equal(1, pipe.TryReadFrames(new Frame[1]));
         Assert.NotEqual(seen, pipe.Writable.Version);
     }
 
     [Fact]
-    public void SentAndClosed_AlwaysWake()
+    public void Reads_WithNoWriterWaiting_LeaveWritableAlone()
     {
-        var pipe = Full(10);
+        var pipe = new Pipe(10);
+        for (var i = 0; i < 10; i++)
+            Assert.Equal(WriteResult.Written, pipe.TryWrite([i % 2 == 0 ? F($"m{i}") : Frame.Copy(new byte[32 * 1024], more: false)]));
+        var seen = pipe.Writable.Version;
+        var frames = new List<Frame>();
+        while (pipe.TryRead(frames) == ReadResult.Message)
+        {
+        }
+        Assert.Equal(seen, pipe.Writable.Version); // small and large reads, down to empty: nobody to wake
+    }
+
+    [Fact]
+    public void CompleteSent_WakesOnlyAFlushWaiter_AndDiscardAlwaysWakes()
+    {
+        var pipe = new Pipe(10);
         var into = new Frame[1];
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("a")]));
         Assert.Equal(1, pipe.TryReadFrames(into));
         var seen = pipe.Writable.Version;
-        pipe.CompleteSent(1); // linger waits for this
+        pipe.CompleteSent(1); // nobody flushing
+        Assert.Equal(seen, pipe.Writable.Version);
+
+        Assert.Equal(WriteResult.Written, pipe.TryWrite([F("b")]));
+        Assert.Equal(1, pipe.TryReadFrames(into));
+        Assert.False(pipe.IsIdleElseWatch()); // what linger does: the message is still in flight
+        pipe.CompleteSent(1);
         Assert.NotEqual(seen, pipe.Writable.Version);
+        Assert.True(pipe.IsIdleElseWatch());
+
         seen = pipe.Writable.Version;
         pipe.Discard();
         Assert.NotEqual(seen, pipe.Writable.Version);

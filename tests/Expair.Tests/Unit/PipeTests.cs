@@ -261,16 +261,86 @@ public class PipeTests
     }
 
     [Fact]
-    public void Signals_WriteSetsReadableAndReadSetsWritable()
+    public void Signals_WakeOnlyASideThatFoundNothingToDo()
     {
-        var pipe = new Pipe(0);
+        var pipe = new Pipe(capacity: 1);
         var readable = pipe.Readable.Version;
-        pipe.TryWrite([F("a")]);
-        Assert.NotEqual(readable, pipe.Readable.Version);
+        pipe.TryWrite([F("a")]); // no reader looked yet: nobody to wake
+        Assert.Equal(readable, pipe.Readable.Version);
+        Assert.Equal(WriteResult.Full, pipe.TryWrite([F("b")])); // the writer now waits for room
 
         var writable = pipe.Writable.Version;
         Read(pipe);
         Assert.NotEqual(writable, pipe.Writable.Version);
+        Assert.Equal(ReadResult.Empty, pipe.TryRead([])); // the reader now waits for a message
+        readable = pipe.Readable.Version;
+        pipe.TryWrite([F("c")]);
+        Assert.NotEqual(readable, pipe.Readable.Version);
+
+        writable = pipe.Writable.Version;
+        readable = pipe.Readable.Version;
+        Read(pipe); // nobody waits for room
+        pipe.TryWrite([F("d")]); // the reader has not looked since its wake-up
+        Assert.Equal(writable, pipe.Writable.Version);
+        Assert.Equal(readable, pipe.Readable.Version);
+    }
+
+    [Fact]
+    public void BatchWrite_WakesAReaderThatFoundThePipeEmpty()
+    {
+        var pipe = new Pipe(capacity: 0);
+        Assert.Equal(0, pipe.TryReadFrames(new Frame[4]));
+        var readable = pipe.Readable.Version;
+        Assert.Equal(1, pipe.TryWriteMessages([F("a")], out var result));
+        Assert.Equal(WriteResult.Written, result);
+        Assert.NotEqual(readable, pipe.Readable.Version);
+    }
+
+    /// <summary>
+    /// A writer and a reader on two threads, each waiting on the other's signal only after finding nothing to do:
+    /// with a mark of 3 they wait often, and a lost wake-up would leave one asleep until the deadline.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(0)]
+    public void TwoThreads_WaitingOnEachOther_MoveEveryMessageInOrder(int capacity)
+    {
+        const int messages = 200_000;
+        var pipe = new Pipe(capacity);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(30));
+        var writer = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < messages; i++)
+            {
+                var frame = Frame.Copy(BitConverter.GetBytes(i), more: false);
+                while (true)
+                {
+                    var seen = pipe.Writable.Version;
+                    if (pipe.TryWrite([frame]) == WriteResult.Written)
+                        break;
+                    Assert.True(pipe.Writable.Wait(seen, deadline), $"writer stuck at message {i}");
+                }
+            }
+            pipe.CloseWriter();
+        }, TaskCreationOptions.LongRunning);
+        var next = 0;
+        while (true)
+        {
+            var seen = pipe.Readable.Version;
+            var result = pipe.TryReadSingle(int.MaxValue, out var frame, out _);
+            if (result == ReadResult.Finished)
+                break;
+            if (result == ReadResult.Empty)
+            {
+                Assert.True(pipe.Readable.Wait(seen, deadline), $"reader stuck after message {next}");
+                continue;
+            }
+            Assert.Equal(ReadResult.Message, result);
+            Assert.Equal(next++, BitConverter.ToInt32(frame.Span));
+        }
+        writer.GetAwaiter().GetResult();
+        Assert.Equal(messages, next);
     }
 
     [Fact]

@@ -58,6 +58,8 @@ internal sealed partial class PairCore
                 case ReadResult.TooLarge:
                     return Step.TooLarge;
                 case ReadResult.Empty:
+                    if (!pipe.PrepareToWaitReadable())
+                        continue; // a message arrived while we looked: read it
                     waitOn = pipe.Readable;
                     seen = readableSeen;
                     return Step.Wait;

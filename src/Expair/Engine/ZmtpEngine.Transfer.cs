@@ -262,7 +262,7 @@ internal sealed partial class ZmtpEngine
                         throw;
                     }
                 }
-                if (!sent)
+                if (!sent && outbound.PrepareToWaitReadable())
                     outbound.Readable.Wait(seen, Deadline.Never, cancellationToken);
             }
         }

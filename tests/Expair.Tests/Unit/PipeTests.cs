@@ -272,7 +272,8 @@ public class PipeTests
         var writable = pipe.Writable.Version;
         Read(pipe);
         Assert.NotEqual(writable, pipe.Writable.Version);
-        Assert.Equal(ReadResult.Empty, pipe.TryRead([])); // the reader now waits for a message
+        Assert.Equal(ReadResult.Empty, pipe.TryRead([]));
+        Assert.True(pipe.PrepareToWaitReadable()); // the reader now waits for a message
         readable = pipe.Readable.Version;
         pipe.TryWrite([F("c")]);
         Assert.NotEqual(readable, pipe.Readable.Version);
@@ -291,13 +292,18 @@ public class PipeTests
         var pipe = new Pipe(capacity: 0);
         Assert.Equal(0, pipe.TryReadFrames(new Frame[4]));
         var readable = pipe.Readable.Version;
+        Assert.Equal(1, pipe.TryWriteMessages([F("a")], out _)); // nobody waits yet
+        Assert.Equal(readable, pipe.Readable.Version);
+        Assert.Equal(1, pipe.TryReadFrames(new Frame[4]));
+        Assert.True(pipe.PrepareToWaitReadable());
         Assert.Equal(1, pipe.TryWriteMessages([F("a")], out var result));
         Assert.Equal(WriteResult.Written, result);
         Assert.NotEqual(readable, pipe.Readable.Version);
     }
 
     /// <summary>
-    /// A writer and a reader on two threads, each waiting on the other's signal only after finding nothing to do:
+    /// A writer and a reader on two threads, each waiting on the other's signal only after finding nothing to do
+    /// (the reader after <see cref="Pipe.PrepareToWaitReadable"/>, as every reader that waits does):
     /// with a mark of 3 they wait often, and a lost wake-up would leave one asleep until the deadline.
     /// </summary>
     [Theory]
@@ -333,7 +339,8 @@ public class PipeTests
                 break;
             if (result == ReadResult.Empty)
             {
-                Assert.True(pipe.Readable.Wait(seen, deadline), $"reader stuck after message {next}");
+                if (pipe.PrepareToWaitReadable())
+                    Assert.True(pipe.Readable.Wait(seen, deadline), $"reader stuck after message {next}");
                 continue;
             }
             Assert.Equal(ReadResult.Message, result);
@@ -341,6 +348,59 @@ public class PipeTests
         }
         writer.GetAwaiter().GetResult();
         Assert.Equal(messages, next);
+    }
+
+    /// <summary>Two senders on one pipe (the writer's lock) and a batch reader: every message once, each sender's in order.</summary>
+    [Fact]
+    public void TwoWriters_OneBatchReader_EveryMessageOnceInEachWritersOrder()
+    {
+        const int perWriter = 100_000;
+        var pipe = new Pipe(capacity: 7);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(30));
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < perWriter; i++)
+            {
+                // Two frames: a reader that sees a message's first frame must find its second.
+                var message = new[] { Frame.Copy([(byte)w], more: true), Frame.Copy(BitConverter.GetBytes(i), more: false) };
+                while (true)
+                {
+                    var seen = pipe.Writable.Version;
+                    if (pipe.TryWrite(message) == WriteResult.Written)
+                        break;
+                    Assert.True(pipe.Writable.Wait(seen, deadline), $"writer {w} stuck at message {i}");
+                }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        var next = new int[2];
+        var batch = new Frame[5]; // odd: messages are cut across batches
+        int? writerOfCut = null;
+        while (next[0] + next[1] < 2 * perWriter)
+        {
+            var seen = pipe.Readable.Version;
+            var count = pipe.TryReadFrames(batch);
+            if (count == 0)
+            {
+                if (pipe.PrepareToWaitReadable())
+                    Assert.True(pipe.Readable.Wait(seen, deadline), $"reader stuck after {next[0]} + {next[1]}");
+                continue;
+            }
+            foreach (var frame in batch.AsSpan(0, count))
+            {
+                if (frame.More)
+                {
+                    Assert.Null(writerOfCut);
+                    writerOfCut = frame.Span[0];
+                    continue;
+                }
+                var writer = writerOfCut ?? throw new Xunit.Sdk.XunitException("second frame without a first");
+                Assert.Equal(next[writer]++, BitConverter.ToInt32(frame.Span));
+                writerOfCut = null;
+            }
+            pipe.CompleteSent(0);
+        }
+        Task.WaitAll(writers);
+        Assert.Equal(0, pipe.Count);
     }
 
     [Fact]

@@ -1,0 +1,155 @@
+using Expair.Internal;
+
+namespace Expair.Core;
+
+/// <summary>The writer's side: under its own lock, touching the reader's positions only when it seems to run out.</summary>
+internal sealed partial class Pipe
+{
+    /// <summary>
+    /// Queues one whole message. On <see cref="WriteResult.Written"/> the pipe owns the frames; otherwise the
+    /// caller still does. <paramref name="force"/> ignores the high-water mark (used to roll a message back in).
+    /// </summary>
+    public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
+    {
+        bool wake;
+        SpinGate.Enter(ref _c.WriterLock);
+        try
+        {
+            if (Volatile.Read(ref _c.Closed) != 0)
+                return WriteResult.Closed;
+            if (!force && RoomFor(1) == 0)
+                return WriteResult.Full;
+            var tail = _c.Tail;
+            var ring = Reserve(tail, message.Length);
+            var mask = ring.Length - 1;
+            for (var i = 0; i < message.Length; i++)
+                ring[(tail + i) & mask] = message[i].WithMore(i < message.Length - 1);
+            wake = Publish(tail + message.Length, 1);
+        }
+        finally
+        {
+            SpinGate.Exit(ref _c.WriterLock);
+        }
+        if (wake)
+            WakeReader(message);
+        return WriteResult.Written;
+    }
+
+    /// <summary>
+    /// Queues as many whole messages from <paramref name="frames"/> (frames carry their MORE flags) as the
+    /// high-water mark allows, published at once with at most one wake-up: the engine delivers everything one
+    /// socket read decoded at once. Returns how many frames were taken; the caller keeps the rest.
+    /// </summary>
+    public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
+    {
+        var taken = 0;
+        var wake = false;
+        SpinGate.Enter(ref _c.WriterLock);
+        try
+        {
+            if (Volatile.Read(ref _c.Closed) != 0)
+            {
+                result = WriteResult.Closed;
+                return 0;
+            }
+            var wanted = 0;
+            foreach (var frame in frames)
+                wanted += frame.More ? 0 : 1;
+            var room = RoomFor(wanted);
+            var messages = 0;
+            for (var i = 0; i < frames.Length && messages < room; i++)
+            {
+                if (!frames[i].More)
+                {
+                    messages++;
+                    taken = i + 1;
+                }
+            }
+            if (taken > 0)
+            {
+                var tail = _c.Tail;
+                var ring = Reserve(tail, taken);
+                var mask = ring.Length - 1;
+                for (var i = 0; i < taken; i++)
+                    ring[(tail + i) & mask] = frames[i];
+                wake = Publish(tail + taken, messages);
+            }
+            result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
+        }
+        finally
+        {
+            SpinGate.Exit(ref _c.WriterLock);
+        }
+        if (wake && Interlocked.Exchange(ref _c.ReaderWaits, 0) != 0)
+            Readable.Set();
+        return taken;
+    }
+
+    /// <summary>
+    /// Under the writer's lock: how many of <paramref name="wanted"/> messages fit under the high-water mark.
+    /// When fewer do, the writer is marked as waiting first, so a read that frees room after this look sets
+    /// <see cref="Writable"/>.
+    /// </summary>
+    private int RoomFor(int wanted)
+    {
+        var capacity = _c.Capacity;
+        if (capacity <= 0)
+            return wanted;
+        var room = capacity - (int)(_c.Written - _c.SeenRead);
+        if (room >= wanted)
+            return wanted;
+        _c.SeenRead = Volatile.Read(ref _c.Read);
+        room = capacity - (int)(_c.Written - _c.SeenRead);
+        if (room >= wanted)
+            return wanted;
+        // Mark, then look once more: either the reader's fence after its progress sees the mark, or this look
+        // sees that progress (Dekker's handshake; both sides fence between their write and their read).
+        Volatile.Write(ref _c.WriterWaits, 1);
+        Interlocked.MemoryBarrier();
+        _c.SeenRead = Volatile.Read(ref _c.Read);
+        return Math.Clamp(capacity - (int)(_c.Written - _c.SeenRead), 0, wanted);
+    }
+
+    /// <summary>Under the writer's lock: the ring, with room for <paramref name="count"/> frames after <paramref name="tail"/>.</summary>
+    private Frame[] Reserve(long tail, int count)
+    {
+        var ring = _ring;
+        if (tail + count - _c.SeenHead <= ring.Length)
+            return ring;
+        _c.SeenHead = Volatile.Read(ref _c.Head);
+        if (tail + count - _c.SeenHead <= ring.Length)
+            return ring;
+        SpinGate.Enter(ref _c.ReaderLock); // writer's lock, then reader's: the one order
+        try
+        {
+            GrowLocked(tail, count);
+            return _ring;
+        }
+        finally
+        {
+            SpinGate.Exit(ref _c.ReaderLock);
+        }
+    }
+
+    /// <summary>Under the writer's lock: makes the frames up to <paramref name="tail"/> visible; true when a reader waits for them.</summary>
+    private bool Publish(long tail, int messages)
+    {
+        Volatile.Write(ref _c.Tail, tail); // after the slots: a reader that sees the tail sees them
+        Volatile.Write(ref _c.Written, _c.Written + messages);
+        Interlocked.MemoryBarrier(); // against the reader's mark-then-look (see AnyQueued)
+        return Volatile.Read(ref _c.ReaderWaits) != 0;
+    }
+
+    /// <summary>
+    /// A reader found the pipe empty before this write. An eager reader that writes the message out at once leaves
+    /// the sleeping reader asleep, still marked; otherwise the mark is cleared before the Set, so a reader that
+    /// marks itself again in between took its version before that and the Set still ends its wait.
+    /// </summary>
+    private void WakeReader(ReadOnlySpan<Frame> message)
+    {
+        if (EagerReader?.TryTakeNow(message) == true)
+            return;
+        if (Interlocked.Exchange(ref _c.ReaderWaits, 0) != 0)
+            Readable.Set();
+    }
+}

@@ -230,7 +230,8 @@ internal static class ReportWriter
         page.AppendLine("## Memory").AppendLine();
         page.AppendLine("- A tcp/ipc connection at rest holds a 64 KiB receive buffer (rented when traffic starts; a handshaking")
             .AppendLine("  connection holds 512 bytes), a 64 KiB send buffer, two pipes whose rings start at 16 frame slots (80 bytes")
-            .AppendLine("  each: bodies up to 64 bytes live in the slot) and grow to the high-water mark, and the send loop's 256-frame")
+            .AppendLine("  each: bodies up to 64 bytes live in the slot; plus 512 bytes of positions on separate cache lines) and grow")
+            .AppendLine("  to the high-water mark, and the send loop's 256-frame")
             .AppendLine("  batch (22 KiB): about 155 KiB in all, plus the two I/O threads of the connection in the PAIR slot (256 KiB of stack")
             .AppendLine("  reserved each, committed as used; see docs/threading.md).")
             .AppendLine("- A full queue costs its high-water mark times the message size rounded up to a power of two (the pool's")

@@ -165,8 +165,12 @@ internal sealed partial class Pipe
         return Volatile.Read(ref _c.Tail) == Volatile.Read(ref _c.Head) && Volatile.Read(ref _c.Closed) == 0;
     }
 
-    /// <summary>Spin rounds before a reader marks itself waiting (the signal's own wait spins again after).</summary>
-    private const int ReadSpinCount = 20;
+    /// <summary>
+    /// Spin rounds before a reader marks itself waiting: SpinWait's pure-spin rounds (it yields from the 11th on;
+    /// the signal's own wait then spins and yields). Inproc 64 B, median of 3: 0 rounds 1.46, 6 rounds 2.1, 20
+    /// rounds 2.2 M msg/s; over tcp and ipc 1 B, 6, 10 and 20 were within the runs' noise.
+    /// </summary>
+    private const int ReadSpinCount = 10;
 
     /// <summary>Under the reader's lock, after <see cref="AnyQueued"/> found nothing: empty for now, or for good.</summary>
     private ReadResult NothingQueued()

@@ -57,7 +57,9 @@ netmq=("$benchmarks" netmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one run lasts roughly 0.3-2 s here, the whole script about 12 minutes.
+# Message counts per size, so that one run lasts roughly 0.3-3 s here, the whole script about 16 minutes. Large
+# messages get as many as small ones need time for: a 0.1-second run (500 x 1 MiB at 5 GB/s) is one GC or one
+# bad placement away from half its figure, and a p99 of 200 round trips is their second-worst.
 # NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs
 # take at most 300,000 messages: the same 1-2 s per run instead of 5-15 s (the page says so).
 netmq_thr_max=300000
@@ -70,8 +72,8 @@ thr_count() { # transport size implementation
         inproc:1048576) n=5000 ;;
         *:1 | *:64) n=1000000 ;;
         *:1024) n=300000 ;;
-        *:65536) n=5000 ;;
-        *:1048576) n=500 ;;
+        *:65536) n=30000 ;;
+        *:1048576) n=2000 ;;
     esac
     [[ "${3:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max
     echo $((n / scale > 10 ? n / scale : 10))
@@ -81,8 +83,7 @@ lat_count() { # transport size
     case "$1:$2" in
         inproc:1048576) n=2000 ;;
         inproc:*) n=10000 ;;
-        *:65536) n=1000 ;;
-        *:1048576) n=200 ;;
+        *:1048576) n=1000 ;;
         *) n=3000 ;;
     esac
     echo $((n / scale > 10 ? n / scale : 10))

@@ -368,7 +368,7 @@ internal sealed partial class ZmtpEngine
             frames[i].Release();
         Array.Copy(frames, done, frames, 0, batch.Pulled - done);
         Array.Clear(frames, batch.Pulled - done, done);
-        Array.Clear(batch.Ends);
+        Array.Clear(batch.Ends, 0, encoded); // only these were written since the last clear
         batch.Pulled -= done;
         batch.Encoded -= done;
         if (messages > 0)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds Release and measures Expair beside libzmq and NetMQ, then writes docs/benchmarks.md (issue 3).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 12-15 minutes on 2 cores
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10 minutes on 2 cores
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
-#   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 6 more minutes)
+#   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
 #
 # Measured, for 1 B, 64 B, 1 KiB, 64 KiB and 1 MiB messages, throughput and latency:
@@ -57,7 +57,7 @@ netmq=("$benchmarks" netmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one run lasts roughly 0.3-3 s here, the whole script about 16 minutes. Large
+# Message counts per size, so that one run lasts roughly 0.3-3 s here, the whole script about 10 minutes. Large
 # messages get as many as small ones need time for: a 0.1-second run (500 x 1 MiB at 5 GB/s) is one GC or one
 # bad placement away from half its figure, and a p99 of 200 round trips is their second-worst.
 # NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs

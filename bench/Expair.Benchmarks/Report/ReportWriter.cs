@@ -231,17 +231,18 @@ internal static class ReportWriter
         page.AppendLine("- A tcp/ipc connection at rest holds a 64 KiB receive buffer (rented when traffic starts; a handshaking")
             .AppendLine("  connection holds 512 bytes), a 64 KiB send buffer, two pipes whose rings start at 16 frame slots (80 bytes")
             .AppendLine("  each: bodies up to 64 bytes live in the slot; plus 512 bytes of positions on separate cache lines) and grow")
-            .AppendLine("  to the high-water mark, and the send loop's 256-frame")
-            .AppendLine("  batch (22 KiB): about 155 KiB in all, plus the two I/O threads of the connection in the PAIR slot (256 KiB of stack")
-            .AppendLine("  reserved each, committed as used; see docs/threading.md).")
+            .AppendLine("  to the high-water mark, and the send loop's 256-frame batch (22 KiB): about 156 KiB in all, plus the two I/O")
+            .AppendLine("  threads of the connection in the PAIR slot (256 KiB of stack reserved each, committed as used; see")
+            .AppendLine("  docs/threading.md).")
             .AppendLine("- A full queue costs its high-water mark times the message size rounded up to a power of two (the pool's")
             .AppendLine("  bucket; at most twice the size), plus 80 bytes per frame; frames of up to 64 bytes need no buffer at all.")
             .AppendLine("  Nothing else is kept per message.")
             .AppendLine("- Buffers return to `FramePool` (`src/Expair/Internal/FramePool.cs`), which keeps what was in flight at the")
             .AppendLine("  peak, up to 4096 buffers per size up to 1 KiB, 2048 per size up to 64 KiB and 16 per size up to 4 MiB, so a")
             .AppendLine("  steady stream recycles instead of allocating (the B/msg columns above). Larger frames use `ArrayPool.Shared`.")
-            .AppendLine("- The 1 MiB rows move fewer messages than the 1000-message queue holds, so their send B/msg is the queue")
-            .AppendLine("  filling with fresh buffers, not a steady-state cost.")
+            .AppendLine("- The large rows' send B/msg is the sender's queue filling with fresh buffers: a sender that outruns the")
+            .AppendLine("  socket queues up to 1000 messages, more than the pool keeps per size at 1 MiB (16), and the buffers beyond")
+            .AppendLine("  that are collected after use. A sender that waits for its peer recycles them.")
             .AppendLine();
     }
 

@@ -213,6 +213,25 @@ public class PipeTests
     }
 
     [Fact]
+    public void Unread_IntoAFullRing_GrowsItAndKeepsOrder()
+    {
+        var pipe = new Pipe(0);
+        for (var i = 0; i < 16; i++) // the ring's first size
+            pipe.TryWrite([F($"a{i}")]);
+        var taken = new Frame[16];
+        Assert.Equal(16, pipe.TryReadFrames(taken));
+        for (var i = 0; i < 16; i++) // every slot the reader freed is filled again
+            pipe.TryWrite([F($"b{i}")]);
+        pipe.Unread(taken); // no free slot in front: the ring must grow, the writer's next slot must move with it
+        pipe.TryWrite([F("c")]);
+        Assert.Equal(33, pipe.Count);
+        var expected = Enumerable.Range(0, 16).Select(i => $"a{i}").Concat(Enumerable.Range(0, 16).Select(i => $"b{i}")).Append("c");
+        foreach (var text in expected)
+            Assert.Equal([text], Read(pipe));
+        Assert.Equal(ReadResult.Empty, pipe.TryRead([]));
+    }
+
+    [Fact]
     public void Unread_OnDiscardedPipe_DropsFrames()
     {
         var pipe = new Pipe(0);

@@ -111,6 +111,48 @@ public abstract partial class PairContractTests
     }
 
     [Fact]
+    public void ConcurrentReceivers_GetEveryMessageOnce_Whole()
+    {
+        var (server, client, _) = ConnectedPair(Options(sendHwm: 50, receiveHwm: 50), Options(sendHwm: 50, receiveHwm: 50));
+        using (server)
+        using (client)
+        {
+            const int total = 20_000;
+            var received = 0;
+            var seen = new ConcurrentDictionary<int, bool>();
+            var errors = new ConcurrentQueue<string>();
+            var receivers = Enumerable.Range(0, 3).Select(_ => Task.Factory.StartNew(() =>
+            {
+                while (Volatile.Read(ref received) < total)
+                {
+                    if (!server.TryReceive(out var message, TimeSpan.FromMilliseconds(50)))
+                        continue;
+                    using (message)
+                    {
+                        // Every third message has two frames: a receiver must never get half of one.
+                        var i = int.Parse(message!.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
+                        if (message.Count != (i % 3 == 0 ? 2 : 1) || (message.Count == 2 && message.GetString(1) != $"tail{i}"))
+                            errors.Enqueue($"message {i} arrived with {message.Count} frame(s)");
+                        if (!seen.TryAdd(i, true))
+                            errors.Enqueue($"message {i} arrived twice");
+                    }
+                    Interlocked.Increment(ref received);
+                }
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            for (var i = 0; i < total; i++)
+            {
+                if (i % 3 == 0)
+                    client.Send(new Message($"{i}", $"tail{i}"));
+                else
+                    client.Send($"{i}");
+            }
+            Assert.True(Task.WaitAll(receivers, Patience), $"{Volatile.Read(ref received)} of {total} received");
+            Assert.Empty(errors);
+            Assert.Equal(total, seen.Count);
+        }
+    }
+
+    [Fact]
     public void FullDuplex_BothEndsSendAndReceiveAtOnce_OrderKeptEachWay()
     {
         var (server, client, _) = ConnectedPair(Options(sendHwm: 10, receiveHwm: 10), Options(sendHwm: 10, receiveHwm: 10));

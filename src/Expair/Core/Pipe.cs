@@ -24,7 +24,10 @@ internal sealed partial class Pipe
     /// <param name="capacity">High-water mark in messages; 0 means no limit.</param>
     public Pipe(int capacity) => _c.Capacity = capacity;
 
-    /// <summary>Set when a message arrives for a reader that found the pipe empty, or the writer closes.</summary>
+    /// <summary>
+    /// Set when a message arrives for a reader that found the pipe empty and marked itself waiting with
+    /// <see cref="PrepareToWaitReadable"/> (a reader that waits without that mark is not woken), or the writer closes.
+    /// </summary>
     public Signal Readable { get; } = new();
 
     /// <summary>Set when room frees up for a writer that found the pipe full (or a flush), or the pipe is discarded.</summary>

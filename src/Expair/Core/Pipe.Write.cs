@@ -23,7 +23,12 @@ internal sealed partial class Pipe
             var ring = Reserve(tail, message.Length);
             var mask = ring.Length - 1;
             for (var i = 0; i < message.Length; i++)
-                ring[(tail + i) & mask] = message[i].WithMore(i < message.Length - 1);
+            {
+                // The flag is usually right already: then one 80-byte copy, not two.
+                ref readonly var frame = ref message[i];
+                var more = i < message.Length - 1;
+                ring[(tail + i) & mask] = frame.More == more ? frame : frame.WithMore(more);
+            }
             wake = Publish(tail + message.Length, 1);
         }
         finally

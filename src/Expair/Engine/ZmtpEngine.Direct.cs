@@ -61,8 +61,9 @@ internal sealed partial class ZmtpEngine : IEagerReader
     bool IEagerReader.TryTakeNow(ReadOnlySpan<Frame> message)
     {
         var outbound = _pipes!.Outbound;
-        // Only on an idle line (the pipe calls this only for a write into an empty queue): a send thread awake
-        // (spinning or writing) means a stream that it batches better than one system call per message would.
+        // Only on an idle line (the pipe calls this only when the send thread found it empty and marked itself
+        // waiting): a send thread awake (spinning or writing) means a stream that it batches better than one system
+        // call per message would.
         // Large messages are the send thread's too: it hands their bodies to the kernel without copying them.
         if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;

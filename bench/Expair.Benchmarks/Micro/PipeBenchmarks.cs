@@ -6,7 +6,7 @@ namespace Expair.Benchmarks.Micro;
 
 /// <summary>
 /// The queue between a socket and its engine: one whole message written then read, single-frame and three-frame,
-/// and the engine's batches (many messages per lock). Frames are unpooled (the benchmark reuses their arrays), so
+/// and the engine's batches (many messages per call). Frames are unpooled (the benchmark reuses their arrays), so
 /// what is measured is the pipe itself. Batch results are per batch of <see cref="Batch"/> messages.
 /// </summary>
 [MemoryDiagnoser]

@@ -14,8 +14,7 @@ internal sealed partial class Pipe
         frame = default;
         tooLargeLength = 0;
         bool wake;
-        SpinGate.Enter(ref _c.ReaderLock);
-        try
+        using (SpinGate.Hold(ref _c.ReaderLock))
         {
             if (!AnyQueued())
                 return NothingQueued();
@@ -32,10 +31,6 @@ internal sealed partial class Pipe
             Forget(ref slot);
             wake = Consumed(frames: 1, messages: 1, frame.Length, inFlight: false);
         }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
-        }
         if (wake)
             Writable.Set();
         return ReadResult.Message;
@@ -48,8 +43,7 @@ internal sealed partial class Pipe
     public ReadResult TryRead(List<Frame> into, bool singleFrameOnly = false)
     {
         bool wake;
-        SpinGate.Enter(ref _c.ReaderLock);
-        try
+        using (SpinGate.Hold(ref _c.ReaderLock))
         {
             if (!AnyQueued())
                 return NothingQueued();
@@ -72,10 +66,6 @@ internal sealed partial class Pipe
             while (more);
             wake = Consumed(count, messages: 1, bytes, inFlight: false);
         }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
-        }
         if (wake)
             Writable.Set();
         return ReadResult.Message;
@@ -90,8 +80,7 @@ internal sealed partial class Pipe
     {
         var count = 0;
         var wake = false;
-        SpinGate.Enter(ref _c.ReaderLock);
-        try
+        using (SpinGate.Hold(ref _c.ReaderLock))
         {
             if (!AnyQueued())
                 return 0;
@@ -111,10 +100,6 @@ internal sealed partial class Pipe
             }
             wake = Consumed(count, whole, bytes, inFlight: true);
         }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
-        }
         if (wake)
             Writable.Set();
         return count;
@@ -123,9 +108,8 @@ internal sealed partial class Pipe
     /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrames"/> to the OS.</summary>
     public void CompleteSent(int messages)
     {
-        SpinGate.Enter(ref _c.ReaderLock);
-        Volatile.Write(ref _c.InFlight, _c.InFlight - messages);
-        SpinGate.Exit(ref _c.ReaderLock);
+        using (SpinGate.Hold(ref _c.ReaderLock))
+            Volatile.Write(ref _c.InFlight, _c.InFlight - messages);
         // Only a flush waits on this (the high-water mark counts queued messages, not sent ones).
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _c.WriterWaits) != 0 && Interlocked.Exchange(ref _c.WriterWaits, 0) != 0)
@@ -154,7 +138,7 @@ internal sealed partial class Pipe
         var spinner = default(SpinWait);
         for (var i = 0; i < ReadSpinCount; i++)
         {
-            if (Volatile.Read(ref _c.Tail) != Volatile.Read(ref _c.Head) || Volatile.Read(ref _c.Closed) != 0)
+            if (Volatile.Read(ref _c.Tail) != Volatile.Read(ref _c.Head) || Volatile.Read(ref _c.Closed) != PipeCursors.Open)
                 return false;
             spinner.SpinOnce(sleep1Threshold: -1);
         }
@@ -162,7 +146,7 @@ internal sealed partial class Pipe
         // or this look sees the published frames (Dekker's handshake).
         Volatile.Write(ref _c.ReaderWaits, 1);
         Interlocked.MemoryBarrier();
-        return Volatile.Read(ref _c.Tail) == Volatile.Read(ref _c.Head) && Volatile.Read(ref _c.Closed) == 0;
+        return Volatile.Read(ref _c.Tail) == Volatile.Read(ref _c.Head) && Volatile.Read(ref _c.Closed) == PipeCursors.Open;
     }
 
     /// <summary>
@@ -176,7 +160,7 @@ internal sealed partial class Pipe
     private ReadResult NothingQueued()
     {
         // Closing comes after the writer's last publish: a reader that sees it closed sees everything written.
-        if (Volatile.Read(ref _c.Closed) == 0)
+        if (Volatile.Read(ref _c.Closed) == PipeCursors.Open)
             return ReadResult.Empty;
         return AnyQueued() ? ReadResult.Empty : ReadResult.Finished; // "empty": a last message arrived, read again
     }

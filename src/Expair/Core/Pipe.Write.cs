@@ -12,10 +12,9 @@ internal sealed partial class Pipe
     public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
     {
         bool wake;
-        SpinGate.Enter(ref _c.WriterLock);
-        try
+        using (SpinGate.Hold(ref _c.WriterLock))
         {
-            if (Volatile.Read(ref _c.Closed) != 0)
+            if (Volatile.Read(ref _c.Closed) != PipeCursors.Open)
                 return WriteResult.Closed;
             if (!force && RoomFor(1) == 0)
                 return WriteResult.Full;
@@ -31,10 +30,6 @@ internal sealed partial class Pipe
             }
             wake = Publish(tail + message.Length, 1);
         }
-        finally
-        {
-            SpinGate.Exit(ref _c.WriterLock);
-        }
         if (wake)
             WakeReader(message);
         return WriteResult.Written;
@@ -49,10 +44,9 @@ internal sealed partial class Pipe
     {
         var taken = 0;
         var wake = false;
-        SpinGate.Enter(ref _c.WriterLock);
-        try
+        using (SpinGate.Hold(ref _c.WriterLock))
         {
-            if (Volatile.Read(ref _c.Closed) != 0)
+            if (Volatile.Read(ref _c.Closed) != PipeCursors.Open)
             {
                 result = WriteResult.Closed;
                 return 0;
@@ -80,10 +74,6 @@ internal sealed partial class Pipe
                 wake = Publish(tail + taken, messages);
             }
             result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
-        }
-        finally
-        {
-            SpinGate.Exit(ref _c.WriterLock);
         }
         if (wake && Interlocked.Exchange(ref _c.ReaderWaits, 0) != 0)
             Readable.Set();
@@ -124,15 +114,10 @@ internal sealed partial class Pipe
         _c.SeenHead = Volatile.Read(ref _c.Head);
         if (tail + count - _c.SeenHead <= ring.Length)
             return ring;
-        SpinGate.Enter(ref _c.ReaderLock); // writer's lock, then reader's: the one order
-        try
+        using (SpinGate.Hold(ref _c.ReaderLock)) // writer's lock, then reader's: the one order
         {
             GrowLocked(tail, count);
             return _ring;
-        }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
         }
     }
 

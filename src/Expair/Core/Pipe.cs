@@ -18,7 +18,7 @@ internal sealed partial class Pipe
 {
     private PipeCursors _c;
 
-    // Replaced only under both locks (growing), so either side reads it under its own.
+    // Replaced only under both gates (growing), so either side reads it under its own.
     private Frame[] _ring = new Frame[16];
 
     /// <param name="capacity">High-water mark in messages; 0 means no limit.</param>
@@ -51,15 +51,8 @@ internal sealed partial class Pipe
     {
         get
         {
-            SpinGate.Enter(ref _c.ReaderLock);
-            try
-            {
+            using (SpinGate.Hold(ref _c.ReaderLock))
                 return Queued;
-            }
-            finally
-            {
-                SpinGate.Exit(ref _c.ReaderLock);
-            }
         }
     }
 
@@ -68,35 +61,23 @@ internal sealed partial class Pipe
     {
         get
         {
-            SpinGate.Enter(ref _c.ReaderLock);
-            try
+            using (SpinGate.Hold(ref _c.ReaderLock))
             {
                 var closed = Volatile.Read(ref _c.Closed);
-                return closed == 2 || (closed == 1 && Volatile.Read(ref _c.Tail) == _c.Head);
-            }
-            finally
-            {
-                SpinGate.Exit(ref _c.ReaderLock);
+                return closed == PipeCursors.Discarded || (closed == PipeCursors.WriterClosed && Volatile.Read(ref _c.Tail) == _c.Head);
             }
         }
     }
 
-    public bool IsWriterClosed => Volatile.Read(ref _c.Closed) != 0;
+    public bool IsWriterClosed => Volatile.Read(ref _c.Closed) != PipeCursors.Open;
 
     /// <summary>Nothing queued and nothing in flight: what linger waits for (<see cref="PipeFlush"/>).</summary>
     public bool IsIdle
     {
         get
         {
-            SpinGate.Enter(ref _c.ReaderLock);
-            try
-            {
-                return Volatile.Read(ref _c.Closed) == 2 || (Queued == 0 && _c.InFlight == 0);
-            }
-            finally
-            {
-                SpinGate.Exit(ref _c.ReaderLock);
-            }
+            using (SpinGate.Hold(ref _c.ReaderLock))
+                return Volatile.Read(ref _c.Closed) == PipeCursors.Discarded || (Queued == 0 && _c.InFlight == 0);
         }
     }
 
@@ -109,7 +90,7 @@ internal sealed partial class Pipe
         if (IsIdle)
             return true;
         Volatile.Write(ref _c.WriterWaits, 1);
-        Interlocked.MemoryBarrier(); // against the reader's fence after it publishes progress (see WakeWriter)
+        Interlocked.MemoryBarrier(); // against the reader's fence after it publishes progress (Consumed, CompleteSent)
         return IsIdle;
     }
 
@@ -119,19 +100,19 @@ internal sealed partial class Pipe
     /// <summary>Changes the high-water mark (inproc learns the binder's receive limit only when it binds).</summary>
     public void SetCapacity(int capacity)
     {
-        SpinGate.Enter(ref _c.WriterLock);
-        _c.Capacity = capacity;
-        SpinGate.Exit(ref _c.WriterLock);
+        using (SpinGate.Hold(ref _c.WriterLock))
+            _c.Capacity = capacity;
         Writable.Set();
     }
 
     /// <summary>The writer is gone: what is queued stays readable, nothing more will come.</summary>
     public void CloseWriter()
     {
-        SpinGate.Enter(ref _c.WriterLock);
-        if (_c.Closed == 0)
-            Volatile.Write(ref _c.Closed, 1);
-        SpinGate.Exit(ref _c.WriterLock);
+        using (SpinGate.Hold(ref _c.WriterLock))
+        {
+            if (_c.Closed == PipeCursors.Open)
+                Volatile.Write(ref _c.Closed, PipeCursors.WriterClosed);
+        }
         Readable.Set();
         Writable.Set();
     }
@@ -140,9 +121,8 @@ internal sealed partial class Pipe
     public int Discard()
     {
         int dropped;
-        SpinGate.Enter(ref _c.WriterLock);
-        SpinGate.Enter(ref _c.ReaderLock);
-        try
+        using (SpinGate.Hold(ref _c.WriterLock))
+        using (SpinGate.Hold(ref _c.ReaderLock)) // writer's first: the one order
         {
             dropped = Queued;
             var mask = _ring.Length - 1;
@@ -153,12 +133,7 @@ internal sealed partial class Pipe
             }
             _c.Head = _c.SeenHead = _c.SeenTail = _c.Tail;
             _c.Read = _c.SeenRead = _c.Written;
-            Volatile.Write(ref _c.Closed, 2);
-        }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
-            SpinGate.Exit(ref _c.WriterLock);
+            Volatile.Write(ref _c.Closed, PipeCursors.Discarded);
         }
         Readable.Set();
         Writable.Set();
@@ -170,11 +145,10 @@ internal sealed partial class Pipe
     {
         if (frames.IsEmpty)
             return;
-        SpinGate.Enter(ref _c.WriterLock);
-        SpinGate.Enter(ref _c.ReaderLock);
-        try
+        using (SpinGate.Hold(ref _c.WriterLock))
+        using (SpinGate.Hold(ref _c.ReaderLock)) // writer's first: the one order
         {
-            if (_c.Closed == 2)
+            if (_c.Closed == PipeCursors.Discarded)
             {
                 foreach (var frame in frames)
                     frame.Release();
@@ -183,20 +157,16 @@ internal sealed partial class Pipe
             GrowLocked(_c.Tail, frames.Length);
             var mask = _ring.Length - 1;
             var head = _c.Head - frames.Length;
-            for (var i = 0; i < frames.Length; i++)
-                _ring[(head + i) & mask] = frames[i];
             var whole = 0;
-            foreach (var frame in frames)
-                whole += frame.More ? 0 : 1;
+            for (var i = 0; i < frames.Length; i++)
+            {
+                _ring[(head + i) & mask] = frames[i];
+                whole += frames[i].More ? 0 : 1;
+            }
             // Head moves back: the writer's cached look at it must too, or it would write over these slots.
             _c.Head = _c.SeenHead = head;
             _c.Read = _c.SeenRead = _c.Read - whole;
             _c.InFlight -= whole;
-        }
-        finally
-        {
-            SpinGate.Exit(ref _c.ReaderLock);
-            SpinGate.Exit(ref _c.WriterLock);
         }
         Readable.Set();
     }

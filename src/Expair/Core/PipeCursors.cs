@@ -52,8 +52,12 @@ internal struct PipeCursors
     /// <summary>1 when a writer found the pipe full or a flush waits for it to empty: reads set Writable.</summary>
     [FieldOffset(388)] public int WriterWaits;
 
-    /// <summary>0 open, 1 the writer closed (what is queued stays readable), 2 discarded.</summary>
+    /// <summary><see cref="Open"/>, <see cref="WriterClosed"/> (what is queued stays readable) or <see cref="Discarded"/>.</summary>
     [FieldOffset(392)] public int Closed;
+
+    public const int Open = 0;
+    public const int WriterClosed = 1;
+    public const int Discarded = 2;
 }
 
 /// <summary>
@@ -70,6 +74,23 @@ internal static class SpinGate
     }
 
     public static void Exit(ref int word) => Volatile.Write(ref word, 0);
+
+    /// <summary>Enters the gate and holds it until the result is disposed: <c>using (SpinGate.Hold(ref word)) { … }</c>.</summary>
+    public static Held Hold(ref int word)
+    {
+        Enter(ref word);
+        return new Held(ref word);
+    }
+
+    /// <summary>A held gate; disposing it exits.</summary>
+    public readonly ref struct Held
+    {
+        private readonly ref int _word;
+
+        public Held(ref int word) => _word = ref word;
+
+        public void Dispose() => Exit(ref _word);
+    }
 
     /// <summary>Another thread of the same side holds it (two senders at once): spin, then yield, then sleep.</summary>
     private static void EnterContended(ref int word)

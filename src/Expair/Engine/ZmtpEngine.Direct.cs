@@ -63,8 +63,8 @@ internal sealed partial class ZmtpEngine : IEagerReader
         var outbound = _pipes!.Outbound;
         // Only on an idle line (the pipe calls this only when the send thread found it empty and marked itself
         // waiting): a send thread awake (spinning or writing) means a stream that it batches better than one system
-        // call per message would.
-        // Large messages are the send thread's too: it hands their bodies to the kernel without copying them.
+        // call per message would. Large messages are the send thread's too: it hands their bodies to the kernel
+        // without copying them.
         if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
         var now = Stopwatch.GetTimestamp();

@@ -16,9 +16,10 @@ internal sealed partial class ZmtpEngine
     private const int ZeroCopyThreshold = 8 * 1024;
 
     /// <summary>
-    /// Frames the send loop takes from the pipe per lock; also bounds what it holds beyond the HWM. 64 made a 64 KiB
-    /// batch of 1 B messages cost hundreds of locks shared with the sending caller: 256 took tcp 1 B throughput from
-    /// a median of 4.7 to 8.0 M msg/s (5 interleaved runs; ipc 4.3 to 6.4 M); 1024 gained nothing more.
+    /// Frames the send loop takes from the pipe per call; also bounds what it holds beyond the HWM. 64 (measured when
+    /// the pipe still had one lock for both sides) made a 64 KiB batch of 1 B messages cost hundreds of lock turns
+    /// shared with the sending caller: 256 took tcp 1 B throughput from a median of 4.7 to 8.0 M msg/s (5
+    /// interleaved runs; ipc 4.3 to 6.4 M); 1024 gained nothing more.
     /// </summary>
     private const int PullChunk = 256;
 
@@ -99,7 +100,7 @@ internal sealed partial class ZmtpEngine
                     _incomingBytes = 0;
                 }
             }
-            // What was decoded goes to the pipe at once: one lock and one wake-up per batch of messages.
+            // What was decoded goes to the pipe at once: one publish and at most one wake-up per batch of messages.
             if (_completeFrames > 0)
                 Deliver(inbound, cancellationToken);
             if (needBytes && !Fill())
@@ -288,7 +289,7 @@ internal sealed partial class ZmtpEngine
     }
 
     /// <summary>
-    /// The send thread's frames between turns. Taken from the pipe in chunks (one lock per chunk): [0, held) went
+    /// The send thread's frames between turns. Taken from the pipe in chunks (one call per chunk): [0, held) went
     /// out in earlier batches but their message's last frame did not yet; [held, Encoded) are in this batch;
     /// [Encoded, Pulled) wait. Ends[i] is where frame i ends in this batch's bytes (see RequeueUnsent).
     /// </summary>

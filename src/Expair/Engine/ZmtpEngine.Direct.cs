@@ -10,9 +10,11 @@ namespace Expair.Engine;
 /// Direct writes: when a caller queues a message on an idle connection — the queue was empty and the send thread
 /// is asleep — the caller's own thread writes it to the socket (without waiting: the kernel takes it or not)
 /// instead of waking the send thread, which saves a wake-up on every request and every reply. While messages come
-/// faster than that, the send thread is awake and batches them. The send thread and direct writers take turns under <see cref="_sendGate"/>, so the stream's
-/// bytes never interleave and messages leave in queue order; what a direct write could not finish is handed to
-/// the send thread, which writes it before anything else.
+/// faster than that, the send thread is awake and batches them. Large bodies go from their own buffers, not copied,
+/// as the send thread sends them. The send thread and direct writers take turns under <see cref="_sendGate"/>, so
+/// the stream's bytes never interleave and messages leave in queue order; what a direct write could not finish
+/// (a body larger than the kernel's free send buffer, say) is handed to the send thread, which writes it before
+/// anything else.
 /// </summary>
 internal sealed partial class ZmtpEngine : IEagerReader
 {
@@ -23,20 +25,29 @@ internal sealed partial class ZmtpEngine : IEagerReader
     /// </summary>
     private static readonly long DirectGapTicks = Stopwatch.Frequency * 20 / 1_000_000;
 
-    /// <summary>Bytes a direct write may carry; anything larger waits for the send thread.</summary>
+    /// <summary>
+    /// Bytes a direct write copies: frame headers and small bodies. Larger bodies go to the kernel from their own
+    /// buffers (as the send thread sends them), so a large message too is written without waking the send thread.
+    /// </summary>
     private const int DirectBufferSize = 4096;
 
     private readonly Lock _sendGate = new();
     private readonly Frame[] _directFrames = new Frame[16];
     private readonly long[] _directEnds = new long[16];
+    private readonly List<ArraySegment<byte>> _directPieces = [];
     private byte[]? _directBuffer;
     private long _lastDirect; // Stopwatch timestamp of the last direct write
     private bool _sendThreadHolds; // the send thread has frames taken and not yet sent: nothing may overtake them
     private bool _trafficEnded;
-    private Handover? _handover;
 
-    /// <summary>What a direct write left unsent: the encoded bytes, how many went, and the frames they carry.</summary>
-    private sealed record Handover(byte[] Bytes, int Sent, Frame[] Frames, long[] Ends, int Messages);
+    /// <summary>
+    /// What a direct write left unsent, for the send thread to finish before anything else: the first
+    /// <see cref="Count"/> direct frames (ending at <see cref="_directEnds"/>) in <see cref="_directPieces"/>, of
+    /// which <see cref="Sent"/> bytes went. No direct write starts while one is pending, so these stay put.
+    /// </summary>
+    private readonly record struct Handover(int Count, int Messages, long Sent);
+
+    private Handover? _handover;
 
     /// <summary>Lets callers write directly once the traffic phase starts, where writes that never wait exist.</summary>
     private void EnableDirectWrites()
@@ -63,8 +74,7 @@ internal sealed partial class ZmtpEngine : IEagerReader
         var outbound = _pipes!.Outbound;
         // Only on an idle line (the pipe calls this only when the send thread found it empty and marked itself
         // waiting): a send thread awake (spinning or writing) means a stream that it batches better than one system
-        // call per message would. Large messages are the send thread's too: it hands their bodies to the kernel
-        // without copying them.
+        // call per message would.
         if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
         var now = Stopwatch.GetTimestamp();
@@ -75,7 +85,7 @@ internal sealed partial class ZmtpEngine : IEagerReader
             if (_trafficEnded || _sendThreadHolds || _handover is not null || _stop.IsCancellationRequested)
                 return false;
             Volatile.Write(ref _lastDirect, now);
-            return WriteDirect(outbound); // a socket failure comes back as false: the woken send thread deals with it
+            return WriteDirect(outbound, message.Length); // a socket failure comes back as false: the woken send thread deals with it
         }
         finally
         {
@@ -83,99 +93,158 @@ internal sealed partial class ZmtpEngine : IEagerReader
         }
     }
 
-    private static bool FitsDirectWrite(ReadOnlySpan<Frame> message)
+    /// <summary>The message's headers and copied bodies fit the direct buffer, and its frames the direct arrays.</summary>
+    private bool FitsDirectWrite(ReadOnlySpan<Frame> message)
     {
-        long bytes = 0;
+        if (message.Length > _directFrames.Length)
+            return false;
+        var used = 0;
         foreach (var frame in message)
-            bytes += FrameHeader.MaxSize + frame.Length;
-        return bytes <= DirectBufferSize;
+        {
+            used += FrameHeader.MaxSize + (CopiedDirect(frame, used) ? frame.Length : 0);
+            if (used > DirectBufferSize)
+                return false;
+        }
+        return true;
     }
 
+    /// <summary>A body is copied into the direct buffer when it is small and fits after <paramref name="used"/> bytes; else it goes from its own array.</summary>
+    private static bool CopiedDirect(in Frame frame, int used) =>
+        frame.IsInline || (frame.Length < ZeroCopyThreshold && frame.Length <= DirectBufferSize - used - FrameHeader.MaxSize);
+
     /// <summary>
-    /// Takes the queued small messages and writes them without waiting; under the gate. True when all of them went
-    /// (the send thread need not wake); otherwise it has been woken to finish or take over.
+    /// Takes the message just queued and writes it without waiting; under the gate. True when all of it went
+    /// (the send thread need not wake); otherwise what did not go is handed over to it, or put back.
     /// </summary>
-    private bool WriteDirect(Pipe outbound)
+    private bool WriteDirect(Pipe outbound, int frameCount)
     {
         var frames = _directFrames;
-        var count = outbound.TryReadFrames(frames, DirectBufferSize / 2);
+        // The pipe was empty before this message, so its frames come first (unless another sender's came in
+        // between: a message cut by the take is then put back for the send thread).
+        var count = outbound.TryReadFrames(frames.AsSpan(0, frameCount));
         if (count == 0)
             return false;
-        var buffer = _directBuffer ??= new byte[DirectBufferSize];
-        var used = 0;
-        var messages = 0;
-        var fits = !frames[count - 1].More; // a message cut by the batch's end is the send thread's
-        for (var i = 0; fits && i < count; i++)
-        {
-            var frame = frames[i];
-            fits = frame.Length <= DirectBufferSize - used - FrameHeader.MaxSize;
-            if (!fits)
-                break;
-            used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
-            frame.Span.CopyTo(buffer.AsSpan(used));
-            used += frame.Length;
-            _directEnds[i] = used;
-            messages += frame.More ? 0 : 1;
-        }
-        if (!fits)
+        var pieces = _directPieces;
+        var total = EncodeDirect(frames.AsSpan(0, count), out var messages);
+        if (total < 0)
         {
             outbound.Unread(frames.AsSpan(0, count)); // back in front, in order; Unread wakes the send thread
             System.Array.Clear(frames);
+            pieces.Clear();
             return false;
         }
-        int sent;
+        long sent;
         try
         {
-            sent = _io!.SendNow(buffer.AsSpan(0, used));
+            sent = _io!.SendNow(pieces);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             sent = 0; // nothing of this call went: the send thread retries and meets the failure itself
         }
-        var whole = sent == used;
-        if (whole)
+        if (sent < total)
         {
-            for (var i = 0; i < count; i++)
-                frames[i].Release();
-            outbound.CompleteSent(messages);
+            _handover = new Handover(count, messages, sent);
+            return false;
         }
-        else
+        for (var i = 0; i < count; i++)
+            frames[i].Release();
+        outbound.CompleteSent(messages);
+        System.Array.Clear(frames, 0, count);
+        pieces.Clear();
+        return true;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="frames"/> into <see cref="_directPieces"/>: headers and small bodies copied into the
+    /// direct buffer, large bodies as pieces of their own. Returns the bytes in all, or -1 when they do not fit
+    /// (or the last frame is not a message's last).
+    /// </summary>
+    private long EncodeDirect(ReadOnlySpan<Frame> frames, out int messages)
+    {
+        messages = 0;
+        if (frames[^1].More)
+            return -1;
+        var buffer = _directBuffer ??= new byte[DirectBufferSize];
+        var pieces = _directPieces;
+        var used = 0;
+        var pieceStart = 0;
+        long closed = 0; // bytes in the pieces already added
+        for (var i = 0; i < frames.Length; i++)
         {
-            _handover = new Handover(buffer.AsSpan(0, used).ToArray(), sent, frames[..count], _directEnds[..count], messages);
+            ref readonly var frame = ref frames[i];
+            var copied = CopiedDirect(frame, used);
+            if (FrameHeader.MaxSize + (copied ? frame.Length : 0) > DirectBufferSize - used)
+                return -1;
+            used += FrameHeader.Write(buffer.AsSpan(used), frame.Length, frame.More);
+            if (copied)
+            {
+                frame.Span.CopyTo(buffer.AsSpan(used));
+                used += frame.Length;
+            }
+            else
+            {
+                pieces.Add(new ArraySegment<byte>(buffer, pieceStart, used - pieceStart));
+                pieces.Add(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+                closed += used - pieceStart + frame.Length;
+                pieceStart = used;
+            }
+            _directEnds[i] = closed + used - pieceStart;
+            messages += frame.More ? 0 : 1;
         }
-        System.Array.Clear(frames);
-        return whole;
+        if (used > pieceStart)
+            pieces.Add(new ArraySegment<byte>(buffer, pieceStart, used - pieceStart));
+        return closed + used - pieceStart;
     }
 
     /// <summary>The send thread, under the gate: writes what a direct write left, before anything else.</summary>
     private void FinishHandover(Pipe outbound)
     {
-        var handover = _handover;
-        if (handover is null)
+        if (_handover is not { } handover)
             return;
+        var pieces = _directPieces;
         try
         {
-            _io!.Send(handover.Bytes.AsSpan(handover.Sent));
+            DropSent(pieces, handover.Sent);
+            SendSegments(pieces); // in bounded writes, counting what the kernel took
         }
         catch
         {
-            // The failed write may have handed any part of itself to the kernel: all of it is in doubt.
-            SettleHandover(outbound, doubtful: handover.Bytes.Length);
+            // What went before the failure counts, and what the failed write may have handed to the kernel.
+            SettleHandover(outbound, doubtful: handover.Sent + _sendConfirmed + _sendAttempting);
+            _sendConfirmed = _sendAttempting = 0; // the send loop's batch has none of these bytes
             throw;
         }
-        foreach (var frame in handover.Frames)
-            frame.Release();
+        for (var i = 0; i < handover.Count; i++)
+            _directFrames[i].Release();
         outbound.CompleteSent(handover.Messages);
-        _handover = null;
+        EndHandover(handover);
     }
 
     /// <summary>A handover that will not be finished: messages within <paramref name="doubtful"/> bytes count as sent, the rest go back.</summary>
     private void SettleHandover(Pipe outbound, long doubtful)
     {
-        var handover = _handover;
-        if (handover is null)
+        if (_handover is not { } handover)
             return;
+        RequeueUnsent(outbound, _directFrames.AsSpan(0, handover.Count), _directEnds.AsSpan(0, handover.Count), doubtful);
+        EndHandover(handover);
+    }
+
+    private void EndHandover(Handover handover)
+    {
         _handover = null;
-        RequeueUnsent(outbound, handover.Frames, handover.Ends, doubtful);
+        System.Array.Clear(_directFrames, 0, handover.Count);
+        _directPieces.Clear();
+    }
+
+    /// <summary>Removes the first <paramref name="sent"/> bytes from <paramref name="pieces"/>.</summary>
+    private static void DropSent(List<ArraySegment<byte>> pieces, long sent)
+    {
+        var whole = 0;
+        while (whole < pieces.Count && sent >= pieces[whole].Count)
+            sent -= pieces[whole++].Count;
+        pieces.RemoveRange(0, whole);
+        if (sent > 0)
+            pieces[0] = pieces[0].Slice((int)sent);
     }
 }

@@ -54,12 +54,17 @@ internal sealed class BlockingStream
             bytes = bytes[(_native?.Send(bytes) ?? _socket.Send(bytes, SocketFlags.None))..];
     }
 
-    /// <summary>Whether <see cref="SendNow"/> is available (Linux): a write that never waits.</summary>
+    /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (Linux): a write that never waits.</summary>
     public bool CanSendWithoutWaiting => _native is not null;
 
     /// <summary>Writes what the kernel's send buffer takes now, without waiting; returns the bytes written (0 when full).</summary>
     public int SendNow(ReadOnlySpan<byte> bytes) =>
         _native?.SendNow(bytes) ?? throw new PlatformNotSupportedException("SendNow needs Linux's socket calls.");
+
+    /// <summary>Writes what the kernel's send buffer takes of <paramref name="pieces"/> now, in one call; returns the bytes written.</summary>
+    public long SendNow(List<ArraySegment<byte>> pieces) =>
+        pieces.Count == 1 ? SendNow(pieces[0])
+        : _native?.SendGatheredNow(pieces) ?? throw new PlatformNotSupportedException("SendNow needs Linux's socket calls.");
 
     /// <summary>Writes every byte of <paramref name="pieces"/> in as few system calls as the kernel allows.</summary>
     public void Send(List<ArraySegment<byte>> pieces, long total)

@@ -116,7 +116,12 @@ internal sealed unsafe partial class LinuxSocketCalls
     }
 
     /// <summary>One sendmsg of up to <see cref="MaxPieces"/> pieces; returns the bytes the kernel took.</summary>
-    public long SendGathered(List<ArraySegment<byte>> pieces)
+    public long SendGathered(List<ArraySegment<byte>> pieces) => SendGathered(pieces, NoSignal);
+
+    /// <summary>One sendmsg that never waits: returns the bytes the kernel took now (0 when its send buffer is full).</summary>
+    public long SendGatheredNow(List<ArraySegment<byte>> pieces) => SendGathered(pieces, NoSignal | DontWait);
+
+    private long SendGathered(List<ArraySegment<byte>> pieces, int flags)
     {
         var count = Math.Min(pieces.Count, MaxPieces);
         var vectors = stackalloc IoVector[count];
@@ -135,9 +140,11 @@ internal sealed unsafe partial class LinuxSocketCalls
             var fd = (int)_handle.DangerousGetHandle();
             while (true)
             {
-                var sent = SendMessage(fd, &header, NoSignal);
+                var sent = SendMessage(fd, &header, flags);
                 if (sent >= 0)
                     return sent;
+                if ((flags & DontWait) != 0 && Marshal.GetLastPInvokeError() == WouldBlock)
+                    return 0;
                 ThrowUnlessInterrupted();
             }
         }

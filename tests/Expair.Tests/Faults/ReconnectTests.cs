@@ -155,6 +155,43 @@ public class ReconnectTests
     }
 
     [Fact]
+    public async Task LargeDirectWrite_CutWhileTheSendThreadFinishesIt_NeverHalfNeverTwice()
+    {
+        using var server = new PairSocket(Options());
+        var endpoint = server.Bind("tcp://127.0.0.1:*");
+        // Each 6 MB message is sent on an idle connection, so the caller's thread writes what the kernel takes at
+        // once (at most its 4 MiB send buffer) and the send thread finishes the rest (a handover); the link dies
+        // inside the second message.
+        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt((10 << 20) + 12345)) : FaultPlan.None);
+        using var client = new PairSocket(Options());
+        client.Connect(proxy.Endpoint);
+        const int Count = 6;
+        var sending = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                // Idle first: the send thread asleep on the queue (after a cut, the next connection's).
+                Assert.True(SpinWait.SpinUntil(() => client.Core.Outbound?.Readable.Waiters > 0, Patience), $"no idle send thread before message {i}");
+                client.Send(Sequenced.Frame(i, 6_000_000));
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        long expected = 0;
+        var gaps = 0;
+        while (expected < Count)
+        {
+            using var message = server.Receive();
+            var got = Sequenced.Check(message); // every byte of it: never a message with a piece missing
+            Assert.True(got >= expected, $"message {got} after {expected - 1}: delivered twice");
+            gaps += got > expected ? 1 : 0;
+            expected = got + 1;
+        }
+        await sending.WaitAsync(Patience);
+        Assert.True(gaps <= 1, $"{gaps} gaps for one cut");
+        Assert.True(proxy.ConnectionCount >= 2, "the rest came through a second connection");
+    }
+
+    [Fact]
     public void NothingListening_RetriesQuietly_ThenConnectsWhenThePeerBinds()
     {
         var logs = new LogRecorder();

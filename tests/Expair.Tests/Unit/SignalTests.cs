@@ -111,6 +111,37 @@ public class SignalTests
     }
 
     [Fact]
+    public void LongSleeps_HalveTheSpin_AShortSleepRestoresIt()
+    {
+        var signal = new Signal();
+        Assert.Equal(Signal.SpinCount, signal.SpinRounds);
+        signal.AdaptSpin(Signal.LongSleepTicks);
+        Assert.Equal(Signal.SpinCount / 2, signal.SpinRounds);
+        for (var i = 0; i < 10; i++)
+            signal.AdaptSpin(Signal.LongSleepTicks * 5);
+        Assert.Equal(0, signal.SpinRounds);
+        signal.AdaptSpin(Signal.LongSleepTicks - 1);
+        Assert.Equal(Signal.SpinCount, signal.SpinRounds);
+    }
+
+    [Fact]
+    public void Wait_ThatSleptLong_SpinsLessNextTime()
+    {
+        var signal = new Signal();
+        var seen = signal.Version;
+        var waiter = new Thread(() => Assert.True(signal.Wait(seen, Deadline.After(Generous))));
+        waiter.Start();
+        Assert.True(SpinWait.SpinUntil(() => signal.Waiters > 0, Generous));
+        // Set only well after the waiter went to sleep: its wait was long, whatever the scheduler does.
+        var until = Stopwatch.GetTimestamp() + Signal.LongSleepTicks * 10;
+        while (Stopwatch.GetTimestamp() < until)
+            Thread.SpinWait(20);
+        signal.Set();
+        Assert.True(waiter.Join(Generous));
+        Assert.Equal(Signal.SpinCount / 2, signal.SpinRounds);
+    }
+
+    [Fact]
     public void Wait_CancelledWhileBlocked_ThrowsOperationCanceled()
     {
         var signal = new Signal();

@@ -1,0 +1,208 @@
+namespace Expair.Internal;
+
+/// <summary>
+/// Buffers for large frames (above <see cref="MinLength"/>, up to <see cref="MaxLength"/>), one bucket per power of
+/// two. A bucket keeps every buffer returned to it while traffic needs them — a sender ahead of its socket holds up
+/// to a high-water mark of them in flight, hundreds of MiB at 1 MiB, and a pool that kept fewer turned most
+/// rentals into fresh large-object allocations and gen-2 collections — and gives back to the GC, every
+/// <see cref="TrimInterval"/>, the buffers no rental needed during the last <see cref="TrimWindow"/> intervals, down
+/// to <see cref="KeepBytes"/> per bucket. So a steady stream recycles (an occasional burst within the window finds
+/// its buffers again), and memory at rest returns to a bounded amount (<see cref="KeepBytes"/> per size) within
+/// <see cref="TrimWindow"/> + 1 intervals of the traffic ending.
+/// </summary>
+internal sealed class LargeBufferPool
+{
+    private readonly Bucket[] _buckets;
+    private readonly Lock _timerGate = new();
+    private Timer? _timer;
+
+    /// <param name="minLength">Lengths above this come from the pool; a power of two.</param>
+    /// <param name="maxLength">The largest pooled length; a power of two. Longer buffers are allocated and dropped.</param>
+    /// <param name="keepBytes">Bytes per bucket that trimming leaves (as whole buffers: none in buckets of larger buffers).</param>
+    /// <param name="trimInterval">How often unused buffers are given back; <see cref="Timeout.InfiniteTimeSpan"/>: only by <see cref="Trim"/>.</param>
+    /// <param name="trimWindow">Trims a buffer must have gone unused through before one gives it back.</param>
+    public LargeBufferPool(int minLength, int maxLength, int keepBytes, TimeSpan trimInterval, int trimWindow)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(trimWindow, 1);
+        TrimWindow = trimWindow;
+        MinLength = minLength;
+        MaxLength = maxLength;
+        KeepBytes = keepBytes;
+        TrimInterval = trimInterval;
+        _buckets = new Bucket[BucketIndex(maxLength) + 1];
+        for (var i = 0; i < _buckets.Length; i++)
+            _buckets[i] = new Bucket(minLength << (i + 1), keepBytes, trimWindow);
+    }
+
+    public int MinLength { get; }
+
+    public int MaxLength { get; }
+
+    public int KeepBytes { get; }
+
+    public TimeSpan TrimInterval { get; }
+
+    public int TrimWindow { get; }
+
+    /// <summary>True while a timer will trim: some bucket held more than it keeps at the last return or trim.</summary>
+    public bool TrimScheduled
+    {
+        get
+        {
+            lock (_timerGate)
+                return _timer is not null;
+        }
+    }
+
+    /// <summary>Buffers the pool holds now, all buckets together.</summary>
+    public int Held
+    {
+        get
+        {
+            var held = 0;
+            foreach (var bucket in _buckets)
+                held += bucket.Count;
+            return held;
+        }
+    }
+
+    /// <summary>A buffer of at least <paramref name="length"/> bytes (above <see cref="MinLength"/>); its contents are undefined.</summary>
+    public byte[] Rent(int length)
+    {
+        if (length > MaxLength)
+            return GC.AllocateUninitializedArray<byte>(length);
+        var bucket = _buckets[BucketIndex(length)];
+        return bucket.TryPop() ?? GC.AllocateUninitializedArray<byte>(bucket.Length);
+    }
+
+    /// <summary>Takes back a buffer from <see cref="Rent"/>; one of a length no bucket has is left to the GC.</summary>
+    public void Return(byte[] array)
+    {
+        if (array.Length > MaxLength || array.Length <= MinLength || !int.IsPow2(array.Length))
+            return;
+        var bucket = _buckets[BucketIndex(array.Length)];
+        if (bucket.Push(array) > bucket.Keep)
+            ScheduleTrim();
+    }
+
+    /// <summary>
+    /// Ends an interval: gives back, in each bucket, the buffers no rental took during the last
+    /// <see cref="TrimWindow"/> intervals (the fewest the bucket held in that time), keeping <see cref="KeepBytes"/>
+    /// of them. Returns how many it gave back.
+    /// </summary>
+    public int Trim()
+    {
+        var dropped = 0;
+        var surplus = false;
+        foreach (var bucket in _buckets)
+        {
+            dropped += bucket.TrimUnused();
+            surplus |= bucket.Count > bucket.Keep;
+        }
+        if (!surplus)
+            StopTrimming();
+        return dropped;
+    }
+
+    /// <summary>Bucket i holds buffers of MinLength × 2^(i+1) bytes: the smallest power of two at or above the length.</summary>
+    private int BucketIndex(int length) =>
+        Math.Max(0, 32 - int.LeadingZeroCount(length - 1) - int.Log2(MinLength) - 1);
+
+    private void ScheduleTrim()
+    {
+        if (TrimInterval == Timeout.InfiniteTimeSpan || Volatile.Read(ref _timer) is not null)
+            return;
+        lock (_timerGate)
+        {
+            // Not captured by the flow of the caller that happened to return a buffer: the timer belongs to the pool.
+            using (ExecutionContext.SuppressFlow())
+                _timer ??= new Timer(static pool => ((LargeBufferPool)pool!).Trim(), this, TrimInterval, TrimInterval);
+        }
+    }
+
+    private void StopTrimming()
+    {
+        lock (_timerGate)
+        {
+            // A return may have pushed a bucket over its keep again since the trim looked: it reschedules after this.
+            _timer?.Dispose();
+            _timer = null;
+        }
+        foreach (var bucket in _buckets)
+        {
+            if (bucket.Count > bucket.Keep)
+            {
+                ScheduleTrim();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Buffers of one length, last in first out (the most recently used are the likeliest still in cache).</summary>
+    private sealed class Bucket(int length, int keepBytes, int window)
+    {
+        private readonly Lock _gate = new();
+        private readonly int[] _fewestPerInterval = new int[window]; // of the last intervals; none known yet: 0
+        private byte[]?[] _items = new byte[]?[16];
+        private int _count;
+        private int _fewestSinceTrim; // the fewest held in the current interval: that many were not needed in it
+        private int _intervals;
+
+        public int Length { get; } = length;
+
+        /// <summary>Buffers trimming leaves.</summary>
+        public int Keep { get; } = keepBytes / length;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public byte[]? TryPop()
+        {
+            lock (_gate)
+            {
+                if (_count == 0)
+                    return null;
+                var array = _items[--_count];
+                _items[_count] = null;
+                _fewestSinceTrim = Math.Min(_fewestSinceTrim, _count);
+                return array;
+            }
+        }
+
+        /// <summary>Returns how many the bucket holds now.</summary>
+        public int Push(byte[] array)
+        {
+            lock (_gate)
+            {
+                if (_count == _items.Length)
+                    Array.Resize(ref _items, _items.Length * 2);
+                _items[_count] = array;
+                return ++_count;
+            }
+        }
+
+        public int TrimUnused()
+        {
+            lock (_gate)
+            {
+                _fewestPerInterval[_intervals++ % _fewestPerInterval.Length] = _fewestSinceTrim;
+                // Unused buffers sit at the bottom of the stack (rentals take from the top): the fewest held in every
+                // interval of the window are the ones no rental reached in any.
+                var drop = Math.Min(_fewestPerInterval.Min(), _count - Keep);
+                if (drop > 0)
+                {
+                    Array.Copy(_items, drop, _items, 0, _count - drop);
+                    Array.Clear(_items, _count - drop, drop);
+                    _count -= drop;
+                    for (var i = 0; i < _fewestPerInterval.Length; i++)
+                        _fewestPerInterval[i] -= drop; // the same buffers stayed unused: each interval's fewest counted them
+                }
+                else
+                {
+                    drop = 0;
+                }
+                _fewestSinceTrim = _count;
+                return drop;
+            }
+        }
+    }
+}

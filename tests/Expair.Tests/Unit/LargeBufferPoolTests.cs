@@ -159,6 +159,19 @@ public sealed class LargeBufferPoolTests
     }
 
     [Fact]
+    public void TrimTimer_GivesUnusedBuffersBack_WithoutAnyCall()
+    {
+        // The timer, not the test, trims: every 20 ms, buffers unused through two intervals go.
+        var pool = new LargeBufferPool(Min, 16 * MiB, keepBytes: 2 * MiB, trimInterval: TimeSpan.FromMilliseconds(20), trimWindow: 2);
+        var buffers = Enumerable.Range(0, 10).Select(_ => pool.Rent(MiB)).ToList();
+        buffers.ForEach(pool.Return); // starts the timer (TrimTimer_RunsWhile... checks that without a timer running)
+
+        Assert.True(SpinWait.SpinUntil(() => !pool.TrimScheduled, TimeSpan.FromSeconds(30)), $"still {pool.Held} held");
+        Assert.Equal(2, pool.Held);
+        Assert.Equal(MiB, pool.Rent(MiB).Length);
+    }
+
+    [Fact]
     public void ConcurrentRentersAndReturners_LoseNoBuffer_AndNeverShareOne()
     {
         var pool = NewPool();

@@ -1,13 +1,15 @@
 namespace Expair.Internal;
 
 /// <summary>
-/// Buffers for large frames (above <see cref="MinLength"/>, up to <see cref="MaxLength"/>), one bucket per power of
-/// two. A bucket keeps every buffer returned to it while traffic needs them — a sender ahead of its socket holds up
+/// Buffers for large frames (above <see cref="MinLength"/>, up to <see cref="MaxLength"/>), in buckets a quarter of
+/// a power of two apart (80, 96, 112, 128, 160 KiB …): a buffer is at most 25 % longer than its frame, so a queue
+/// of large messages costs about their size (power-of-two buckets cost up to twice: 1 MiB per 530 KB message).
+/// A bucket keeps every buffer returned to it while traffic needs them — a sender ahead of its socket holds up
 /// to a high-water mark of them in flight, hundreds of MiB at 1 MiB, and a pool that kept fewer turned most
 /// rentals into fresh large-object allocations and gen-2 collections — and gives back to the GC, every
 /// <see cref="TrimInterval"/>, the buffers no rental needed during the last <see cref="TrimWindow"/> intervals, down
 /// to <see cref="KeepBytes"/> per bucket. So a steady stream recycles (an occasional burst within the window finds
-/// its buffers again), and memory at rest returns to a bounded amount (<see cref="KeepBytes"/> per size) within
+/// its buffers again), and memory at rest returns to a bounded amount (<see cref="KeepBytes"/> per bucket) within
 /// <see cref="TrimWindow"/> + 1 intervals of the traffic ending.
 /// </summary>
 internal sealed class LargeBufferPool
@@ -17,7 +19,7 @@ internal sealed class LargeBufferPool
     private Timer? _timer;
 
     /// <param name="minLength">Lengths above this come from the pool; a power of two.</param>
-    /// <param name="maxLength">The largest pooled length; a power of two. Longer buffers are allocated and dropped.</param>
+    /// <param name="maxLength">The largest pooled length; a power of two. Longer buffers are allocated exactly and dropped.</param>
     /// <param name="keepBytes">Bytes per bucket that trimming leaves (as whole buffers: none in buckets of larger buffers).</param>
     /// <param name="trimInterval">How often unused buffers are given back; <see cref="Timeout.InfiniteTimeSpan"/>: only by <see cref="Trim"/>.</param>
     /// <param name="trimWindow">Trims a buffer must have gone unused through before one gives it back.</param>
@@ -31,7 +33,7 @@ internal sealed class LargeBufferPool
         TrimInterval = trimInterval;
         _buckets = new Bucket[BucketIndex(maxLength) + 1];
         for (var i = 0; i < _buckets.Length; i++)
-            _buckets[i] = new Bucket(minLength << (i + 1), keepBytes, trimWindow);
+            _buckets[i] = new Bucket(BucketLength(i), keepBytes, trimWindow);
     }
 
     public int MinLength { get; }
@@ -78,9 +80,11 @@ internal sealed class LargeBufferPool
     /// <summary>Takes back a buffer from <see cref="Rent"/>; one of a length no bucket has is left to the GC.</summary>
     public void Return(byte[] array)
     {
-        if (array.Length > MaxLength || array.Length <= MinLength || !int.IsPow2(array.Length))
+        if (array.Length > MaxLength || array.Length <= MinLength)
             return;
         var bucket = _buckets[BucketIndex(array.Length)];
+        if (bucket.Length != array.Length)
+            return; // not one of ours
         if (bucket.Push(array) > bucket.Keep)
             ScheduleTrim();
     }
@@ -104,9 +108,19 @@ internal sealed class LargeBufferPool
         return dropped;
     }
 
-    /// <summary>Bucket i holds buffers of MinLength × 2^(i+1) bytes: the smallest power of two at or above the length.</summary>
-    private int BucketIndex(int length) =>
-        Math.Max(0, 32 - int.LeadingZeroCount(length - 1) - int.Log2(MinLength) - 1);
+    /// <summary>
+    /// The bucket for a length: octave o holds lengths in (MinLength × 2^o, MinLength × 2^(o+1)], split in four steps
+    /// of a quarter of its lower bound; bucket 4o + q - 1 has buffers of MinLength × 2^o × (4 + q) / 4.
+    /// </summary>
+    private int BucketIndex(int length)
+    {
+        var octave = 31 - int.LeadingZeroCount(length - 1); // 2^octave < length <= 2^(octave + 1)
+        var step = 1 << (octave - 2);
+        var quarter = (length - (1 << octave) + step - 1) / step; // 1..4
+        return Math.Max(0, (octave - int.Log2(MinLength)) * 4 + quarter - 1);
+    }
+
+    private int BucketLength(int index) => (MinLength << (index / 4)) / 4 * (5 + index % 4);
 
     private void ScheduleTrim()
     {

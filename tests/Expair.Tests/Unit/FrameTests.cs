@@ -36,6 +36,20 @@ public class FrameTests
         frame.Release();
     }
 
+    [Theory]
+    [InlineData(65_537)]
+    [InlineData(530_000)]
+    [InlineData(1_048_577)]
+    [InlineData(9_000_000)]
+    public void Rent_ALargeFrame_GetsAnArrayAtMostAQuarterLonger(int length)
+    {
+        // A full queue of large messages costs about their size (power-of-two buffers cost up to twice).
+        var frame = Frame.Rent(length, more: false);
+        Assert.Equal(length, frame.Length);
+        Assert.InRange(frame.Array.Length, length, length + length / 4);
+        frame.Release();
+    }
+
     [Fact]
     public void EmptyFrame_IsNotInlineAndHasAnEmptyArray()
     {

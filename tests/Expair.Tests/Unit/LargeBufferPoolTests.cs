@@ -14,15 +14,36 @@ public sealed class LargeBufferPoolTests
     private static LargeBufferPool NewPool(int keepBytes = 4 * MiB) => new(Min, 16 * MiB, keepBytes, Timeout.InfiniteTimeSpan, trimWindow: 1);
 
     [Theory]
-    [InlineData(Min + 1, 128 * 1024)]
+    [InlineData(Min + 1, 80 * 1024)]
+    [InlineData(80 * 1024, 80 * 1024)]
+    [InlineData(80 * 1024 + 1, 96 * 1024)]
+    [InlineData(100_000, 112 * 1024)]
     [InlineData(128 * 1024, 128 * 1024)]
-    [InlineData(128 * 1024 + 1, 256 * 1024)]
+    [InlineData(128 * 1024 + 1, 160 * 1024)]
+    [InlineData(530_000, 640 * 1024)]
     [InlineData(MiB, MiB)]
-    [InlineData(MiB + 9, 2 * MiB)]
+    [InlineData(MiB + 9, MiB + MiB / 4)]
+    [InlineData(3 * MiB, 3 * MiB)]
     [InlineData(16 * MiB, 16 * MiB)]
-    public void Rent_GivesTheSmallestPowerOfTwoAtOrAboveTheLength(int length, int expected)
+    public void Rent_GivesTheSmallestQuarterStepAtOrAboveTheLength(int length, int expected)
     {
-        Assert.Equal(expected, NewPool().Rent(length).Length);
+        var pool = NewPool();
+        var array = pool.Rent(length);
+        Assert.Equal(expected, array.Length);
+        pool.Return(array);
+        Assert.Same(array, pool.Rent(expected)); // the same bucket serves every length that rounds to it
+    }
+
+    [Fact]
+    public void EveryLength_GetsABufferAtMostAQuarterLonger()
+    {
+        var pool = NewPool();
+        for (var length = Min + 1; length <= 16 * MiB; length += 4093)
+        {
+            var array = pool.Rent(length);
+            Assert.InRange(array.Length, length, length + length / 4);
+            pool.Return(array);
+        }
     }
 
     [Fact]
@@ -32,6 +53,7 @@ public sealed class LargeBufferPoolTests
         var array = pool.Rent(16 * MiB + 1);
         Assert.Equal(16 * MiB + 1, array.Length);
         pool.Return(array);
+        pool.Return(new byte[MiB + 1]); // not a bucket's length either
         Assert.Equal(0, pool.Held);
     }
 

@@ -93,7 +93,13 @@ internal sealed partial class ZmtpEngine
                     break;
                 }
                 if (needBody > 0)
+                {
+                    // Whole messages decoded before this body go to the reader first: the body may be a long
+                    // time coming, and they do not depend on it.
+                    if (_completeFrames > 0)
+                        Deliver(inbound, cancellationToken);
                     ReceiveBody(frame, needBody);
+                }
                 if (!frame.More)
                 {
                     _completeFrames = _incoming.Count;

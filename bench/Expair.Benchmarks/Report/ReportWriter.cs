@@ -27,6 +27,7 @@ internal static class ReportWriter
             Transport(page, results, transport);
         NetMqSection(page, results, machine);
         MixedPairs(page, results);
+        Spread(page, results);
         Ceiling(page, results);
         Memory(page);
         Micro(page, microDirectory);
@@ -191,6 +192,42 @@ internal static class ReportWriter
                 page.AppendLine($"| {transport} | {SizeName(size)} | " + string.Join(" | ", cells) + " |");
             }
         }
+        page.AppendLine();
+    }
+
+    /// <summary>Cells whose repetitions disagree widely: on a busy 2-core machine a median hides a bimodal cell.</summary>
+    private static void Spread(StringBuilder page, ResultSet results)
+    {
+        const double Wide = 1.3;
+        page.AppendLine("## Run-to-run spread").AppendLine();
+        page.AppendLine(CultureInfo.InvariantCulture, $"Cells of the tables above whose slowest and fastest repetition differ by more than {Wide:0.0}×, for either")
+            .AppendLine("implementation (smallest–largest; throughput in msg/s, latency one-way µs). Read their ratios with care.").AppendLine();
+        page.AppendLine("| Transport | Test | Size | libzmq | Expair |").AppendLine("| --- | --- | ---: | ---: | ---: |");
+        var rows = 0;
+        foreach (var transport in new[] { "tcp", "ipc", "inproc" })
+        {
+            var inproc = transport == "inproc";
+            foreach (var (test, kind, metric, format) in new (string, string, string, Func<double?, string>)[]
+            {
+                ("thr", inproc ? "inproc_thr" : "thr_local", "msgs_per_s", Rate),
+                ("lat", inproc ? "inproc_lat" : "lat_remote", "one_way_us", Micros),
+            })
+            {
+                foreach (var size in results.Sizes)
+                {
+                    var zmq = results.Values(transport, test, Zmq, Zmq, size, kind, metric);
+                    var expair = results.Values(transport, test, Expair, Expair, size, kind, metric);
+                    static bool IsWide(double[] v) => v.Length > 1 && v[0] > 0 && v[^1] / v[0] > Wide;
+                    if (!IsWide(zmq) && !IsWide(expair))
+                        continue;
+                    string Range(double[] v) => v.Length == 0 ? "–" : format(v[0]) + "–" + format(v[^1]);
+                    page.AppendLine(CultureInfo.InvariantCulture, $"| {transport} | {(test == "thr" ? "throughput" : "latency")} | {SizeName(size)} | {Range(zmq)} | {Range(expair)} |");
+                    rows++;
+                }
+            }
+        }
+        if (rows == 0)
+            page.AppendLine("| – | none | | | |");
         page.AppendLine();
     }
 

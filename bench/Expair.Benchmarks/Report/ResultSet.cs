@@ -37,18 +37,22 @@ internal sealed class ResultSet
     /// <summary>Median of <paramref name="metric"/> over the matching runs' <paramref name="kind"/> lines; null when none ran.</summary>
     public double? Median(string transport, string test, string sender, string receiver, int size, string kind, string metric)
     {
-        var values = _rows
+        var values = Values(transport, test, sender, receiver, size, kind, metric);
+        if (values.Length == 0)
+            return null;
+        var middle = values.Length / 2;
+        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    /// <summary>Every repetition's value of <paramref name="metric"/> for one configuration, smallest first.</summary>
+    public double[] Values(string transport, string test, string sender, string receiver, int size, string kind, string metric) =>
+        _rows
             .Where(r => r.Tags["transport"] == transport && r.Tags["test"] == test && r.Tags["sender"] == sender &&
                         r.Tags["receiver"] == receiver && r.Tags["size"] == size.ToString(CultureInfo.InvariantCulture) &&
                         r.Fields["kind"] == kind && r.Fields.ContainsKey(metric))
             .Select(r => double.Parse(r.Fields[metric], CultureInfo.InvariantCulture))
             .Order()
             .ToArray();
-        if (values.Length == 0)
-            return null;
-        var middle = values.Length / 2;
-        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-    }
 
     /// <summary>Median of allocated bytes per message on the <paramref name="kind"/> side.</summary>
     public double? AllocPerMessage(string transport, string test, string sender, string receiver, int size, string kind) =>

@@ -38,7 +38,7 @@ internal static class FramePool
     /// 1 MiB sender allocate a fresh buffer for one message in fifty to two hundred in steady state (150-450 MB per
     /// 1,000-8,000 messages, with gen-2 collections).
     /// </summary>
-    internal static readonly LargeBufferPool Large = new(SmallLimit, LargeLimit, keepBytes: 2 * 1024 * 1024, trimInterval: TimeSpan.FromSeconds(2), trimWindow: 5);
+    private static readonly LargeBufferPool Large = new(SmallLimit, LargeLimit, keepBytes: 2 * 1024 * 1024, trimInterval: TimeSpan.FromSeconds(2), trimWindow: 5);
 
     public static byte[] Rent(int length) => length > SmallLimit ? Large.Rent(length) : PoolFor(length).Rent(length);
 

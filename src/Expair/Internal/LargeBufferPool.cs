@@ -57,16 +57,7 @@ internal sealed class LargeBufferPool
     }
 
     /// <summary>Buffers the pool holds now, all buckets together.</summary>
-    public int Held
-    {
-        get
-        {
-            var held = 0;
-            foreach (var bucket in _buckets)
-                held += bucket.Count;
-            return held;
-        }
-    }
+    public int Held => _buckets.Sum(bucket => bucket.Count);
 
     /// <summary>A buffer of at least <paramref name="length"/> bytes (above <see cref="MinLength"/>); its contents are undefined.</summary>
     public byte[] Rent(int length)
@@ -201,7 +192,7 @@ internal sealed class LargeBufferPool
                 _fewestPerInterval[_intervals++ % _fewestPerInterval.Length] = _fewestSinceTrim;
                 // Unused buffers sit at the bottom of the stack (rentals take from the top): the fewest held in every
                 // interval of the window are the ones no rental reached in any.
-                var drop = Math.Min(_fewestPerInterval.Min(), _count - Keep);
+                var drop = Math.Max(0, Math.Min(_fewestPerInterval.Min(), _count - Keep));
                 if (drop > 0)
                 {
                     Array.Copy(_items, drop, _items, 0, _count - drop);
@@ -209,10 +200,6 @@ internal sealed class LargeBufferPool
                     _count -= drop;
                     for (var i = 0; i < _fewestPerInterval.Length; i++)
                         _fewestPerInterval[i] -= drop; // the same buffers stayed unused: each interval's fewest counted them
-                }
-                else
-                {
-                    drop = 0;
                 }
                 _fewestSinceTrim = _count;
                 return drop;

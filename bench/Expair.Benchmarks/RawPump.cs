@@ -83,7 +83,7 @@ internal static class RawPump
         {
             var messages = Math.Min(perBatch, count - sent);
             for (var i = 0; i < messages; i++)
-                buffer.AsSpan(i * size, size).Fill((byte)(sent + i));
+                PayloadWriter.Fill(buffer.AsSpan(i * size, size), (byte)(sent + i));
             var bytes = buffer.AsSpan(0, messages * size);
             while (!bytes.IsEmpty)
                 bytes = bytes[socket.Send(bytes)..];

@@ -40,14 +40,14 @@ internal static class BenchLoops
         {
             for (var i = 0; i < spec.Warmup; i++)
             {
-                socket.NextPayload(spec.Size).Fill((byte)i);
+                PayloadWriter.Fill(socket.NextPayload(spec.Size), (byte)i);
                 socket.SendPayload();
             }
             var meter = Measurement.Start();
             for (; sent < spec.Count; sent++)
             {
                 // Every byte written per message, as an application producing data would (the index varies it).
-                socket.NextPayload(spec.Size).Fill((byte)sent);
+                PayloadWriter.Fill(socket.NextPayload(spec.Size), (byte)sent);
                 socket.SendPayload();
             }
             var ack = socket.Receive();
@@ -114,7 +114,7 @@ internal static class BenchLoops
     private static long RoundTrip(IBenchSocket socket, BenchSpec spec, int index)
     {
         // The payload is written before the clock starts: latency is the transport's time, not memset's.
-        socket.NextPayload(spec.Size).Fill((byte)index);
+        PayloadWriter.Fill(socket.NextPayload(spec.Size), (byte)index);
         var start = Stopwatch.GetTimestamp();
         socket.SendPayload();
         var length = socket.Receive();

@@ -88,24 +88,33 @@ lat_count() { # transport size
     esac
     echo $((n / scale > 10 ? n / scale : 10))
 }
-# Untimed messages (or round trips) both sides move first, the same for libzmq and Expair: .NET compiles hot code
-# again, optimised, after its first calls, and a steady-state figure should not include that. Latency warm-ups are
-# about a second of round trips: .NET's background compiler needs that long after the first calls, and while it
-# runs it takes a core (measured: one run in three or four had a p99 of 1.5-2 ms for 1 B ipc round trips after
-# 3,000 warm-up round trips, none in eight runs after 30,000, and the mean fell from 20-48 to 17-19 us).
-warmup_for() { # test count transport size
-    if [[ "$1" == thr ]]; then
-        echo $(($2 / 2))
-        return
-    fi
+# Untimed messages (or round trips) both sides move first, the same for libzmq and Expair: about a second of
+# traffic. .NET compiles hot code again, optimised, in the background after its first calls (and loops mid-run), a
+# steady-state figure should not include that, and while the compiler runs it takes a core. Measured: one latency run
+# in three or four had a p99 of 1.5-2 ms for 1 B ipc round trips after 3,000 warm-up round trips, none in eight after
+# 30,000; 1 B tcp throughput between two Expair sockets was 4.5-10 M msg/s after half a million warm-up messages
+# (hot methods still unoptimised in the timed part), 7.0-11.4 M after five million.
+warmup_for() { # test count transport size implementation
     local n
-    case "$3:$4" in
-        inproc:1048576) n=20000 ;;
-        inproc:*) n=100000 ;;
-        *:1048576) n=2500 ;;
-        *:65536) n=8000 ;;
-        *) n=20000 ;;
-    esac
+    if [[ "$1" == thr ]]; then
+        case "$3:$4" in
+            *:1 | *:64) n=5000000 ;;
+            *:1024) n=2000000 ;;
+            inproc:65536) n=100000 ;;
+            *:65536) n=30000 ;;
+            inproc:1048576) n=20000 ;;
+            *:1048576) n=2500 ;;
+        esac
+        [[ "${5:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max # NetMQ moves 5-10x fewer
+    else
+        case "$3:$4" in
+            inproc:1048576) n=20000 ;;
+            inproc:*) n=100000 ;;
+            *:1048576) n=2500 ;;
+            *:65536) n=8000 ;;
+            *) n=20000 ;;
+        esac
+    fi
     n=$((n / scale > 10 ? n / scale : 10))
     echo $((n > $2 ? n : $2))
 }
@@ -145,7 +154,7 @@ run_pair() { # transport test sender receiver size rep
     run_seq=$((run_seq + 1))
     [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size" "$sender") || count=$(lat_count "$transport" "$size")
     local warmup
-    warmup=$(warmup_for "$test" "$count" "$transport" "$size")
+    warmup=$(warmup_for "$test" "$count" "$transport" "$size" "$sender")
     local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size rep=$rep"
     if [[ "$transport" == tcp ]]; then
         bind="tcp://127.0.0.1:*"
@@ -224,7 +233,7 @@ for rep in $(seq "$reps"); do
                 count=$([[ "$test" == thr ]] && thr_count inproc "$size" "$impl" || lat_count inproc "$size")
                 run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
                     $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 \
-                    --warmup "$(warmup_for "$test" "$count" inproc "$size")"
+                    --warmup "$(warmup_for "$test" "$count" inproc "$size" "$impl")"
             done
         done
         for transport in tcp ipc; do

@@ -93,7 +93,10 @@ lat_count() { # transport size
 # steady-state figure should not include that, and while the compiler runs it takes a core. Measured: one latency run
 # in three or four had a p99 of 1.5-2 ms for 1 B ipc round trips after 3,000 warm-up round trips, none in eight after
 # 30,000; 1 B tcp throughput between two Expair sockets was 4.5-10 M msg/s after half a million warm-up messages
-# (hot methods still unoptimised in the timed part), 7.0-11.4 M after five million.
+# (hot methods still unoptimised in the timed part), 7.0-11.4 M after five million. At 1 MiB the sender's queue
+# must be full before the clock starts, or the timed part pays for its growth: both implementations' senders then
+# spent a fifth to a quarter of their time faulting in fresh pages (ipc Expair 2.9-3.4 k msg/s after 2,500 warm-up
+# messages, 3.9-4.1 k after 5,000, with no allocation left in the timed part; libzmq 2.6-3.0 k and 3.2-3.9 k).
 warmup_for() { # test count transport size implementation
     local n
     if [[ "$1" == thr ]]; then
@@ -103,7 +106,7 @@ warmup_for() { # test count transport size implementation
             inproc:65536) n=100000 ;;
             *:65536) n=30000 ;;
             inproc:1048576) n=20000 ;;
-            *:1048576) n=2500 ;;
+            *:1048576) n=5000 ;; # a sender ahead of its socket fills its queue (1000 x 1 MiB) within this
         esac
         [[ "${5:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max # NetMQ moves 5-10x fewer
     else

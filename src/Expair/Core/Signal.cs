@@ -13,8 +13,11 @@ internal sealed class Signal
     private readonly object _lock = new(); // object, not Lock: waits use Monitor.Wait where there is no futex
 
     // The version lives in pinned memory so a blocking wait can sleep on it with a futex (its low 32 bits change
-    // with every increment): the kernel then checks "still unchanged?" and sleeps in one step.
-    private readonly long[] _cell = GC.AllocateArray<long>(1, pinned: true);
+    // with every increment): the kernel then checks "still unchanged?" and sleeps in one step. It sits in the middle
+    // of 128 bytes of its own: signals created together (a pipe's Readable and Writable) would otherwise share a
+    // cache line, and a thread spinning on one would drag that line away from the thread using the other.
+    private const int CellIndex = 8;
+    private readonly long[] _cell = GC.AllocateArray<long>(2 * CellIndex, pinned: true);
     private int _waiters;
     private TaskCompletionSource? _asyncWaiters;
 
@@ -37,12 +40,18 @@ internal sealed class Signal
     /// <summary>Spin rounds the next wait will make (for tests).</summary>
     internal int SpinRounds => Volatile.Read(ref _spinRounds);
 
-    private ref long VersionCell => ref _cell[0];
+    private ref long VersionCell => ref _cell[CellIndex];
+
+    /// <summary>
+    /// A plain load where a 64-bit one is atomic (every 64-bit process): <c>Interlocked.Read</c> is a
+    /// locked compare-exchange, which takes the line exclusively on every look, from the writer and from other readers.
+    /// </summary>
+    private long ReadVersion() => IntPtr.Size == 8 ? Volatile.Read(ref VersionCell) : Interlocked.Read(ref VersionCell);
 
     /// <summary>The version's low half, the word a futex sleeps on (the array is pinned; little-endian).</summary>
     private unsafe int* FutexWord => (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref VersionCell);
 
-    public long Version => Interlocked.Read(ref VersionCell);
+    public long Version => ReadVersion();
 
     /// <summary>Waiters past their spin, asleep or about to sleep (tests use it to know a wait really blocks).</summary>
     public int Waiters => Volatile.Read(ref _waiters);
@@ -76,7 +85,7 @@ internal sealed class Signal
         var rounds = Volatile.Read(ref _spinRounds); // a racy hint shared by this signal's waiters: any value is safe
         for (var i = 0; i < rounds; i++)
         {
-            if (Interlocked.Read(ref VersionCell) != seen)
+            if (ReadVersion() != seen)
                 return true;
             spinner.SpinOnce(sleep1Threshold: -1);
         }
@@ -96,7 +105,7 @@ internal sealed class Signal
         var asleepSince = System.Diagnostics.Stopwatch.GetTimestamp(); // only on the sleeping path
         try
         {
-            while (Interlocked.Read(ref VersionCell) == seen)
+            while (ReadVersion() == seen)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var remaining = deadline.Remaining;
@@ -141,13 +150,13 @@ internal sealed class Signal
         Task task;
         lock (_lock)
         {
-            if (Interlocked.Read(ref VersionCell) != seen)
+            if (ReadVersion() != seen)
                 return;
             _asyncWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             task = _asyncWaiters.Task;
             Interlocked.Increment(ref _waiters);
             // Re-check after registering: a Set between the first check and the increment saw no waiter.
-            if (Interlocked.Read(ref VersionCell) != seen)
+            if (ReadVersion() != seen)
             {
                 Interlocked.Decrement(ref _waiters);
                 return;

@@ -134,6 +134,12 @@ internal sealed partial class PairCore
         WakeAll();
     }
 
+    /// <summary>The peer holding the slot, if any (for tests).</summary>
+    internal IPeer? CurrentPeer
+    {
+        get { lock (_lock) return _peer; }
+    }
+
     /// <summary>The current outbound pipe, for linger: what still has to go out.</summary>
     public Pipe? Outbound
     {

@@ -77,6 +77,8 @@ internal sealed partial class ZmtpEngine : IEagerReader
         // call per message would.
         if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
+        if (TryHandToReceiveThread(message.Length))
+            return true; // the receive thread, waiting for a reply, writes it
         var now = Stopwatch.GetTimestamp();
         if (now - Volatile.Read(ref _lastDirect) < DirectGapTicks || !_sendGate.TryEnter())
             return false;

@@ -99,16 +99,22 @@ internal sealed partial class ZmtpEngine
                     if (_completeFrames > 0)
                         Deliver(inbound, cancellationToken);
                     ReceiveBody(frame, needBody);
+                    _largeBodyInMessage = true;
                 }
                 if (!frame.More)
                 {
                     _completeFrames = _incoming.Count;
                     _incomingBytes = 0;
+                    _largeBodyDelivered |= _largeBodyInMessage; // (delivered below)
+                    _largeBodyInMessage = false;
                 }
             }
             // What was decoded goes to the pipe at once: one publish and at most one wake-up per batch of messages.
             if (_completeFrames > 0)
                 Deliver(inbound, cancellationToken);
+            // Nothing buffered and no message begun: a reply to what was just delivered may be on its way.
+            if (needBytes && _receiveStart == _receiveEnd && _incoming.Count == 0)
+                AwaitReply(_pipes.Outbound);
             if (needBytes && !Fill())
             {
                 _endReason ??= "peer closed the connection";

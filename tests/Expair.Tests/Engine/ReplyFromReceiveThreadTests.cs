@@ -43,13 +43,7 @@ public sealed class ReplyFromReceiveThreadTests
                 }
             }) { IsBackground = true };
             echo.Start();
-            var reply = new Message();
-            for (var i = 0; i < RoundTrips; i++)
-            {
-                SendNumbered(client, Large, i);
-                Assert.True(client.TryReceive(reply, Patience), $"no reply to request {i}");
-                AssertNumbered(reply, Large, i);
-            }
+            ExchangeNumbered(client, RoundTrips);
             Assert.True(echo.Join(Patience), "the echo thread did not finish");
             Assert.Equal(RoundTrips, engine.RepliesTaken);
         }
@@ -65,13 +59,7 @@ public sealed class ReplyFromReceiveThreadTests
         using (client)
         {
             var echo = StartEcho(server, RoundTrips);
-            var reply = new Message();
-            for (var i = 0; i < RoundTrips; i++)
-            {
-                SendNumbered(client, Large, i);
-                Assert.True(client.TryReceive(reply, Patience), $"no reply to request {i}");
-                AssertNumbered(reply, Large, i);
-            }
+            ExchangeNumbered(client, RoundTrips);
             Assert.True(echo.Join(Patience), "the echo thread did not finish");
         }
     }
@@ -150,6 +138,18 @@ public sealed class ReplyFromReceiveThreadTests
         }) { IsBackground = true };
         echo.Start();
         return echo;
+    }
+
+    /// <summary>Sends <paramref name="count"/> large numbered requests, one at a time, each answered by its own echo.</summary>
+    private static void ExchangeNumbered(PairSocket client, int count)
+    {
+        var reply = new Message();
+        for (var i = 0; i < count; i++)
+        {
+            SendNumbered(client, Large, i);
+            Assert.True(client.TryReceive(reply, Patience), $"no reply to request {i}");
+            AssertNumbered(reply, Large, i);
+        }
     }
 
     private static void SendNumbered(PairSocket socket, int length, int number)

@@ -8,9 +8,10 @@ namespace Expair.Engine;
 /// thread waits a moment (<see cref="HoverTime"/>, spinning) for a reply, which request-reply, echo and forwarding
 /// traffic queue at once; when a caller queues one on the idle line, the receive thread writes it instead of the
 /// caller. The bytes then go to the kernel from the core that just received the request, where the kernel's
-/// freed pages are too: a 1 MiB round trip over ipc between two Expair sockets went from 192-197 to 135-141 µs
-/// (libzmq, whose one I/O thread receives and sends, 116-124). Only after large bodies: after small ones the
-/// spinning receive thread took a core from the threads doing the work, and 1 B round trips became bimodal.
+/// freed pages are too: 1 MiB round trips over ipc between two Expair sockets went from a one-way median of 208
+/// to 171 µs over five interleaved runs (libzmq, whose one I/O thread receives and sends, 152). Only after large
+/// bodies: after small ones the spinning receive thread took a core from the threads doing the work, and 1 B round
+/// trips became bimodal.
 /// A wait that catches nothing doubles how many later chances are skipped (up to 64), so a receiver that never
 /// replies spends at most <see cref="HoverTime"/> per 65 large messages on it.
 /// </summary>

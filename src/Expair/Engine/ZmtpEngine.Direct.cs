@@ -77,17 +77,28 @@ internal sealed partial class ZmtpEngine : IEagerReader
         // call per message would.
         if (outbound.Readable.Waiters == 0 || !FitsDirectWrite(message))
             return false;
-        if (TryHandToReceiveThread(message.Length))
+        if (TryHandOverReply(message.Length))
             return true; // the receive thread, waiting for a reply, writes it
         var now = Stopwatch.GetTimestamp();
-        if (now - Volatile.Read(ref _lastDirect) < DirectGapTicks || !_sendGate.TryEnter())
+        if (now - Volatile.Read(ref _lastDirect) < DirectGapTicks)
+            return false;
+        return TryWriteDirect(outbound, message.Length, now); // a socket failure comes back as false: the woken send thread deals with it
+    }
+
+    /// <summary>
+    /// Writes the first queued message (<paramref name="frameCount"/> frames) directly if the gate is free and
+    /// nothing the send thread holds or has to finish could be overtaken. True when all of it went.
+    /// </summary>
+    private bool TryWriteDirect(Pipe outbound, int frameCount, long now)
+    {
+        if (!_sendGate.TryEnter())
             return false;
         try
         {
             if (_trafficEnded || _sendThreadHolds || _handover is not null || _stop.IsCancellationRequested)
                 return false;
             Volatile.Write(ref _lastDirect, now);
-            return WriteDirect(outbound, message.Length); // a socket failure comes back as false: the woken send thread deals with it
+            return WriteDirect(outbound, frameCount);
         }
         finally
         {

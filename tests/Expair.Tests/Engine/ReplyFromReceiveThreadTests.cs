@@ -4,7 +4,7 @@ using Expair.Engine;
 namespace Expair.Tests.Engine;
 
 /// <summary>
-/// Replies to large messages written by the receive thread that delivered the request (ZmtpEngine.Hover.cs): they
+/// Replies to large messages written by the receive thread that delivered the request (ZmtpEngine.ReplyWait.cs): they
 /// arrive whole and in order, also while other threads send on the same socket, and the path is really taken.
 /// </summary>
 public sealed class ReplyFromReceiveThreadTests
@@ -30,22 +30,11 @@ public sealed class ReplyFromReceiveThreadTests
             engine.ReplyWait = Patience; // long enough to be sure to catch every reply, however slow the machine
             var sendThread = server.Core.Outbound!.Readable;
 
-            var echo = new Thread(() =>
-            {
-                var message = new Message();
-                for (var i = 0; i < RoundTrips; i++)
-                {
-                    server.Receive(message);
-                    // Reply only once the receive thread waits for it and the send thread sleeps: the case handed over.
-                    if (!SpinWait.SpinUntil(() => engine.AwaitingReply && sendThread.Waiters > 0, Patience))
-                        return;
-                    server.SendAndClear(message);
-                }
-            }) { IsBackground = true };
-            echo.Start();
+            // Reply only once the receive thread waits for it and the send thread sleeps: the case handed over.
+            var echo = StartEcho(server, RoundTrips, replyWhen: () => engine.AwaitingReply && sendThread.Waiters > 0);
             ExchangeNumbered(client, RoundTrips);
             Assert.True(echo.Join(Patience), "the echo thread did not finish");
-            Assert.Equal(RoundTrips, engine.RepliesTaken);
+            Assert.Equal(RoundTrips, engine.RepliesHandedOver);
         }
     }
 
@@ -124,8 +113,11 @@ public sealed class ReplyFromReceiveThreadTests
         return (server, client);
     }
 
-    /// <summary>Receives <paramref name="count"/> messages and sends each straight back, as the benchmark's echo does.</summary>
-    private static Thread StartEcho(PairSocket server, int count)
+    /// <summary>
+    /// Receives <paramref name="count"/> messages and sends each straight back, as the benchmark's echo does; with
+    /// <paramref name="replyWhen"/>, each reply only once it holds (the thread gives up if it never does).
+    /// </summary>
+    private static Thread StartEcho(PairSocket server, int count, Func<bool>? replyWhen = null)
     {
         var echo = new Thread(() =>
         {
@@ -133,6 +125,8 @@ public sealed class ReplyFromReceiveThreadTests
             for (var i = 0; i < count; i++)
             {
                 server.Receive(message);
+                if (replyWhen is not null && !SpinWait.SpinUntil(replyWhen, Patience))
+                    return;
                 server.SendAndClear(message);
             }
         }) { IsBackground = true };

@@ -106,6 +106,7 @@ internal sealed partial class ZmtpEngine
                     _completeFrames = _incoming.Count;
                     _incomingBytes = 0;
                     _largeBodyDelivered |= _largeBodyInMessage; // (delivered below)
+                    _largeBodyRead |= _largeBodyInMessage;
                     _largeBodyInMessage = false;
                 }
             }

@@ -197,8 +197,25 @@ internal sealed partial class ZmtpEngine : IPeer
     private async ValueTask<bool> FillAsync(CancellationToken cancellationToken) =>
         Filled(await _socket.ReceiveAsync(FreeReceiveSpace(), SocketFlags.None, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// How much the first read after a large body asks for. The next message may be large too, and what a read
+    /// brings into the receive buffer beyond its header is copied again into the body's own buffer: with full 64 KiB
+    /// reads, 1 MiB round trips over ipc spent a 56 KiB copy per message on each side. Interleaved runs (8 each),
+    /// one-way median 175 → 160 µs; 64 KiB ipc throughput 43.9 → 48.0 k msg/s.
+    /// </summary>
+    private const int ReadAfterLargeBody = 8 * 1024;
+
+    private bool _largeBodyRead; // the last message delivered had a body read straight into its buffer
+
     /// <summary>Reads more bytes into the receive buffer, blocking (traffic phase, on the receive thread). False at end of stream.</summary>
-    private bool Fill() => Filled(ReceiveSome(FreeReceiveSpace().Span));
+    private bool Fill()
+    {
+        var space = FreeReceiveSpace().Span;
+        if (_largeBodyRead && space.Length > ReadAfterLargeBody)
+            space = space[..ReadAfterLargeBody];
+        _largeBodyRead = false;
+        return Filled(ReceiveSome(space));
+    }
 
     /// <summary>Compacts the receive buffer and returns the space after the buffered bytes.</summary>
     private Memory<byte> FreeReceiveSpace()

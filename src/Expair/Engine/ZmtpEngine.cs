@@ -205,16 +205,23 @@ internal sealed partial class ZmtpEngine : IPeer
     /// </summary>
     private const int ReadAfterLargeBody = 8 * 1024;
 
-    private bool _largeBodyRead; // the last message delivered had a body read straight into its buffer
+    private bool _largeBodyRead; // a message with a body read straight into its buffer was delivered since the last read
+    private int _largestReadAfterLargeBody;
+
+    /// <summary>The most bytes one read after a large body brought in (for tests).</summary>
+    internal int LargestReadAfterLargeBody => Volatile.Read(ref _largestReadAfterLargeBody);
 
     /// <summary>Reads more bytes into the receive buffer, blocking (traffic phase, on the receive thread). False at end of stream.</summary>
     private bool Fill()
     {
         var space = FreeReceiveSpace().Span;
-        if (_largeBodyRead && space.Length > ReadAfterLargeBody)
-            space = space[..ReadAfterLargeBody];
+        if (!_largeBodyRead)
+            return Filled(ReceiveSome(space));
         _largeBodyRead = false;
-        return Filled(ReceiveSome(space));
+        var read = ReceiveSome(space.Length > ReadAfterLargeBody ? space[..ReadAfterLargeBody] : space);
+        if (read > _largestReadAfterLargeBody)
+            Volatile.Write(ref _largestReadAfterLargeBody, read);
+        return Filled(read);
     }
 
     /// <summary>Compacts the receive buffer and returns the space after the buffered bytes.</summary>

@@ -2,7 +2,7 @@ using Expair.Tests.Hostile;
 
 namespace Expair.Tests.Engine;
 
-/// <summary>What a connection does with a message whose body is still arriving.</summary>
+/// <summary>What a connection does with a message whose body is still arriving, and with the reads around large bodies.</summary>
 public sealed class PartialMessageTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -12,10 +12,7 @@ public sealed class PartialMessageTests
     {
         const int Large = 1024 * 1024;
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
-        var endpoint = server.Bind("tcp://127.0.0.1:*");
-        using var peer = await RawPeer.ConnectAsync(endpoint);
-        await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
-        await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
+        using var peer = await HandshakenPeerAsync(server);
 
         // One write: a whole one-byte message, then a 1 MiB message's header and its first 1000 bytes. The rest
         // of that body comes only after the first message was received, so waiting for it would time out.
@@ -37,10 +34,7 @@ public sealed class PartialMessageTests
         // After a large body the next read asks for less than the receive buffer holds; frames of every size
         // after it (headers cut by that read, bodies straddling it, another large body) must still decode.
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
-        var endpoint = server.Bind("tcp://127.0.0.1:*");
-        using var peer = await RawPeer.ConnectAsync(endpoint);
-        await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
-        await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
+        using var peer = await HandshakenPeerAsync(server);
 
         var sizes = new List<int> { 1024 * 1024 };
         for (var i = 0; i < 3000; i++)
@@ -62,6 +56,48 @@ public sealed class PartialMessageTests
             Assert.True(server.TryReceive(out var message, Patience), $"message {i} of {bodies.Count} never came");
             using (message)
                 Assert.True(message!.Count == 1 && bodies[i].AsSpan().SequenceEqual(message[0].Span), $"message {i} ({bodies[i].Length} B) arrived changed");
+        }
+    }
+    [Fact]
+    public async Task ReadAfterALargeBody_AsksForNoMoreThan8KiB_SoTheNextLargeBodyIsNotCopiedTwice()
+    {
+        // A stream of large messages, the receiver held back by a high-water mark of one so the sender runs ahead:
+        // each read after a large body finds far more than 8 KiB waiting, and must take only 8 KiB of it.
+        const int Messages = 30, Size = 100 * 1024;
+        using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience, ReceiveHighWaterMark = 1 });
+        using var peer = await HandshakenPeerAsync(server);
+
+        byte[] header = [0x02, .. BitConverter.GetBytes((long)Size).Reverse()];
+        var stream = new List<byte>();
+        for (var i = 0; i < Messages; i++)
+            stream.AddRange([.. header, .. Enumerable.Repeat((byte)i, Size)]);
+        var sending = peer.SendAsync([.. stream]);
+
+        for (var i = 0; i < Messages; i++)
+        {
+            Assert.True(server.TryReceive(out var message, Patience), $"message {i} of {Messages} never came");
+            using (message)
+                Assert.True(message![0].Length == Size && message[0].Span.IndexOfAnyExcept((byte)i) < 0, $"message {i} arrived changed");
+        }
+        await sending;
+        var engine = Assert.IsType<Expair.Engine.ZmtpEngine>(server.Core.CurrentPeer);
+        Assert.InRange(engine.LargestReadAfterLargeBody, 1, 8 * 1024);
+    }
+
+    /// <summary>A raw ZMTP peer connected to <paramref name="server"/> over tcp, past the handshake.</summary>
+    private static async Task<RawPeer> HandshakenPeerAsync(PairSocket server)
+    {
+        var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
+        try
+        {
+            await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
+            await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
+            return peer;
+        }
+        catch
+        {
+            peer.Dispose();
+            throw;
         }
     }
 }

@@ -87,6 +87,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private void WakeLoops()
     {
         Volatile.Read(ref _io)?.Abort();
+        WakeLender();
         var pipes = _pipes;
         pipes?.Inbound.Writable.Set();
         pipes?.Outbound.Readable.Set();

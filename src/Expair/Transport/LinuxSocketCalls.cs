@@ -115,6 +115,32 @@ internal sealed unsafe partial class LinuxSocketCalls
         }
     }
 
+    /// <summary>
+    /// Waits until the socket has bytes to read, has ended or failed (poll), at most <paramref name="timeoutMs"/>
+    /// milliseconds (-1: no limit). False when the time ran out.
+    /// </summary>
+    public bool WaitReadable(int timeoutMs)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var entry = new PollEntry { Fd = (int)_handle.DangerousGetHandle(), Events = PollIn };
+            while (true)
+            {
+                var ready = Poll(&entry, 1, timeoutMs);
+                if (ready >= 0)
+                    return ready > 0;
+                ThrowUnlessInterrupted();
+            }
+        }
+        finally
+        {
+            if (added)
+                _handle.DangerousRelease();
+        }
+    }
+
     /// <summary>One sendmsg of up to <see cref="MaxPieces"/> pieces; returns the bytes the kernel took.</summary>
     public long SendGathered(List<ArraySegment<byte>> pieces) => SendGathered(pieces, NoSignal);
 
@@ -178,6 +204,16 @@ internal sealed unsafe partial class LinuxSocketCalls
         _ => SocketError.SocketError,
     };
 
+    private const short PollIn = 1; // POLLIN
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollEntry
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct IoVector(byte* start, nint length)
     {
@@ -205,6 +241,9 @@ internal sealed unsafe partial class LinuxSocketCalls
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendBytes(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(PollEntry* entries, nuint count, int timeoutMs);
 
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     private static partial nint SendMessage(int fd, MessageHeader* header, int flags);

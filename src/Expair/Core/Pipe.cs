@@ -58,6 +58,9 @@ internal sealed partial class Pipe
 
     private IEagerWriter? _eagerWriter;
 
+    /// <summary>Whole messages written since the pipe was made (any thread may look).</summary>
+    public long MessagesWritten => Volatile.Read(ref _c.Written);
+
     /// <summary>Whole messages queued (a message partly taken by a batch read still counts).</summary>
     public int Count
     {

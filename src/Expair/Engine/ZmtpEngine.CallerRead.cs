@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Expair.Core;
 using Expair.Internal;
@@ -24,6 +25,12 @@ internal sealed partial class ZmtpEngine : IEagerWriter
     /// </summary>
     private static readonly TimeSpan LendTime = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// After a caller found a stream's bytes waiting, how long callers leave reading to the receive thread. Long
+    /// against the lend-and-take-back cycle a stream would otherwise repeat per batch; short against a human.
+    /// </summary>
+    private static readonly long StreamBackoffTicks = Stopwatch.Frequency / 100; // 10 ms
+
     /// <summary>How long one poll on a caller's thread lasts before it looks at the pipe and the stop token again.</summary>
     private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
 
@@ -36,6 +43,9 @@ internal sealed partial class ZmtpEngine : IEagerWriter
     private ExceptionDispatchInfo? _callerFailure; // what ended the connection on a caller's thread, for the receive thread to end with
     private bool _callerSawEnd; // a caller read the end of the stream
     private int _lenderSleeps; // the receive thread sleeps until a caller gives the read side back
+    private long _streamSeenUntil; // Stopwatch time before which callers do not ask for the read side
+    private bool _callerWaited; // the caller holding the read side waited for bytes (it did not find them there)
+    private long _sentAtLastTurn; // messages the socket had sent when a caller last held the read side
     private long _callerReads;
 
     private ref int ReadSide => ref _readSideCell[16];
@@ -144,8 +154,9 @@ internal sealed partial class ZmtpEngine : IEagerWriter
         var word = Volatile.Read(ref ReadSide);
         if (Holder(word) != Lent)
         {
-            if (Holder(word) == ByReceiveThread && Volatile.Read(ref _callerWantsToRead) == 0)
-                Volatile.Write(ref _callerWantsToRead, 1); // lend it after the next delivery
+            // Lend it after the next delivery; not while a stream was just seen (the receive thread reads ahead of it).
+            if (Holder(word) == ByReceiveThread && Volatile.Read(ref _callerWantsToRead) == 0 && Stopwatch.GetTimestamp() >= Volatile.Read(ref _streamSeenUntil))
+                Volatile.Write(ref _callerWantsToRead, 1);
             return false;
         }
         var mine = Turn(word, ByCaller);
@@ -154,9 +165,21 @@ internal sealed partial class ZmtpEngine : IEagerWriter
         Interlocked.Increment(ref _callerReads);
         try
         {
-            var progressed = ReadOnCaller(readable, seen, deadline);
+            var sent = _pipes!.Outbound.MessagesWritten;
+            var sentSinceLastTurn = sent != _sentAtLastTurn;
+            _sentAtLastTurn = sent;
+            var outcome = ReadOnCaller(readable, seen, deadline);
+            if (outcome == CallerRead.FoundWaiting && !sentSinceLastTurn)
+            {
+                // The bytes were there before the caller, who sent nothing since its last turn: a consumer behind a
+                // stream, which the receive thread reads best, ahead of a consumer that may do more than receive.
+                // (A reply found waiting is only a fast peer.) Back to it, and callers leave it alone a while.
+                Volatile.Write(ref _streamSeenUntil, Stopwatch.GetTimestamp() + StreamBackoffTicks);
+                GiveBack(Turn(mine, ByReceiveThread));
+                return true;
+            }
             GiveBack(Turn(mine, Lent));
-            return progressed;
+            return outcome != CallerRead.NothingCame;
         }
         catch (Exception e)
         {
@@ -178,13 +201,16 @@ internal sealed partial class ZmtpEngine : IEagerWriter
             WakeLender();
     }
 
+    private enum CallerRead { NothingCame, Delivered, FoundWaiting, SignalMoved }
+
     /// <summary>
-    /// Holding the read side on a caller's thread: reads and decodes until a message is delivered (true), the pipe's
-    /// signal moves (true) or the deadline passes (false).
+    /// Holding the read side on a caller's thread: reads and decodes until a message is delivered (after waiting for
+    /// its bytes, or finding them waiting), the pipe's signal moves or the deadline passes.
     /// </summary>
-    private bool ReadOnCaller(Signal readable, long seen, Deadline deadline)
+    private CallerRead ReadOnCaller(Signal readable, long seen, Deadline deadline)
     {
         var inbound = _pipes!.Inbound;
+        _callerWaited = false;
         while (true)
         {
             _stop.Token.ThrowIfCancellationRequested();
@@ -193,14 +219,16 @@ internal sealed partial class ZmtpEngine : IEagerWriter
             if (_completeFrames > 0)
             {
                 DeliverNow(inbound); // what the pipe has no room for waits for the next reader
-                return true;
+                return _callerWaited ? CallerRead.Delivered : CallerRead.FoundWaiting;
             }
-            if (_bodyRemaining > 0 || readable.Version != seen)
-                return readable.Version != seen; // a body cut by the deadline waits for the next reader
+            if (readable.Version != seen)
+                return CallerRead.SignalMoved;
+            if (_bodyRemaining > 0)
+                return CallerRead.NothingCame; // a body cut by the deadline waits for the next reader
             if (!WaitReadable(deadline))
             {
                 if (deadline.Remaining == TimeSpan.Zero)
-                    return false;
+                    return CallerRead.NothingCame;
                 continue;
             }
             if (!Fill())
@@ -208,12 +236,25 @@ internal sealed partial class ZmtpEngine : IEagerWriter
         }
     }
 
-    /// <summary>Waits for bytes to read for at most one <see cref="PollSlice"/> of what is left before the deadline. False when none came.</summary>
+    /// <summary>
+    /// On a caller's thread, waits for bytes to read for at most one <see cref="PollSlice"/> of what is left before
+    /// the deadline. The first wait of a turn looks without waiting first, to tell whether the caller found the
+    /// bytes there (a stream) or waited for them. False when none came.
+    /// </summary>
     private bool WaitReadable(Deadline deadline)
     {
+        if (!_callerWaited)
+        {
+            if (_io!.WaitReadable(TimeSpan.Zero))
+                return true;
+            _callerWaited = true;
+        }
         var remaining = deadline.Remaining;
         return _io!.WaitReadable(remaining == Timeout.InfiniteTimeSpan || remaining > PollSlice ? PollSlice : remaining);
     }
+
+    /// <summary>True when the socket has bytes to read (for tests; it only looks).</summary>
+    internal bool BytesWaiting => Volatile.Read(ref _io)?.WaitReadable(TimeSpan.Zero) == true;
 
     /// <summary>The peer closed the connection while a caller held the read side.</summary>
     private sealed class EndOfStreamOnCaller : Exception;

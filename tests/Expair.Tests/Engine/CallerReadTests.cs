@@ -144,7 +144,7 @@ public sealed class CallerReadTests
     }
 
     [Fact]
-    public async Task LargeBodies_CutByACallersDeadline_AreFinishedWhole_ByTheNextCaller_AndByTheReceiveThread()
+    public async Task LargeBodies_CutByACallersDeadline_AreFinishedWhole_ByTheReceiveThread_AndByTheNextCaller()
     {
         const int Large = 1024 * 1024;
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
@@ -155,22 +155,75 @@ public sealed class CallerReadTests
             var first = Enumerable.Range(0, Large).Select(i => (byte)(i * 31 + 7)).ToArray();
             var second = Enumerable.Range(0, Large).Select(i => (byte)(i * 17 + 3)).ToArray();
 
-            // The next blocking caller finishes the body that a timed-out one began.
+            // An async receiver makes the receive thread take the read side back and finish the body a caller began.
             await peer.SendAsync([.. header, .. first[..100_000]]);
             Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)), "a message arrived before its body");
-            await peer.SendAsync(first[100_000..]);
-            Assert.True(server.TryReceive(out var whole, Patience), "the cut message never came");
-            using (whole)
-                Assert.True(first.AsSpan().SequenceEqual(whole![0].Span), "the cut message arrived changed");
-
-            // An async receiver makes the receive thread take the read side back and finish the body.
-            await peer.SendAsync([.. header, .. second[..100_000]]);
-            Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)), "a message arrived before its body");
+            Assert.True(engine.CallerReads > 0 && engine.ReadSideLent, "no caller began the body");
             var pending = server.ReceiveAsync().AsTask();
             Assert.True(SpinWait.SpinUntil(() => !engine.ReadSideLent, Patience), "the receive thread never took the read side back");
+            await peer.SendAsync(first[100_000..]);
+            using (var finished = await pending.WaitAsync(Patience))
+                Assert.True(first.AsSpan().SequenceEqual(finished[0].Span), "the message finished by the receive thread arrived changed");
+
+            // The next blocking caller finishes the body that a timed-out one began.
+            await LendAgainAsync(peer, server, engine);
+            var reads = engine.CallerReads;
+            await peer.SendAsync([.. header, .. second[..100_000]]);
+            Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)), "a message arrived before its body");
+            Assert.True(engine.CallerReads > reads && engine.ReadSideLent, "no caller began the body");
             await peer.SendAsync(second[100_000..]);
-            using var finished = await pending.WaitAsync(Patience);
-            Assert.True(second.AsSpan().SequenceEqual(finished[0].Span), "the message finished by the receive thread arrived changed");
+            Assert.True(server.TryReceive(out var whole, Patience), "the cut message never came");
+            using (whole)
+                Assert.True(second.AsSpan().SequenceEqual(whole![0].Span), "the cut message arrived changed");
+            Assert.True(engine.CallerReads > reads + 1, "the next caller did not read");
+        }
+    }
+
+    [Fact]
+    public async Task MessagesFoundWaiting_BySomeoneWhoSentNothing_AreAStream_LeftToTheReceiveThread()
+    {
+        // Bytes already there when a caller who sent nothing comes: the receive thread reads ahead from then on.
+        using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
+        var (peer, engine) = await LentAsync(server);
+        using (peer)
+        {
+            await peer.SendAsync([0x00, 0x01, (byte)'x', 0x00, 0x01, (byte)'y', 0x00, 0x01, (byte)'z']);
+            Assert.True(SpinWait.SpinUntil(() => engine.BytesWaiting, Patience), "the bytes never reached the socket");
+            var reads = engine.CallerReads;
+            foreach (var letter in "xyz")
+            {
+                Assert.True(server.TryReceive(out var message, Patience), $"message {letter} never came");
+                using (message)
+                    Assert.Equal(letter.ToString(), message!.GetString(0));
+            }
+            Assert.Equal(reads + 1, engine.CallerReads);
+            Assert.False(engine.ReadSideLent, "the caller kept the read side of a stream");
+            Assert.False(engine.CallerAskedToRead, "a caller asked for a stream's read side at once");
+        }
+    }
+
+    [Fact]
+    public async Task AReplyFoundWaiting_AfterTheCallerSent_LeavesTheReadSideLent()
+    {
+        // Request, then a reply that is there before the caller's receive: a fast peer, not a stream.
+        using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience, SendTimeout = Patience });
+        var (peer, engine) = await LentAsync(server);
+        using (peer)
+        {
+            var reads = engine.CallerReads;
+            for (var i = 0; i < 3; i++)
+            {
+                server.Send("q");
+                var (flags, body) = await peer.ReadFrameAsync(Patience);
+                Assert.True(flags == 0 && body.AsSpan().SequenceEqual("q"u8), "the request arrived changed");
+                await peer.SendAsync([0x00, 0x01, (byte)'r']);
+                Assert.True(SpinWait.SpinUntil(() => engine.BytesWaiting, Patience), "the reply never reached the socket");
+                Assert.True(server.TryReceive(out var reply, Patience), $"reply {i} never came");
+                using (reply)
+                    Assert.Equal("r", reply!.GetString(0));
+            }
+            Assert.Equal(reads + 3, engine.CallerReads);
+            Assert.True(engine.ReadSideLent, "a reply found waiting was taken for a stream");
         }
     }
 
@@ -272,7 +325,7 @@ public sealed class CallerReadTests
 
     /// <summary>
     /// A raw ZMTP peer connected to <paramref name="server"/>, after one message that a blocking receive got: the
-    /// server's receive thread has then lent the read side, for good (it takes it back only when told to).
+    /// server's receive thread has then lent the read side, and keeps it lent until told otherwise.
     /// </summary>
     private static async Task<(RawPeer Peer, ZmtpEngine Engine)> LentAsync(PairSocket server)
     {
@@ -283,16 +336,7 @@ public sealed class CallerReadTests
             await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
             var engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
             engine.KeepLent = true;
-            // A receive that finds the receive thread reading asks for the read side (once the traffic phase began);
-            // the receive thread lends it when it next has nothing buffered.
-            var asking = Stopwatch.StartNew();
-            while (!engine.CallerAskedToRead && !engine.ReadSideLent)
-            {
-                Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(10)), "a message came from nowhere");
-                Assert.True(asking.Elapsed < Patience, "no receive asked for the read side");
-            }
-            await SendAndReceiveAsync(peer, server, "a");
-            Assert.True(SpinWait.SpinUntil(() => engine.ReadSideLent, Patience), "the receive thread never lent the read side");
+            await LendAgainAsync(peer, server, engine);
             return (peer, engine);
         }
         catch
@@ -300,6 +344,24 @@ public sealed class CallerReadTests
             peer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Receives until one receive asks for the read side; then, unless the receive thread lent it at once (it had not
+    /// read yet), one message that the receive thread reads: it lends the read side after delivering it.
+    /// </summary>
+    private static async Task LendAgainAsync(RawPeer peer, PairSocket server, ZmtpEngine engine)
+    {
+        var asking = Stopwatch.StartNew();
+        while (!engine.CallerAskedToRead && !engine.ReadSideLent)
+        {
+            Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(10)), "a message came from nowhere");
+            Assert.True(asking.Elapsed < Patience, "no receive asked for the read side");
+        }
+        if (engine.ReadSideLent)
+            return;
+        await SendAndReceiveAsync(peer, server, "a");
+        Assert.True(SpinWait.SpinUntil(() => engine.ReadSideLent, Patience), "the receive thread never lent the read side");
     }
 
     /// <summary>The raw peer sends a one-letter message, and a blocking receive must get it.</summary>

@@ -231,9 +231,14 @@ internal sealed partial class ZmtpEngine
         var frame = _incoming[^1];
         while (_bodyRemaining > 0)
         {
-            if (callerDeadline is { } deadline && !WaitReadable(deadline))
-                return false;
-            var read = ReceiveSome(frame.Array.AsSpan(frame.Length - _bodyRemaining, _bodyRemaining));
+            var read = ReceiveSome(frame.Array.AsSpan(frame.Length - _bodyRemaining, _bodyRemaining), callerDeadline);
+            if (read < 0)
+            {
+                if (callerDeadline!.Value.Remaining == TimeSpan.Zero)
+                    return false;
+                _stop.Token.ThrowIfCancellationRequested();
+                continue;
+            }
             if (read == 0)
                 throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
             MarkReceived();

@@ -43,9 +43,15 @@ internal sealed class BlockingStream
         return fresh;
     }
 
-    /// <summary>Reads what is available (waiting for at least one byte); 0 at the end of the stream.</summary>
+    /// <summary>
+    /// Reads what is available (waiting for at least one byte); 0 at the end of the stream, -1 when the wait passed
+    /// the receive timeout set with <see cref="TrySetReceiveTimeout"/>.
+    /// </summary>
     public int Receive(Span<byte> buffer) =>
         _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
+
+    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (Linux); false where that is not done.</summary>
+    public bool TrySetReceiveTimeout(TimeSpan timeout) => _native?.SetReceiveTimeout(timeout) == true;
 
     /// <summary>
     /// Waits until a read would not block (bytes, the end of the stream, or an error), at most

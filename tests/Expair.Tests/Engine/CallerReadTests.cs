@@ -76,6 +76,7 @@ public sealed class CallerReadTests
         var (peer, engine) = await LentAsync(server);
         using (peer)
         {
+            await SentAsync(server, peer); // a caller that sent something reads itself
             var waiting = Task.Run(() => server.TryReceive(out var message, Patience) ? message : null);
             Assert.True(SpinWait.SpinUntil(() => engine.CallerHoldsReadSide, Patience), "the caller never took the read side");
 
@@ -98,6 +99,7 @@ public sealed class CallerReadTests
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
         var events = new MonitorReading(server.Monitor());
         var (peer, engine) = await LentAsync(server);
+        await SentAsync(server, peer);
         var waiting = Task.Run(() => server.TryReceive(out var message, TimeSpan.FromSeconds(3)));
         Assert.True(SpinWait.SpinUntil(() => engine.CallerHoldsReadSide, Patience), "the caller never took the read side");
 
@@ -116,6 +118,7 @@ public sealed class CallerReadTests
         var (peer, engine) = await LentAsync(server);
         using (peer)
         {
+            await SentAsync(server, peer); // a caller that sent something reads itself
             var waiting = Task.Run(() => server.TryReceive(out var message, TimeSpan.FromSeconds(3)));
             Assert.True(SpinWait.SpinUntil(() => engine.CallerHoldsReadSide, Patience), "the caller never took the read side");
 
@@ -133,6 +136,7 @@ public sealed class CallerReadTests
         var (peer, engine) = await LentAsync(server);
         using (peer)
         {
+            await SentAsync(server, peer);
             var timer = Stopwatch.StartNew();
             Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)));
             Assert.InRange(timer.Elapsed, TimeSpan.FromMilliseconds(290), Patience);
@@ -157,6 +161,7 @@ public sealed class CallerReadTests
 
             // An async receiver makes the receive thread take the read side back and finish the body a caller began.
             await peer.SendAsync([.. header, .. first[..100_000]]);
+            await SentAsync(server, peer);
             Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)), "a message arrived before its body");
             Assert.True(engine.CallerReads > 0 && engine.ReadSideLent, "no caller began the body");
             var pending = server.ReceiveAsync().AsTask();
@@ -169,9 +174,11 @@ public sealed class CallerReadTests
             await LendAgainAsync(peer, server, engine);
             var reads = engine.CallerReads;
             await peer.SendAsync([.. header, .. second[..100_000]]);
+            await SentAsync(server, peer);
             Assert.False(server.TryReceive(out _, TimeSpan.FromMilliseconds(300)), "a message arrived before its body");
             Assert.True(engine.CallerReads > reads && engine.ReadSideLent, "no caller began the body");
             await peer.SendAsync(second[100_000..]);
+            await SentAsync(server, peer);
             Assert.True(server.TryReceive(out var whole, Patience), "the cut message never came");
             using (whole)
                 Assert.True(second.AsSpan().SequenceEqual(whole![0].Span), "the cut message arrived changed");
@@ -180,30 +187,29 @@ public sealed class CallerReadTests
     }
 
     [Fact]
-    public async Task MessagesFoundWaiting_BySomeoneWhoSentNothing_AreAStream_LeftToTheReceiveThread()
+    public async Task AReceiverThatSendsNothing_LeavesReadingToTheReceiveThread()
     {
-        // Bytes already there when a caller who sent nothing comes: the receive thread reads ahead from then on.
+        // A consumer behind a stream: the receive thread takes the read side back and reads ahead of it.
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
         var (peer, engine) = await LentAsync(server);
         using (peer)
         {
-            await peer.SendAsync([0x00, 0x01, (byte)'x', 0x00, 0x01, (byte)'y', 0x00, 0x01, (byte)'z']);
-            Assert.True(SpinWait.SpinUntil(() => engine.BytesWaiting, Patience), "the bytes never reached the socket");
             var reads = engine.CallerReads;
+            await peer.SendAsync([0x00, 0x01, (byte)'x', 0x00, 0x01, (byte)'y', 0x00, 0x01, (byte)'z']);
             foreach (var letter in "xyz")
             {
                 Assert.True(server.TryReceive(out var message, Patience), $"message {letter} never came");
                 using (message)
                     Assert.Equal(letter.ToString(), message!.GetString(0));
             }
-            Assert.Equal(reads + 1, engine.CallerReads);
-            Assert.False(engine.ReadSideLent, "the caller kept the read side of a stream");
-            Assert.False(engine.CallerAskedToRead, "a caller asked for a stream's read side at once");
+            Assert.Equal(reads, engine.CallerReads);
+            Assert.False(engine.ReadSideLent, "the read side stayed lent to a receiver that sends nothing");
+            Assert.False(engine.CallerAskedToRead, "a receiver that sends nothing asked for the read side");
         }
     }
 
     [Fact]
-    public async Task AReplyFoundWaiting_AfterTheCallerSent_LeavesTheReadSideLent()
+    public async Task AReply_FoundWaiting_AfterTheCallerSent_IsReadByTheCaller()
     {
         // Request, then a reply that is there before the caller's receive: a fast peer, not a stream.
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience, SendTimeout = Patience });
@@ -235,6 +241,7 @@ public sealed class CallerReadTests
         using (peer)
         {
             // Held past a whole lend period, the receive thread stops looking every period and sleeps.
+            await SentAsync(server, peer); // a caller that sent something reads itself
             var waiting = Task.Run(() => server.TryReceive(out _, TimeSpan.FromSeconds(1)));
             Assert.True(SpinWait.SpinUntil(() => engine.LenderSleeps, Patience), "the receive thread never slept while the caller held the read side");
             Assert.True(engine.CallerHoldsReadSide);
@@ -347,11 +354,12 @@ public sealed class CallerReadTests
     }
 
     /// <summary>
-    /// Receives until one receive asks for the read side; then, unless the receive thread lent it at once (it had not
+    /// After a message sent, receives until one receive asks for the read side; then, unless the receive thread lent it at once (it had not
     /// read yet), one message that the receive thread reads: it lends the read side after delivering it.
     /// </summary>
     private static async Task LendAgainAsync(RawPeer peer, PairSocket server, ZmtpEngine engine)
     {
+        await SentAsync(server, peer);
         var asking = Stopwatch.StartNew();
         while (!engine.CallerAskedToRead && !engine.ReadSideLent)
         {
@@ -362,6 +370,14 @@ public sealed class CallerReadTests
             return;
         await SendAndReceiveAsync(peer, server, "a");
         Assert.True(SpinWait.SpinUntil(() => engine.ReadSideLent, Patience), "the receive thread never lent the read side");
+    }
+
+    /// <summary>The server sends a message, which the raw peer reads: the server's next receive is one of a request-reply exchange.</summary>
+    private static async Task SentAsync(PairSocket server, RawPeer peer)
+    {
+        server.Send("s");
+        var (flags, body) = await peer.ReadFrameAsync(Patience);
+        Assert.True(flags == 0 && body.AsSpan().SequenceEqual("s"u8), "the server's message arrived changed");
     }
 
     /// <summary>The raw peer sends a one-letter message, and a blocking receive must get it.</summary>

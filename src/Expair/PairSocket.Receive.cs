@@ -144,6 +144,7 @@ public sealed partial class PairSocket
                 case Step.Closed:
                     throw new ObjectDisposedException(nameof(PairSocket));
             }
+            _core.BeforeAsyncWait(signal);
             await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -197,6 +198,8 @@ public sealed partial class PairSocket
                         $"The next message ({read.RefusedLength} bytes) does not fit the buffer; it stays queued.");
             }
             deadline ??= Deadline.After(timeout);
+            if (_core.TryFillOnCaller(signal, seen, deadline.Value))
+                continue; // read the connection on this thread: look again
             if (!signal.Wait(seen, deadline.Value))
                 return false;
         }

@@ -74,6 +74,21 @@ internal sealed partial class PairCore
         }
     }
 
+    /// <summary>
+    /// A blocking receiver that <see cref="TryReceiveStep"/> told to wait on an empty pipe's <paramref name="waitOn"/>
+    /// reads the connection on its own thread when its engine allows (<see cref="IEagerWriter"/>): true when it did,
+    /// and the pipe is worth another look; false to wait as usual.
+    /// </summary>
+    public bool TryFillOnCaller(Signal waitOn, long seen, Deadline deadline) =>
+        _firstInbound is { } pipe && waitOn == pipe.Readable && pipe.EagerWriter is { } writer && writer.TryFillNow(waitOn, seen, deadline);
+
+    /// <summary>An async receiver is about to wait on <paramref name="waitOn"/>: the engine's receive thread must be the one reading.</summary>
+    public void BeforeAsyncWait(Signal waitOn)
+    {
+        if (_firstInbound is { } pipe && waitOn == pipe.Readable)
+            pipe.EagerWriter?.ResumeOwnReads();
+    }
+
     /// <summary>Marks the core closed and wakes every waiter so it sees that.</summary>
     private void WakeAll()
     {

@@ -46,6 +46,21 @@ internal sealed partial class Pipe
 
     private IEagerReader? _eagerReader;
 
+    /// <summary>
+    /// Asked on the reader's thread when it finds the pipe empty and is about to wait: the engine of an idle
+    /// connection lets a blocked caller read the socket itself, so the message needs no hand-over between threads.
+    /// </summary>
+    public IEagerWriter? EagerWriter
+    {
+        get => Volatile.Read(ref _eagerWriter);
+        set => Volatile.Write(ref _eagerWriter, value);
+    }
+
+    private IEagerWriter? _eagerWriter;
+
+    /// <summary>Whole messages written since the pipe was made (any thread may look).</summary>
+    public long MessagesWritten => Volatile.Read(ref _c.Written);
+
     /// <summary>Whole messages queued (a message partly taken by a batch read still counts).</summary>
     public int Count
     {
@@ -210,6 +225,21 @@ internal interface IEagerReader
     /// whole: no wake-up is needed then. Must never throw.
     /// </summary>
     bool TryTakeNow(ReadOnlySpan<Frame> message);
+}
+
+/// <summary>A writer that may produce messages on the reader's own thread (see <see cref="Pipe.EagerWriter"/>).</summary>
+internal interface IEagerWriter
+{
+    /// <summary>
+    /// Called by a blocking reader that found the pipe empty. When the writer's source is free, reads it on this
+    /// thread until a message is queued, <paramref name="readable"/> moves past <paramref name="seen"/>, the source
+    /// fails or the deadline passes. True when the pipe is worth another look; false when the source was busy or
+    /// nothing came in time (the reader then waits on the pipe as usual). Never throws: a failure is the writer's to report.
+    /// </summary>
+    bool TryFillNow(Signal readable, long seen, Deadline deadline);
+
+    /// <summary>A reader that cannot read on its own thread (an async one) is about to wait: the writer's own thread takes over.</summary>
+    void ResumeOwnReads();
 }
 
 internal enum ReadResult { Message, Empty, Finished, Multipart, TooLarge }

@@ -19,6 +19,9 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly PeerPipes _pipes;
     private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
+
+    /// <summary>The current connection's engine, if any (for tests).</summary>
+    internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
     private Task _loop = Task.CompletedTask;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>

@@ -39,6 +39,7 @@ internal sealed partial class ZmtpEngine
     private readonly List<Frame> _incoming = [];
     private int _completeFrames;
     private int _delivered; // frames at the front of _incoming already handed to the pipe
+    private int _bodyRemaining; // bytes of the last frame's body still to read straight into it
     private long _incomingBytes; // of the message being decoded, for MaxMessageSize
     private byte[]? _pongContext;
     private int _pongLength = -1;
@@ -53,6 +54,7 @@ internal sealed partial class ZmtpEngine
         if (token.IsCancellationRequested)
             WakeLoops(); // Stop ran before _io was set and could not shut the socket down
         EnableDirectWrites();
+        EnableCallerReads();
         var receive = IoThread.Run(() => ReceiveLoop(token), "Expair receive");
         var send = IoThread.Run(() => SendLoop(token), "Expair send");
         var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
@@ -69,6 +71,7 @@ internal sealed partial class ZmtpEngine
         finally
         {
             EndDirectWrites();
+            EndCallerReads();
             StopHeartbeats();
             foreach (var frame in CollectionsMarshal.AsSpan(_incoming)[_delivered..])
                 frame.Release(); // a message cut mid-way never reaches the application
@@ -84,44 +87,82 @@ internal sealed partial class ZmtpEngine
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var needBytes = false;
-            while (_completeFrames < MaxDecodeAhead)
+            // A caller reading on its own thread met the connection's end: it ends here, as if met here.
+            _callerFailure?.Throw();
+            if (_callerSawEnd)
             {
-                if (!TryDecodeFrame(out var frame, out var needBody))
-                {
-                    needBytes = true;
-                    break;
-                }
-                if (needBody > 0)
-                {
-                    // Whole messages decoded before this body go to the reader first: the body may be a long
-                    // time coming, and they do not depend on it.
-                    if (_completeFrames > 0)
-                        Deliver(inbound, cancellationToken);
-                    ReceiveBody(frame, needBody);
-                    _largeBodyInMessage = true;
-                }
-                if (!frame.More)
-                {
-                    _completeFrames = _incoming.Count;
-                    _incomingBytes = 0;
-                    _largeBodyDelivered |= _largeBodyInMessage; // (delivered below)
-                    _largeBodyRead |= _largeBodyInMessage;
-                    _largeBodyInMessage = false;
-                }
+                _endReason ??= "peer closed the connection";
+                return;
             }
+            var needBytes = DecodeBuffered(inbound, callerDeadline: null, cancellationToken);
             // What was decoded goes to the pipe at once: one publish and at most one wake-up per batch of messages.
             if (_completeFrames > 0)
                 Deliver(inbound, cancellationToken);
-            // Nothing buffered and no message begun: a reply to what was just delivered may be on its way.
+            // Nothing buffered and no message begun: a reply to what was just delivered may be on its way, and a
+            // waiting caller may read the next message itself.
             if (needBytes && _receiveStart == _receiveEnd && _incoming.Count == 0)
+            {
                 AwaitReply(_pipes.Outbound);
+                if (LendReadsToCaller(cancellationToken))
+                    continue; // callers read meanwhile: decode what they left
+            }
             if (needBytes && !Fill())
             {
                 _endReason ??= "peer closed the connection";
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes buffered frames into <see cref="_incoming"/>, reading a large body straight into its frame (a body
+    /// begun by an earlier reader is finished first). True when more bytes are needed; false when
+    /// <see cref="MaxDecodeAhead"/> frames wait, or a caller (<paramref name="callerDeadline"/> set) has whole
+    /// messages to deliver before a body. A caller's read of a body stops at its deadline, leaving the rest for
+    /// the next reader.
+    /// </summary>
+    private bool DecodeBuffered(Pipe inbound, Deadline? callerDeadline, CancellationToken cancellationToken)
+    {
+        while (_completeFrames < MaxDecodeAhead)
+        {
+            if (_bodyRemaining > 0)
+            {
+                if (!ReceiveBody(callerDeadline))
+                    return true;
+                FrameDecoded(_incoming[^1]);
+                continue;
+            }
+            if (!TryDecodeFrame(out var frame, out var needBody))
+                return true;
+            if (needBody > 0)
+            {
+                _bodyRemaining = needBody;
+                _largeBodyInMessage = true;
+                // Whole messages decoded before this body go to the reader first: the body may be a long time
+                // coming, and they do not depend on it.
+                if (_completeFrames > 0)
+                {
+                    if (callerDeadline is not null)
+                        return false;
+                    Deliver(inbound, cancellationToken);
+                }
+                continue;
+            }
+            FrameDecoded(frame);
+        }
+        return false;
+    }
+
+    /// <summary>A frame is whole: when it ends its message, the message is complete.</summary>
+    private void FrameDecoded(in Frame frame)
+    {
+        if (frame.More)
+            return;
+        _completeFrames = _incoming.Count;
+        _incomingBytes = 0;
+        _largeBodyDelivered |= _largeBodyInMessage; // (delivered next)
+        _largeBodyRead |= _largeBodyInMessage;
+        _largeBodyInMessage = false;
     }
 
     /// <summary>
@@ -181,17 +222,29 @@ internal sealed partial class ZmtpEngine
         }
     }
 
-    private void ReceiveBody(Frame frame, int remaining)
+    /// <summary>
+    /// Reads the rest of the last frame's body straight into it. On a caller's thread (<paramref name="callerDeadline"/>
+    /// set) it reads only what arrives before the deadline: false when that passed first.
+    /// </summary>
+    private bool ReceiveBody(Deadline? callerDeadline)
     {
-        var offset = frame.Length - remaining;
-        while (offset < frame.Length)
+        var frame = _incoming[^1];
+        while (_bodyRemaining > 0)
         {
-            var read = ReceiveSome(frame.Array.AsSpan(offset, frame.Length - offset));
+            var read = ReceiveSome(frame.Array.AsSpan(frame.Length - _bodyRemaining, _bodyRemaining), callerDeadline);
+            if (read < 0)
+            {
+                if (callerDeadline!.Value.Remaining == TimeSpan.Zero)
+                    return false;
+                _stop.Token.ThrowIfCancellationRequested();
+                continue;
+            }
             if (read == 0)
                 throw new ProtocolViolationException("peer closed the connection in the middle of a frame");
             MarkReceived();
-            offset += read;
+            _bodyRemaining -= read;
         }
+        return true;
     }
 
     /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
@@ -200,24 +253,30 @@ internal sealed partial class ZmtpEngine
         while (true)
         {
             var seen = inbound.Writable.Version;
-            var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
-            // What the pipe took is the pipe's now: past _delivered, so a failure never releases it twice.
-            // The list is compacted once everything complete went, not per write: one read can decode
-            // tens of thousands of tiny frames, and a high-water mark of 1000 takes them 1000 at a time.
-            _delivered += taken;
-            if (result == WriteResult.Written)
-            {
-                _incoming.RemoveRange(0, _completeFrames);
-                _completeFrames = 0;
-                _delivered = 0;
+            if (DeliverNow(inbound))
                 return;
-            }
-            if (result == WriteResult.Closed)
-                throw new OperationCanceledException("the inbound queue was closed");
             // Full: stop reading the socket, so TCP flow control holds the peer back.
             cancellationToken.ThrowIfCancellationRequested();
             inbound.Writable.Wait(seen, Deadline.Never, cancellationToken);
         }
+    }
+
+    /// <summary>Hands the pipe what it takes now of the completed messages; true when all went.</summary>
+    private bool DeliverNow(Pipe inbound)
+    {
+        var taken = inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
+        // What the pipe took is the pipe's now: past _delivered, so a failure never releases it twice.
+        // The list is compacted once everything complete went, not per write: one read can decode
+        // tens of thousands of tiny frames, and a high-water mark of 1000 takes them 1000 at a time.
+        _delivered += taken;
+        if (result == WriteResult.Closed)
+            throw new OperationCanceledException("the inbound queue was closed");
+        if (result != WriteResult.Written)
+            return false;
+        _incoming.RemoveRange(0, _completeFrames);
+        _completeFrames = 0;
+        _delivered = 0;
+        return true;
     }
 
     private void HandleCommand(ReadOnlySpan<byte> body)

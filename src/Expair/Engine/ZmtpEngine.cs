@@ -87,6 +87,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private void WakeLoops()
     {
         Volatile.Read(ref _io)?.Abort();
+        WakeLender();
         var pipes = _pipes;
         pipes?.Inbound.Writable.Set();
         pipes?.Outbound.Readable.Set();
@@ -212,16 +213,31 @@ internal sealed partial class ZmtpEngine : IPeer
     internal int LargestReadAfterLargeBody => Volatile.Read(ref _largestReadAfterLargeBody);
 
     /// <summary>Reads more bytes into the receive buffer, blocking (traffic phase, on the receive thread). False at end of stream.</summary>
-    private bool Fill()
+    private bool Fill() => FillSome(callerDeadline: null) > 0;
+
+    /// <summary>
+    /// Reads more bytes into the receive buffer, blocking: the bytes read, 0 at the end of the stream, or (only on a
+    /// caller's thread, <paramref name="callerDeadline"/> set) -1 when none came within a read slice or the deadline.
+    /// </summary>
+    private int FillSome(Deadline? callerDeadline)
     {
         var space = FreeReceiveSpace().Span;
         if (!_largeBodyRead)
-            return Filled(ReceiveSome(space));
+            return FilledSome(ReceiveSome(space, callerDeadline));
+        var read = ReceiveSome(space.Length > ReadAfterLargeBody ? space[..ReadAfterLargeBody] : space, callerDeadline);
+        if (read < 0)
+            return read;
         _largeBodyRead = false;
-        var read = ReceiveSome(space.Length > ReadAfterLargeBody ? space[..ReadAfterLargeBody] : space);
         if (read > _largestReadAfterLargeBody)
             Volatile.Write(ref _largestReadAfterLargeBody, read);
-        return Filled(read);
+        return FilledSome(read);
+    }
+
+    private int FilledSome(int read)
+    {
+        if (read > 0)
+            Filled(read);
+        return read;
     }
 
     /// <summary>Compacts the receive buffer and returns the space after the buffered bytes.</summary>
@@ -252,15 +268,29 @@ internal sealed partial class ZmtpEngine : IPeer
     }
 
     /// <summary>
-    /// One blocking read. The end of the stream after <see cref="Stop"/> shut the socket down is our own
-    /// doing, so it surfaces as cancellation, not as the peer breaking off mid-frame.
+    /// One blocking read. The end of the stream after <see cref="Stop"/> shut the socket down is our own doing, so it
+    /// surfaces as cancellation, not as the peer breaking off mid-frame. The receive thread reads until bytes come;
+    /// a caller (<paramref name="callerDeadline"/> set) gets -1 when a read slice (<see cref="ReadSlice"/>, the
+    /// socket's receive timeout) or its deadline passes first, so it can look at its deadline and the pipe.
     /// </summary>
-    private int ReceiveSome(Span<byte> into)
+    private int ReceiveSome(Span<byte> into, Deadline? callerDeadline = null)
     {
-        var read = _io!.Receive(into);
-        if (read == 0)
-            _stop.Token.ThrowIfCancellationRequested();
-        return read;
+        while (true)
+        {
+            if (callerDeadline is { } deadline)
+            {
+                // Shorter than a slice: wait with poll for exactly what is left, then read what came.
+                var remaining = deadline.Remaining;
+                if (remaining != Timeout.InfiniteTimeSpan && remaining < ReadSlice && !_io!.WaitReadable(remaining))
+                    return -1;
+            }
+            var read = _io!.Receive(into);
+            if (read == 0)
+                _stop.Token.ThrowIfCancellationRequested();
+            if (read >= 0 || callerDeadline is not null)
+                return read;
+            _stop.Token.ThrowIfCancellationRequested(); // a slice passed on the receive thread: read again
+        }
     }
 
     /// <summary>Moves the buffered bytes into a full-size receive buffer from the pool (once per connection).</summary>

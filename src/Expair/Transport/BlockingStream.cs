@@ -43,9 +43,25 @@ internal sealed class BlockingStream
         return fresh;
     }
 
-    /// <summary>Reads what is available (waiting for at least one byte); 0 at the end of the stream.</summary>
+    /// <summary>
+    /// Reads what is available (waiting for at least one byte); 0 at the end of the stream, -1 when the wait passed
+    /// the receive timeout set with <see cref="TrySetReceiveTimeout"/>.
+    /// </summary>
     public int Receive(Span<byte> buffer) =>
         _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
+
+    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (Linux); false where that is not done.</summary>
+    public bool TrySetReceiveTimeout(TimeSpan timeout) => _native?.SetReceiveTimeout(timeout) == true;
+
+    /// <summary>
+    /// Waits until a read would not block (bytes, the end of the stream, or an error), at most
+    /// <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: no limit). False when the time ran out.
+    /// </summary>
+    public bool WaitReadable(TimeSpan timeout)
+    {
+        var ms = timeout == Timeout.InfiniteTimeSpan ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+        return _native?.WaitReadable(ms) ?? _socket.Poll(ms < 0 ? -1 : (int)Math.Min(int.MaxValue, ms * 1000L), SelectMode.SelectRead);
+    }
 
     /// <summary>Writes every byte, waiting while the kernel's send buffer is full.</summary>
     public void Send(ReadOnlySpan<byte> bytes)

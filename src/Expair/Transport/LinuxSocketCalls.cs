@@ -80,7 +80,26 @@ internal sealed unsafe partial class LinuxSocketCalls
         }
     }
 
+    /// <summary>A blocking read: the bytes read, 0 at the end of the stream, -1 when the receive timeout (<see cref="SetReceiveTimeout"/>) passed first.</summary>
     public int Receive(Span<byte> buffer) => Transfer(buffer, send: false, NoFlags);
+
+    /// <summary>Bounds every blocking read (SO_RCVTIMEO): one that waits that long returns -1. False when refused.</summary>
+    public bool SetReceiveTimeout(TimeSpan timeout)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var ticks = timeout.Ticks;
+            var value = new TimeValue(ticks / TimeSpan.TicksPerSecond, ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMicrosecond);
+            return SetOption((int)_handle.DangerousGetHandle(), SocketLevel, ReceiveTimeoutOption, &value, sizeof(TimeValue)) == 0;
+        }
+        finally
+        {
+            if (added)
+                _handle.DangerousRelease();
+        }
+    }
 
     public int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, NoSignal);
 
@@ -104,8 +123,36 @@ internal sealed unsafe partial class LinuxSocketCalls
                         return (int)moved;
                     if ((flags & DontWait) != 0 && Marshal.GetLastPInvokeError() == WouldBlock)
                         return 0;
+                    if (!send && Marshal.GetLastPInvokeError() == WouldBlock)
+                        return -1; // the receive timeout passed
                     ThrowUnlessInterrupted();
                 }
+            }
+        }
+        finally
+        {
+            if (added)
+                _handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the socket has bytes to read, has ended or failed (poll), at most <paramref name="timeoutMs"/>
+    /// milliseconds (-1: no limit). False when the time ran out.
+    /// </summary>
+    public bool WaitReadable(int timeoutMs)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var entry = new PollEntry { Fd = (int)_handle.DangerousGetHandle(), Events = PollIn };
+            while (true)
+            {
+                var ready = Poll(&entry, 1, timeoutMs);
+                if (ready >= 0)
+                    return ready > 0;
+                ThrowUnlessInterrupted();
             }
         }
         finally
@@ -178,6 +225,25 @@ internal sealed unsafe partial class LinuxSocketCalls
         _ => SocketError.SocketError,
     };
 
+    private const short PollIn = 1; // POLLIN
+    private const int SocketLevel = 1; // SOL_SOCKET
+    private const int ReceiveTimeoutOption = 20; // SO_RCVTIMEO
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct TimeValue(long seconds, long microseconds)
+    {
+        public readonly long Seconds = seconds;
+        public readonly long Microseconds = microseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollEntry
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct IoVector(byte* start, nint length)
     {
@@ -205,6 +271,12 @@ internal sealed unsafe partial class LinuxSocketCalls
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendBytes(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetOption(int fd, int level, int option, void* value, int length);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(PollEntry* entries, nuint count, int timeoutMs);
 
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     private static partial nint SendMessage(int fd, MessageHeader* header, int flags);

@@ -68,8 +68,8 @@ thr_count() { # transport size implementation
     case "$1:$2" in
         inproc:1 | inproc:64) n=2000000 ;;
         inproc:1024) n=1000000 ;;
-        inproc:65536) n=30000 ;;
-        inproc:1048576) n=5000 ;;
+        inproc:65536) n=200000 ;; # 30,000 took 0.07 s for Expair: its figure swung with every hiccup
+        inproc:1048576) n=30000 ;; # 5,000 took 0.15 s: single runs of either implementation swung 0.8-1.2x
         *:1 | *:64) n=1000000 ;;
         *:1024) n=300000 ;;
         *:65536) n=30000 ;;

@@ -111,7 +111,7 @@ public class SignalTests
     }
 
     [Fact]
-    public void LongSleeps_HalveTheSpin_AShortSleepRestoresIt()
+    public void LongSleeps_HalveTheSpin_ShortSleepsRestoreAndDoubleIt_UpToTheMost()
     {
         var signal = new Signal();
         Assert.Equal(Signal.SpinCount, signal.SpinRounds);
@@ -122,6 +122,13 @@ public class SignalTests
         Assert.Equal(0, signal.SpinRounds);
         signal.AdaptSpin(Signal.LongSleepTicks - 1);
         Assert.Equal(Signal.SpinCount, signal.SpinRounds);
+        signal.AdaptSpin(0);
+        Assert.Equal(2 * Signal.SpinCount, signal.SpinRounds);
+        for (var i = 0; i < 10; i++)
+            signal.AdaptSpin(Signal.LongSleepTicks / 2);
+        Assert.Equal(Signal.MaxSpinCount, signal.SpinRounds);
+        signal.AdaptSpin(Signal.LongSleepTicks);
+        Assert.Equal(Signal.MaxSpinCount / 2, signal.SpinRounds);
     }
 
     [Fact]

@@ -104,9 +104,9 @@ warmup_for() { # test count transport size implementation
         case "$3:$4" in
             *:1 | *:64) n=5000000 ;;
             *:1024) n=2000000 ;;
-            inproc:65536) n=100000 ;;
+            inproc:65536) n=200000 ;;
             *:65536) n=30000 ;;
-            inproc:1048576) n=20000 ;;
+            inproc:1048576) n=30000 ;;
             *:1048576) n=5000 ;; # a sender ahead of its socket fills its queue (1000 x 1 MiB) within this
         esac
         [[ "${5:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max # NetMQ moves 5-10x fewer

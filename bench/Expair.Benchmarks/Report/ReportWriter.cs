@@ -63,7 +63,7 @@ internal static class ReportWriter
             .AppendLine("  one-way = mean round trip / 2; p50/p99 are of the round trips.")
             .AppendLine("- Warm-up (`--warmup N`, the same for both implementations): before the timed part both sides move about a second of")
             .AppendLine("  untimed traffic (throughput: 5,000,000 messages up to 64 B, 2,000,000 at 1 KiB, 30,000 at 64 KiB, 5,000 at 1 MiB,")
-            .AppendLine("  enough to fill a sender's queue; inproc 100,000 and 20,000 for the last two; NetMQ at most 300,000. Latency:")
+            .AppendLine("  enough to fill a sender's queue; inproc 200,000 and 30,000 for the last two; NetMQ at most 300,000. Latency:")
             .AppendLine("  20,000 round trips up to 1 KiB, 8,000 at 64 KiB, 2,500 at 1 MiB; inproc 100,000 and 20,000), so .NET's")
             .AppendLine("  re-compilation of hot code after its first calls is not measured: while its background compiler runs it takes one")
             .AppendLine("  of the two cores, and shorter warm-ups left hot methods unoptimised in the timed part, millisecond round trips in")

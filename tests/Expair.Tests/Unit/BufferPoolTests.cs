@@ -3,15 +3,17 @@ using Expair.Internal;
 namespace Expair.Tests.Unit;
 
 /// <summary>
-/// The pool for large frames keeps every buffer traffic needs and gives back, per trim, those no rental took since the
-/// previous trim, down to a byte budget per size. Trims are called by hand here (interval infinite): no timing.
+/// The frame pool above 1 KiB keeps every buffer traffic needs and gives back, per trim, those no rental took since the
+/// previous trim, down to a byte budget per size. Most tests use the large frames' layout (quarter steps); the
+/// power-of-two layout of the frames up to 64 KiB has its own. Trims are called by hand here (interval infinite):
+/// no timing.
 /// </summary>
-public sealed class LargeBufferPoolTests
+public sealed class BufferPoolTests
 {
     private const int Min = 64 * 1024;
     private const int MiB = 1024 * 1024;
 
-    private static LargeBufferPool NewPool(int keepBytes = 4 * MiB) => new(Min, 16 * MiB, keepBytes, Timeout.InfiniteTimeSpan, trimWindow: 1);
+    private static BufferPool NewPool(int keepBytes = 4 * MiB) => new(Min, 16 * MiB, stepsPerOctave: 4, keepBytes, Timeout.InfiniteTimeSpan, trimWindow: 1);
 
     [Theory]
     [InlineData(Min + 1, 80 * 1024)]
@@ -32,6 +34,60 @@ public sealed class LargeBufferPoolTests
         Assert.Equal(expected, array.Length);
         pool.Return(array);
         Assert.Same(array, pool.Rent(expected)); // the same bucket serves every length that rounds to it
+    }
+
+    [Theory]
+    [InlineData(1025, 2048)]
+    [InlineData(2048, 2048)]
+    [InlineData(2049, 4096)]
+    [InlineData(5000, 8192)]
+    [InlineData(33_000, 65536)]
+    [InlineData(65536, 65536)]
+    public void PowerOfTwoLayout_GivesTheSmallestPowerOfTwoAtOrAboveTheLength(int length, int expected)
+    {
+        var pool = new BufferPool(1024, 65536, stepsPerOctave: 1, keepBytes: 0, Timeout.InfiniteTimeSpan, trimWindow: 1);
+        var array = pool.Rent(length);
+        Assert.Equal(expected, array.Length);
+        pool.Return(array);
+        Assert.Same(array, pool.Rent(expected));
+        Assert.Equal(65537, pool.Rent(65537).Length); // above the largest: exact, not pooled
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void EveryLayout_GivesEachLengthTheSmallestOfItsBuckets(int steps)
+    {
+        var pool = new BufferPool(1024, 1024 * 1024, steps, keepBytes: 0, Timeout.InfiniteTimeSpan, trimWindow: 1);
+        var lengths = new SortedSet<int>();
+        for (var length = 1025; length <= 1024 * 1024; length += 97)
+        {
+            var array = pool.Rent(length);
+            Assert.InRange(array.Length, length, length + (length - 1) / steps); // at most a step above
+            lengths.Add(array.Length);
+            pool.Return(array);
+        }
+        Assert.Equal(10 * steps, lengths.Count); // ten octaves from 1 KiB to 1 MiB, s buckets each, all reached
+    }
+
+    [Fact]
+    public void Layout_OtherThan1Or2Or4Steps_IsRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BufferPool(1024, 65536, stepsPerOctave: 3, keepBytes: 0, Timeout.InfiniteTimeSpan, trimWindow: 1));
+    }
+
+    [Fact]
+    public void PowerOfTwoLayout_TrimsUnusedBuffers_DownToItsBudget()
+    {
+        // A burst of 1000 queued 64 KiB messages, then silence: all but the budget (512 KiB = 8 buffers) go back.
+        var pool = new BufferPool(1024, 65536, stepsPerOctave: 1, keepBytes: 512 * 1024, Timeout.InfiniteTimeSpan, trimWindow: 1);
+        var burst = Enumerable.Range(0, 1000).Select(_ => pool.Rent(65536)).ToList();
+        burst.ForEach(pool.Return);
+        Assert.Equal(1000, pool.Held);
+        pool.Trim();
+        Assert.Equal(992, pool.Trim());
+        Assert.Equal(8, pool.Held);
     }
 
     [Fact]
@@ -126,7 +182,7 @@ public sealed class LargeBufferPoolTests
     [Fact]
     public void TrimWindow_KeepsBuffersABurstUsedWithinIt_AndGivesBackThoseUnusedThroughAllOfIt()
     {
-        var pool = new LargeBufferPool(Min, 16 * MiB, keepBytes: 0, Timeout.InfiniteTimeSpan, trimWindow: 3);
+        var pool = new BufferPool(Min, 16 * MiB, stepsPerOctave: 4, keepBytes: 0, Timeout.InfiniteTimeSpan, trimWindow: 3);
         var buffers = Enumerable.Range(0, 50).Select(_ => pool.Rent(MiB)).ToList();
         buffers.ForEach(pool.Return);
         void Use(int count) => Enumerable.Range(0, count).Select(_ => pool.Rent(MiB)).ToList().ForEach(pool.Return);
@@ -166,7 +222,7 @@ public sealed class LargeBufferPoolTests
     [Fact]
     public void TrimTimer_RunsWhileABucketHoldsMoreThanItsBudget_AndStopsWhenNoneDoes()
     {
-        var pool = new LargeBufferPool(Min, 16 * MiB, keepBytes: 2 * MiB, trimInterval: TimeSpan.FromHours(1), trimWindow: 1);
+        var pool = new BufferPool(Min, 16 * MiB, stepsPerOctave: 4, keepBytes: 2 * MiB, trimInterval: TimeSpan.FromHours(1), trimWindow: 1);
         var buffers = Enumerable.Range(0, 3).Select(_ => pool.Rent(MiB)).ToList();
         pool.Return(buffers[0]);
         pool.Return(buffers[1]);
@@ -184,7 +240,7 @@ public sealed class LargeBufferPoolTests
     public void TrimTimer_GivesUnusedBuffersBack_WithoutAnyCall()
     {
         // The timer, not the test, trims: every 20 ms, buffers unused through two intervals go.
-        var pool = new LargeBufferPool(Min, 16 * MiB, keepBytes: 2 * MiB, trimInterval: TimeSpan.FromMilliseconds(20), trimWindow: 2);
+        var pool = new BufferPool(Min, 16 * MiB, stepsPerOctave: 4, keepBytes: 2 * MiB, trimInterval: TimeSpan.FromMilliseconds(20), trimWindow: 2);
         var buffers = Enumerable.Range(0, 10).Select(_ => pool.Rent(MiB)).ToList();
         buffers.ForEach(pool.Return); // starts the timer (TrimTimer_RunsWhile... checks that without a timer running)
 

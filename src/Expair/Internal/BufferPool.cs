@@ -1,31 +1,40 @@
 namespace Expair.Internal;
 
 /// <summary>
-/// Buffers for large frames (above <see cref="MinLength"/>, up to <see cref="MaxLength"/>), in buckets a quarter of
-/// a power of two apart (80, 96, 112, 128, 160 KiB …): a buffer is at most 25 % longer than its frame, so a queue
-/// of large messages costs about their size (power-of-two buckets cost up to twice: 1 MiB per 530 KB message).
+/// Buffers above <see cref="MinLength"/> bytes, up to <see cref="MaxLength"/>, in buckets <see cref="StepsPerOctave"/>
+/// steps per power of two: with one step, powers of two; with four, a quarter of a power of two apart (80, 96, 112,
+/// 128, 160 KiB …), so a buffer is at most 25 % longer than its frame and a queue of large messages costs about their
+/// size (power-of-two buckets cost up to twice: 1 MiB for a 530 KB message).
 /// A bucket keeps every buffer returned to it while traffic needs them — a sender ahead of its socket holds up
 /// to a high-water mark of them in flight, hundreds of MiB at 1 MiB, and a pool that kept fewer turned most
-/// rentals into fresh large-object allocations and gen-2 collections — and gives back to the GC, every
+/// rentals into fresh allocations (and, for large ones, gen-2 collections) — and gives back to the GC, every
 /// <see cref="TrimInterval"/>, the buffers no rental needed during the last <see cref="TrimWindow"/> intervals, down
 /// to <see cref="KeepBytes"/> per bucket. So a steady stream recycles (an occasional burst within the window finds
 /// its buffers again), and memory at rest returns to a bounded amount (<see cref="KeepBytes"/> per bucket) within
 /// <see cref="TrimWindow"/> + 1 intervals of the traffic ending.
 /// </summary>
-internal sealed class LargeBufferPool
+internal sealed class BufferPool
 {
     private readonly Bucket[] _buckets;
+    private readonly int _log2Steps;
+    private readonly int _log2MinLength;
     private readonly Lock _timerGate = new();
     private Timer? _timer;
 
     /// <param name="minLength">Lengths above this come from the pool; a power of two.</param>
     /// <param name="maxLength">The largest pooled length; a power of two. Longer buffers are allocated exactly and dropped.</param>
+    /// <param name="stepsPerOctave">Buckets per power of two: 1, 2 or 4.</param>
     /// <param name="keepBytes">Bytes per bucket that trimming leaves (as whole buffers: none in buckets of larger buffers).</param>
     /// <param name="trimInterval">How often unused buffers are given back; <see cref="Timeout.InfiniteTimeSpan"/>: only by <see cref="Trim"/>.</param>
     /// <param name="trimWindow">Trims a buffer must have gone unused through before one gives it back.</param>
-    public LargeBufferPool(int minLength, int maxLength, int keepBytes, TimeSpan trimInterval, int trimWindow)
+    public BufferPool(int minLength, int maxLength, int stepsPerOctave, int keepBytes, TimeSpan trimInterval, int trimWindow)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trimWindow, 1);
+        if (stepsPerOctave is not (1 or 2 or 4))
+            throw new ArgumentOutOfRangeException(nameof(stepsPerOctave), stepsPerOctave, "1, 2 or 4 buckets per power of two");
+        StepsPerOctave = stepsPerOctave;
+        _log2Steps = int.Log2(stepsPerOctave);
+        _log2MinLength = int.Log2(minLength);
         TrimWindow = trimWindow;
         MinLength = minLength;
         MaxLength = maxLength;
@@ -39,6 +48,8 @@ internal sealed class LargeBufferPool
     public int MinLength { get; }
 
     public int MaxLength { get; }
+
+    public int StepsPerOctave { get; }
 
     public int KeepBytes { get; }
 
@@ -100,18 +111,19 @@ internal sealed class LargeBufferPool
     }
 
     /// <summary>
-    /// The bucket for a length: octave o holds lengths in (MinLength × 2^o, MinLength × 2^(o+1)], split in four steps
-    /// of a quarter of its lower bound; bucket 4o + q - 1 has buffers of MinLength × 2^o × (4 + q) / 4.
+    /// The bucket for a length: octave o holds lengths in (2^o, 2^(o+1)], split in s = <see cref="StepsPerOctave"/>
+    /// steps of 2^o / s; the first octave is the one above <see cref="MinLength"/>.
     /// </summary>
     private int BucketIndex(int length)
     {
         var octave = 31 - int.LeadingZeroCount(length - 1); // 2^octave < length <= 2^(octave + 1)
-        var step = 1 << (octave - 2);
-        var quarter = (length - (1 << octave) + step - 1) / step; // 1..4
-        return Math.Max(0, (octave - int.Log2(MinLength)) * 4 + quarter - 1);
+        var stepShift = octave - _log2Steps; // a step is 2^stepShift: shifts, not divisions, on every rental
+        var part = (length - (1 << octave) + (1 << stepShift) - 1) >> stepShift; // 1..s
+        return Math.Max(0, ((octave - _log2MinLength) << _log2Steps) + part - 1);
     }
 
-    private int BucketLength(int index) => (MinLength << (index / 4)) / 4 * (5 + index % 4);
+    /// <summary>Bucket i of octave i / s holds buffers of MinLength × 2^(i / s) × (s + 1 + i % s) / s.</summary>
+    private int BucketLength(int index) => (MinLength << (index / StepsPerOctave)) / StepsPerOctave * (StepsPerOctave + 1 + index % StepsPerOctave);
 
     private void ScheduleTrim()
     {
@@ -121,7 +133,7 @@ internal sealed class LargeBufferPool
         {
             // Not captured by the flow of the caller that happened to return a buffer: the timer belongs to the pool.
             using (ExecutionContext.SuppressFlow())
-                _timer ??= new Timer(static pool => ((LargeBufferPool)pool!).Trim(), this, TrimInterval, TrimInterval);
+                _timer ??= new Timer(static pool => ((BufferPool)pool!).Trim(), this, TrimInterval, TrimInterval);
         }
     }
 
@@ -143,10 +155,14 @@ internal sealed class LargeBufferPool
         }
     }
 
-    /// <summary>Buffers of one length, last in first out (the most recently used are the likeliest still in cache).</summary>
+    /// <summary>
+    /// Buffers of one length, last in first out (the most recently used are the likeliest still in cache). A rental
+    /// and a return each hold the bucket's gate for a few instructions (a compare-and-swap to enter, a plain store to
+    /// leave); only growing the stack and trimming hold it longer.
+    /// </summary>
     private sealed class Bucket(int length, int keepBytes, int window)
     {
-        private readonly Lock _gate = new();
+        private int _gate;
         private readonly int[] _fewestPerInterval = new int[window]; // of the last intervals; none known yet: 0
         private byte[]?[] _items = new byte[]?[16];
         private int _count;
@@ -162,7 +178,7 @@ internal sealed class LargeBufferPool
 
         public byte[]? TryPop()
         {
-            lock (_gate)
+            using (SpinGate.Hold(ref _gate))
             {
                 if (_count == 0)
                     return null;
@@ -176,7 +192,7 @@ internal sealed class LargeBufferPool
         /// <summary>Returns how many the bucket holds now.</summary>
         public int Push(byte[] array)
         {
-            lock (_gate)
+            using (SpinGate.Hold(ref _gate))
             {
                 if (_count == _items.Length)
                     Array.Resize(ref _items, _items.Length * 2);
@@ -187,7 +203,7 @@ internal sealed class LargeBufferPool
 
         public int TrimUnused()
         {
-            lock (_gate)
+            using (SpinGate.Hold(ref _gate))
             {
                 _fewestPerInterval[_intervals++ % _fewestPerInterval.Length] = _fewestSinceTrim;
                 // Unused buffers sit at the bottom of the stack (rentals take from the top): the fewest held in every

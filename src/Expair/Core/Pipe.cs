@@ -61,6 +61,9 @@ internal sealed partial class Pipe
     /// <summary>Whole messages written since the pipe was made (any thread may look).</summary>
     public long MessagesWritten => Volatile.Read(ref _c.Written);
 
+    /// <summary>Whole messages taken since the pipe was made (any thread may look).</summary>
+    public long MessagesRead => Volatile.Read(ref _c.Read);
+
     /// <summary>Whole messages queued (a message partly taken by a batch read still counts).</summary>
     public int Count
     {

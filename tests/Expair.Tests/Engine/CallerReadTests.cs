@@ -94,6 +94,39 @@ public sealed class CallerReadTests
     }
 
     [Fact]
+    public async Task ReadSideLent_AfterTheCallerWhoAskedWentToWait_WakesThatCaller_WhichReadsTheNextMessage()
+    {
+        // The caller asks while the receive thread holds the read side, and waits on the queue; the receive thread
+        // then lends it without delivering anything (it only answered a PING). Unwoken, the caller would sleep and the
+        // lent read side sit unused with the next message in the socket: until the receive thread took it back for
+        // going unused (20 ms later, round trip after round trip once in step), and here, kept lent, never.
+        using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });
+        using var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
+        await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
+        await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
+        var engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+        engine.KeepLent = true;
+        await SentAsync(server, peer); // a caller that sent something reads itself
+        Assert.False(engine.ReadSideLent); // the receive thread reads: nobody asked yet
+
+        var waiting = Task.Run(() => server.TryReceive(out var message, Patience) ? message : null);
+        Assert.True(SpinWait.SpinUntil(() => engine.CallerAskedToRead, Patience), "the caller never asked for the read side");
+        var callerReads = engine.CallerReads;
+        var ping = new byte[64];
+        await peer.SendAsync(ping[..Commands.WritePing(ping, 0, "ctx"u8)]);
+        var pong = new byte[64];
+        var expected = pong[..Commands.WritePong(pong, "ctx"u8)];
+        Assert.Equal(expected, await peer.ReadExactlyAsync(expected.Length, Patience));
+        Assert.True(SpinWait.SpinUntil(() => engine.ReadSideLent, Patience), "the receive thread never lent the read side");
+
+        await peer.SendAsync([0x00, 0x01, (byte)'b']);
+        using var message = await waiting.WaitAsync(Patience + Patience);
+        Assert.NotNull(message);
+        Assert.Equal("b", message.GetString(0));
+        Assert.True(engine.CallerReads > callerReads, "the caller did not read the message itself");
+    }
+
+    [Fact]
     public async Task PeerClosing_WhileACallerHoldsTheReadSide_EndsTheConnection_AsPeerClosed()
     {
         using var server = new PairSocket(new PairSocketOptions { ReceiveTimeout = Patience });

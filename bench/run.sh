@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Release and measures Expair beside libzmq and NetMQ, then writes docs/benchmarks.md (issue 3).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 10 minutes on 2 cores
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 27 minutes on 2 cores
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
@@ -57,7 +57,7 @@ netmq=("$benchmarks" netmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one run lasts roughly 0.3-3 s here, the whole script about 10 minutes. Large
+# Message counts per size, so that one run lasts roughly 0.3-4 s here, the whole script about 27 minutes. Large
 # messages get as many as small ones need time for: a 0.1-second run (500 x 1 MiB at 5 GB/s) is one GC or one
 # bad placement away from half its figure, and a p99 of 200 round trips is their second-worst.
 # NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs
@@ -83,10 +83,14 @@ lat_count() { # transport size
     case "$1:$2" in
         inproc:1048576) n=2000 ;;
         inproc:*) n=10000 ;;
-        *:1048576) n=3000 ;; # about a second, as for the other sizes (1,000 took 0.3 s)
-        *) n=10000 ;; # about a second up to 64 KiB too. 3,000 round trips of 1 B-1 KiB took 0.3 s, so one slow
-        # spell of a few milliseconds set their p99 (the 30th slowest): 145-728 us for Expair and 144-680 us for
-        # libzmq across one page run's repetitions at 64 B over tcp
+        *:1048576) n=3000 ;; # about a second (1,000 took 0.3 s); its p99 is far from the spells' reach so far
+        *:65536) n=20000 ;; # 2-4 s, for the same reason as below
+        *) n=30000 ;; # about 3 s. This machine has slow spells (a few hundred ms in which round trips take 5-20x
+        # as long) that hit libzmq and Expair alike; in a short run one spell decides the p99 (the 1 % slowest).
+        # 3,000 round trips (0.3 s): 64 B tcp p99 145-728 us for Expair and 144-680 us for libzmq across one page
+        # run's repetitions. 10,000 (1 s): in three page runs of four one p99 cell of twenty was a repetition pair
+        # in which only one side met a spell (e.g. ipc 1 KiB, Expair 72 / 1,282 / 1,044 us, libzmq 195 / 879 /
+        # 580). 30,000 and 100,000, 1 KiB, interleaved: Expair's p99 below libzmq's in 9 of 10 and 8 of 8 pairs
     esac
     echo $((n / scale > 10 ? n / scale : 10))
 }
@@ -121,7 +125,10 @@ warmup_for() { # test count transport size implementation
         esac
     fi
     n=$((n / scale > 10 ? n / scale : 10))
-    echo $((n > $2 ? n : $2))
+    # A throughput warm-up moves at least what the timed part will (a sender's queue fills within it); a latency
+    # warm-up only needs the compiler done, which the counts above are.
+    [[ "$1" == thr && $2 -gt n ]] && n=$2
+    echo "$n"
 }
 raw_count() { # size: about 2 GB moved, fewer for tiny messages
     case "$1" in

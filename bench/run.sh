@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Release and measures Expair beside libzmq and NetMQ, then writes docs/benchmarks.md (issue 3).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 27 minutes on 2 cores
+#   bench/run.sh                 full run: 3 repetitions, interleaved, about 22 minutes on 2 cores (more when runs
+#                                are repeated for hypervisor steal: see measure below)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
@@ -57,7 +58,7 @@ netmq=("$benchmarks" netmq)
 
 sizes=(1 64 1024 65536 1048576)
 
-# Message counts per size, so that one run lasts roughly 0.3-4 s here, the whole script about 27 minutes. Large
+# Message counts per size, so that one run lasts roughly 0.3-4 s here, the whole script about 22 minutes. Large
 # messages get as many as small ones need time for: a 0.1-second run (500 x 1 MiB at 5 GB/s) is one GC or one
 # bad placement away from half its figure, and a p99 of 200 round trips is their second-worst.
 # NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs
@@ -146,11 +147,49 @@ impl_command() { # implementation
     esac
 }
 
+# A run's lines go to $attempt first; measure() moves the kept attempt's to $results.
 record() { # tag file
     local line
     while IFS= read -r line; do
-        [[ -n "$line" ]] && echo "$1 | $line" >>"$results"
+        [[ -n "$line" ]] && echo "$1 | $line" >>"$attempt"
     done <"$2"
+}
+
+# This machine is a virtual one: at times the hypervisor runs something else on its cores ("steal" in /proc/stat),
+# and every round trip in those seconds takes 2-20x as long, for libzmq and Expair alike. Measured, 1 KiB round trips
+# over tcp, 30,000 per run: runs during which the hypervisor took 5-50 % of the CPU time had p99s of 0.5-2.2 ms,
+# calm ones (under 1 %) 0.13-0.4 ms. Which implementation met such a spell decided a p99 cell. So a run during which
+# more than steal_limit_tenths/10 % of the CPU time was stolen is repeated, the same rule for every implementation,
+# up to max_attempts times; the attempt with the least steal is kept, and the page says how many were repeated. The
+# retry budget bounds a run on a machine that stays busy (each repeat costs 1-8 s).
+steal_limit_tenths=10
+max_attempts=3
+retry_budget=60
+attempt="$out/attempt.txt"
+best="$out/best-attempt.txt"
+cpu_ticks() { # "all-ticks steal-ticks", all CPUs together (on a kernel without the field: steal 0)
+    awk '/^cpu /{ print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 + 0; exit }' /proc/stat
+}
+measure() { # run_pair|run_single args...: runs it, again while the hypervisor stole too much, records the best
+    local try before after stolen best_stolen=-1 total
+    for ((try = 1; try <= max_attempts; try++)); do
+        : >"$attempt"
+        before=($(cpu_ticks))
+        "$@" || return 0 # failed: already in the failures, not repeated
+        after=($(cpu_ticks))
+        total=$((after[0] - before[0]))
+        stolen=$((after[1] - before[1] > 1 ? 1000 * (after[1] - before[1]) / total : 0)) # tenths of a %; one tick is noise
+        if ((best_stolen < 0 || stolen < best_stolen)); then
+            cp "$attempt" "$best"
+            best_stolen=$stolen
+        fi
+        ((best_stolen <= steal_limit_tenths || retry_budget <= 0 || try == max_attempts)) && break
+        retry_budget=$((retry_budget - 1))
+        log "repeating (hypervisor took $((stolen / 10)).$((stolen % 10)) % of the CPU time): $*"
+    done
+    # The run's tag gains steal_pct (the kept attempt's) and attempts.
+    sed "s/ | / steal_pct=$((best_stolen / 10)).$((best_stolen % 10)) attempts=$try | /" \
+        "$best" >>"$results"
 }
 
 fail() { # tag why
@@ -193,7 +232,7 @@ run_pair() { # transport test sender receiver size rep
             kill "$local_pid" 2>/dev/null || true
             wait "$local_pid" 2>/dev/null || true
             fail "$tag" "receiver did not bind: $(tr '\n' ' ' <"$out/local.err")"
-            return
+            return 1
         fi
     fi
     # shellcheck disable=SC2046
@@ -202,11 +241,11 @@ run_pair() { # transport test sender receiver size rep
         # The receiver fails too, or soon will (its own waits are bounded): both sides' words go in the record.
         wait "$local_pid" 2>/dev/null || true
         fail "$tag" "sender: $(tr '\n' ' ' <"$out/remote.err"); receiver: $(tr '\n' ' ' <"$out/local.err") $(tr '\n' ' ' <"$out/local.out")"
-        return
+        return 1
     fi
     if ! wait "$local_pid"; then
         fail "$tag" "receiver: $(tr '\n' ' ' <"$out/local.err")"
-        return
+        return 1
     fi
     record "$tag" "$out/local.out"
     record "$tag" "$out/remote.out"
@@ -221,6 +260,7 @@ run_single() { # tag command...
         record "$tag" "$out/single.out"
     else
         fail "$tag" "$(tr '\n' ' ' <"$out/single.err")"
+        return 1
     fi
 }
 
@@ -235,21 +275,21 @@ for rep in $(seq "$reps"); do
             [[ "$transport" == tcp ]] && transport_pairs+=("$netmq_pair")
             for pair in "${transport_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"
-                run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep"
-                run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep"
+                measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep"
+                measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep"
             done
         done
         for impl in libzmq expair netmq; do
             # shellcheck disable=SC2046
             for test in thr lat; do
                 count=$([[ "$test" == thr ]] && thr_count inproc "$size" "$impl" || lat_count inproc "$size")
-                run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
+                measure run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
                     $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 \
                     --warmup "$(warmup_for "$test" "$count" inproc "$size" "$impl")"
             done
         done
         for transport in tcp ipc; do
-            run_single "transport=raw-$transport test=thr sender=raw receiver=raw size=$size rep=$rep" \
+            measure run_single "transport=raw-$transport test=thr sender=raw receiver=raw size=$size rep=$rep" \
                 "$benchmarks" "raw-$transport" "$size" "$(raw_count "$size")" --timeout 30000
         done
     done

@@ -52,6 +52,7 @@ internal static class ReportWriter
         if (machine.ContainsKey("netmq"))
             page.AppendLine(CultureInfo.InvariantCulture, $"| NetMQ | {Get("netmq")} |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Repetitions | {results.Repetitions}, interleaved (every configuration once, then again); each cell is the median |");
+        Steal(page, results);
         page.AppendLine();
         if (machine.TryGetValue("note", out var note) && note.Length > 0)
             page.AppendLine(CultureInfo.InvariantCulture, $"**Note:** {note}").AppendLine();
@@ -202,6 +203,23 @@ internal static class ReportWriter
     }
 
     /// <summary>Cells whose repetitions disagree widely: on a busy 2-core machine a median hides a bimodal cell.</summary>
+    /// <summary>
+    /// The hypervisor's share of the CPU time during the runs (bench/run.sh repeats a run during which it took more than
+    /// 1 %, keeping the calmest attempt): a virtual machine's slow spells otherwise decide p99 cells.
+    /// </summary>
+    private static void Steal(StringBuilder page, ResultSet results)
+    {
+        var runs = results.Runs.Where(t => t.ContainsKey("steal_pct")).ToList();
+        if (runs.Count == 0)
+            return;
+        double StealOf(Dictionary<string, string> t) => double.Parse(t["steal_pct"], CultureInfo.InvariantCulture);
+        var steal = runs.Select(StealOf).Order().ToArray();
+        var repeated = runs.Count(t => t.GetValueOrDefault("attempts") is { } a && a != "1");
+        var over = runs.Where(t => StealOf(t) > 1.0).ToList();
+        page.AppendLine(CultureInfo.InvariantCulture,
+            $"| Hypervisor steal | runs during which the hypervisor took over 1 % of the CPU time (`/proc/stat`) are repeated, up to 3 attempts, the calmest kept: {repeated} of {runs.Count} runs repeated; kept runs' steal median {steal[steal.Length / 2]:0.0} %, highest {steal[^1]:0.0} %; {over.Count} kept over 1 %{(over.Count > 0 ? " (" + string.Join(", ", over.Take(8).Select(t => $"{t["transport"]} {t["test"]} {t["sender"]}→{t["receiver"]} {SizeName(int.Parse(t["size"], CultureInfo.InvariantCulture))} rep {t["rep"]}: {StealOf(t):0.0} %")) + (over.Count > 8 ? ", …" : "") + ")" : "")} |");
+    }
+
     private static void Spread(StringBuilder page, ResultSet results)
     {
         const double Wide = 1.3;

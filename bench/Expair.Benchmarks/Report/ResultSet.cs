@@ -54,6 +54,15 @@ internal sealed class ResultSet
             .Order()
             .ToArray();
 
+    /// <summary>
+    /// The tags of every run, once each (a network run has two lines): configuration, repetition, and, when run.sh
+    /// measured it, <c>steal_pct</c> (CPU time the hypervisor took during the kept attempt) and <c>attempts</c>.
+    /// </summary>
+    public IReadOnlyList<Dictionary<string, string>> Runs =>
+        _rows.Select(r => r.Tags)
+            .DistinctBy(t => string.Join(' ', new[] { "transport", "test", "sender", "receiver", "size", "rep" }.Select(k => t.GetValueOrDefault(k))))
+            .ToList();
+
     /// <summary>Median of allocated bytes per message on the <paramref name="kind"/> side.</summary>
     public double? AllocPerMessage(string transport, string test, string sender, string receiver, int size, string kind) =>
         Median(transport, test, sender, receiver, size, kind, "alloc_bytes") is { } bytes &&

@@ -32,7 +32,7 @@ while (($#)); do
         --quick) reps=1 scale=20 ;;
         --micro) micro=1 ;;
         --note) note="${2:?--note needs a text}"; shift ;;
-        -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift

@@ -157,14 +157,15 @@ record() { # tag file
 
 # This machine is a virtual one: at times the hypervisor runs something else on its cores ("steal" in /proc/stat),
 # and every round trip in those seconds takes 2-20x as long, for libzmq and Expair alike. Measured, 1 KiB round trips
-# over tcp, 30,000 per run: runs during which the hypervisor took 5-50 % of the CPU time had p99s of 0.5-2.2 ms,
-# calm ones (under 1 %) 0.13-0.4 ms. Which implementation met such a spell decided a p99 cell. So a run during which
+# over tcp, 30,000 per run, interleaved: runs from which the hypervisor stole 2-18 s of CPU time (200-1,800 ticks
+# over both cores, in 6-15 s) had p99s of 0.5-2.2 ms, calmer ones 0.13-0.4 ms. Which implementation met such a spell decided a p99 cell. So a run during which
 # more than steal_limit_tenths/10 % of the CPU time was stolen is repeated, the same rule for every implementation,
 # up to max_attempts times; the attempt with the least steal is kept, and the page says how many were repeated. The
 # retry budget bounds a run on a machine that stays busy (each repeat costs 1-8 s).
 steal_limit_tenths=10
 max_attempts=3
-retry_budget=60
+initial_retry_budget=60
+retry_budget=$initial_retry_budget
 attempt="$out/attempt.txt"
 best="$out/best-attempt.txt"
 cpu_ticks() { # "all-ticks steal-ticks", all CPUs together (on a kernel without the field: steal 0)
@@ -315,6 +316,9 @@ fi
     echo "netmq=$("$benchmarks" netmq-version)"
     echo "netmq_thr_max=$((netmq_thr_max / scale))"
     echo "note=$note"
+    echo "steal_limit_pct=$((steal_limit_tenths / 10)).$((steal_limit_tenths % 10))"
+    echo "steal_attempts=$max_attempts"
+    echo "steal_retry_budget=$initial_retry_budget"
 } >"$out/machine.txt"
 "$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" docs/benchmarks.md >&2
 log "done in $(($(date +%s) - start)) s; raw lines in $results"

@@ -77,10 +77,10 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             {
                 handler = StartBinding(parsed);
             }
-            catch (EndpointException e)
+            catch (TransportException e)
             {
                 _diagnostics.BindFailed(endpoint, e.Message);
-                throw;
+                throw new EndpointException(e.Endpoint, e.Reason, e.InnerException);
             }
             _endpoint = handler;
             _bound = true;

@@ -30,7 +30,7 @@ internal static class TcpTransport
                 SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
                 _ => e.Message,
             };
-            throw new EndpointException(endpoint.ToString(), why, e);
+            throw new TransportException(endpoint.ToString(), why, e);
         }
     }
 
@@ -81,11 +81,11 @@ internal static class TcpTransport
             var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
             return chosen is not null
                 ? (chosen, false)
-                : throw new EndpointException(endpoint.ToString(), $"host '{endpoint.Host}' has no address");
+                : throw new TransportException(endpoint.ToString(), $"host '{endpoint.Host}' has no address");
         }
         catch (SocketException e)
         {
-            throw new EndpointException(endpoint.ToString(), $"cannot resolve host '{endpoint.Host}'", e);
+            throw new TransportException(endpoint.ToString(), $"cannot resolve host '{endpoint.Host}'", e);
         }
     }
 }

@@ -16,17 +16,4 @@ public class BindErrorTests
         Assert.Equal(endpoint, error.Endpoint);
         Assert.Equal(SocketError.AddressAlreadyInUse, Assert.IsType<SocketException>(error.InnerException).SocketErrorCode);
     }
-
-    [Fact]
-    public void Bind_InProcNameTaken_ThrowsEndpointExceptionWithoutCause()
-    {
-        var name = $"inproc://bind-error-{Guid.NewGuid():N}";
-        using var first = new PairSocket();
-        first.Bind(name);
-        using var second = new PairSocket();
-        var error = Assert.Throws<EndpointException>(() => second.Bind(name));
-        Assert.Equal($"{name}: the name is already bound by another socket", error.Message);
-        Assert.Equal(name, error.Endpoint);
-        Assert.Null(error.InnerException);
-    }
 }

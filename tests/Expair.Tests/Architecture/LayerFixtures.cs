@@ -18,6 +18,9 @@ namespace Expair.Tests.Architecture.Fixture
     public class PublicBase;
 
     public interface IPublicApi;
+
+    [AttributeUsage(AttributeTargets.All)]
+    public sealed class PublicAttribute : Attribute;
 }
 
 namespace Expair.Tests.Architecture.Fixture.Core
@@ -25,6 +28,9 @@ namespace Expair.Tests.Architecture.Fixture.Core
     internal sealed class BaseTypeUser : PublicBase;
 
     internal sealed class InterfaceUser : IPublicApi;
+
+    [Public]
+    internal sealed class AttributeUser;
 
     internal sealed class FieldUser
     {

@@ -41,6 +41,7 @@ public class LayerTests
         [
             $"Core.BaseTypeUser -> {FixtureRoot}.PublicBase (BaseTypeUser base type)",
             $"Core.InterfaceUser -> {FixtureRoot}.IPublicApi (InterfaceUser interface)",
+            $"Core.AttributeUser -> {FixtureRoot}.PublicAttribute (AttributeUser attribute)",
             $"Core.FieldUser -> {FixtureRoot}.PairSocketOptions (FieldUser field _options)",
             $"Core.SignatureUser -> {FixtureRoot}.PairSocketOptions (SignatureUser method Take signature)",
             $"Core.LocalUser -> {FixtureRoot}.PairSocketOptions (LocalUser method Sum local)",

@@ -22,7 +22,7 @@ internal readonly record struct TypeUse(TypeName Source, TypeName Target, string
 /// <summary>
 /// Lists every type each type of an assembly refers to, read from its metadata with
 /// System.Reflection.Metadata: base type, interfaces, generic constraints, fields, method and property
-/// signatures, locals, catch clauses and the type, field and method operands of the IL. Compiler-generated
+/// signatures, attributes, locals, catch clauses and the type, field and method operands of the IL. Compiler-generated
 /// nested types (lambdas, state machines) count as their outermost type.
 /// </summary>
 internal static class TypeReferenceScanner
@@ -45,6 +45,7 @@ internal static class TypeReferenceScanner
                     uses.Add(new TypeUse(source, target, $"{typeName} {where}"));
             }
 
+            AddAttributes(reader, names, definition.GetCustomAttributes(), Add, "attribute");
             if (!definition.BaseType.IsNil)
                 Add(names.OfEntity(definition.BaseType), "base type");
             foreach (var i in definition.GetInterfaceImplementations())
@@ -54,6 +55,7 @@ internal static class TypeReferenceScanner
             {
                 var field = reader.GetFieldDefinition(f);
                 Add(field.DecodeSignature(names, null), $"field {reader.GetString(field.Name)}");
+                AddAttributes(reader, names, field.GetCustomAttributes(), Add, $"field {reader.GetString(field.Name)} attribute");
             }
             foreach (var p in definition.GetProperties())
             {
@@ -72,6 +74,7 @@ internal static class TypeReferenceScanner
         var method = reader.GetMethodDefinition(handle);
         var where = $"method {reader.GetString(method.Name)}";
         add(Flatten(method.DecodeSignature(names, null)), where + " signature");
+        AddAttributes(reader, names, method.GetCustomAttributes(), add, where + " attribute");
         AddConstraints(reader, names, method.GetGenericParameters(), add, where + " generic constraint");
         if (method.RelativeVirtualAddress == 0)
             return;
@@ -120,6 +123,13 @@ internal static class TypeReferenceScanner
             foreach (var c in reader.GetGenericParameter(p).GetConstraints())
                 add(names.OfEntity(reader.GetGenericParameterConstraint(c).Type), where);
         }
+    }
+
+    /// <summary>An attribute names its type through its constructor (whose arguments' types count too).</summary>
+    private static void AddAttributes(MetadataReader reader, Names names, CustomAttributeHandleCollection attributes, Action<ImmutableArray<TypeName>, string> add, string where)
+    {
+        foreach (var a in attributes)
+            add(names.OfEntity(reader.GetCustomAttribute(a).Constructor), where);
     }
 
     private static ImmutableArray<TypeName> Flatten(MethodSignature<ImmutableArray<TypeName>> signature)

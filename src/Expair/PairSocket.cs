@@ -18,6 +18,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     private readonly Lock _stateLock = new();
     private readonly PairCore _core;
     private readonly SocketDiagnostics _diagnostics;
+    private readonly SocketSettings _settings;
     private IEndpointHandler? _endpoint;
     private bool _bound;
     private int _disposeState; // 0 open, 1 disposing (lingering), 2 disposed
@@ -28,7 +29,8 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     {
         Options = options ?? PairSocketOptions.Default;
         _diagnostics = new SocketDiagnostics(Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance);
-        _core = new PairCore(Options, _diagnostics);
+        _settings = Options.ToSettings();
+        _core = new PairCore(_settings, _diagnostics);
     }
 
     /// <summary>The settings this socket was created with.</summary>
@@ -75,10 +77,10 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             {
                 handler = StartBinding(parsed);
             }
-            catch (EndpointException e)
+            catch (TransportException e)
             {
                 _diagnostics.BindFailed(endpoint, e.Message);
-                throw;
+                throw new EndpointException(e.Endpoint, e.Reason, e.InnerException);
             }
             _endpoint = handler;
             _bound = true;
@@ -90,12 +92,12 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     {
         if (parsed.Kind == TransportKind.InProc)
         {
-            var binder = new InProcBinder(parsed.Address, _core, Options, _diagnostics);
+            var binder = new InProcBinder(parsed.Address, _core, _settings, _diagnostics);
             _diagnostics.Endpoint = binder.Endpoint;
             binder.Start();
             return binder;
         }
-        var listener = new StreamListener(parsed, _core, Options, _diagnostics);
+        var listener = new StreamListener(parsed, _core, _settings, _diagnostics);
         _diagnostics.Endpoint = listener.Endpoint;
         listener.Start();
         return listener;
@@ -116,8 +118,8 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             ThrowIfClosed();
             ThrowIfHasEndpoint(endpoint, "connect to");
             IEndpointHandler connector = parsed.Kind == TransportKind.InProc
-                ? new InProcConnector(parsed.Address, _core, Options, _diagnostics)
-                : new StreamConnector(parsed, _core, Options, _diagnostics, ForgetEndpoint);
+                ? new InProcConnector(parsed.Address, _core, _settings, _diagnostics)
+                : new StreamConnector(parsed, _core, _settings, _diagnostics, ForgetEndpoint);
             _endpoint = connector;
             _diagnostics.Endpoint = connector.Endpoint;
             connector.Start();

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Expair.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Expair;
@@ -114,6 +115,22 @@ public sealed record PairSocketOptions
 
     /// <summary>Where the socket logs connections, refusals and protocol errors. Default null: no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The values the layers below the API read, taken once when a socket is created.</summary>
+    internal SocketSettings ToSettings() => new()
+    {
+        SendHighWaterMark = SendHighWaterMark,
+        ReceiveHighWaterMark = ReceiveHighWaterMark,
+        ReconnectInterval = ReconnectInterval,
+        ReconnectIntervalMax = ReconnectIntervalMax,
+        HandshakeTimeout = HandshakeTimeout,
+        MaxPendingHandshakes = MaxPendingHandshakes,
+        HeartbeatInterval = HeartbeatInterval,
+        HeartbeatTimeout = HeartbeatTimeout,
+        HeartbeatTtl = HeartbeatTtl,
+        MaxMessageSize = MaxMessageSize,
+        MaxWaitingPeers = MaxWaitingPeers,
+    };
 
     private static int NonNegative(int value, [CallerMemberName] string name = "") =>
         value >= 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");

@@ -10,7 +10,7 @@ namespace Expair.Core;
 internal sealed partial class PairCore
 {
     private readonly Lock _lock = new();
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly List<Pipe> _inbound = []; // oldest first; the last is the current peer's, earlier ones drain
     private readonly LinkedList<(IPeer Peer, Func<PeerPipes>? Pipes)> _waiting = [];
@@ -20,7 +20,7 @@ internal sealed partial class PairCore
     private volatile bool _closed;
     private IPeer? _peer;
 
-    public PairCore(PairSocketOptions options, SocketDiagnostics diagnostics)
+    public PairCore(SocketSettings options, SocketDiagnostics diagnostics)
     {
         _options = options;
         _diagnostics = diagnostics;
@@ -36,7 +36,7 @@ internal sealed partial class PairCore
 
     /// <summary>
     /// A peer asks for the slot. The first gets it at once; later ones wait in line (up to
-    /// <see cref="PairSocketOptions.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves.
+    /// <see cref="SocketSettings.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves.
     /// </summary>
     public SlotResult RequestSlot(IPeer peer, Func<PeerPipes>? pipesFactory = null)
     {

@@ -1,6 +1,6 @@
 namespace Expair.Core;
 
-/// <summary>Waiting for an outbound pipe to empty: what linger and <see cref="PairSocket.FlushAsync"/> do.</summary>
+/// <summary>Waiting for an outbound pipe to empty: what linger and the socket's FlushAsync do.</summary>
 internal static class PipeFlush
 {
     /// <summary>

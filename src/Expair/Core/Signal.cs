@@ -22,25 +22,21 @@ internal sealed class Signal
     private TaskCompletionSource? _asyncWaiters;
 
     /// <summary>
-    /// SpinWait rounds before a wait sleeps. Chosen on 2 cores: 30 roughly doubled inproc 64 B throughput over 0
-    /// and raised tcp by about half; 60 and 100 gave no consistent further gain.
+    /// SpinWait rounds before a wait sleeps: the other side usually moves within microseconds
+    /// (docs/design-decisions.md, "Spin, then sleep on a futex").
     /// </summary>
     internal const int SpinCount = 30;
 
     /// <summary>
     /// A sleep at least this long means the spin before it could not have paid (it lasts tens of microseconds at
-    /// most) and only took a core from the threads doing the work: 1 MiB round trips between two Expair sockets
-    /// over tcp had a p99 about 1.5x libzmq's while both sides' waiting threads spun.
+    /// most) and only took a core from the threads doing the work, so the next spin is halved.
     /// </summary>
     internal static readonly long LongSleepTicks = System.Diagnostics.Stopwatch.Frequency / 10_000; // 100 µs
 
     /// <summary>
-    /// The most spin rounds a wait makes: after short sleeps the spin grows to this (about 30 µs here; 30 rounds are
-    /// about 14 µs), so a reader whose messages come a little further apart than the default spin stops sleeping
-    /// between them and its writer stops paying a wake-up each: inproc 1 MiB throughput, a message every 25-30 µs
-    /// while the sender writes it, went from 33-42 k to 38-48 k msg/s (median of eight 34.9 k to 41.5 k; libzmq
-    /// 35 k). Twice that (120) gained nothing more; it would keep a reader of a 10 k msg/s stream spinning between
-    /// all its messages.
+    /// The most spin rounds a wait makes: after short sleeps the spin grows to this, so a reader whose messages
+    /// come a little further apart than the default spin stops sleeping between them and its writer stops paying
+    /// a wake-up for each. More would keep the reader of a slow stream spinning between all its messages.
     /// </summary>
     internal const int MaxSpinCount = 2 * SpinCount;
 

@@ -12,13 +12,13 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
 {
     private readonly string _name;
     private readonly PairCore _core;
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private readonly Dictionary<InProcConnector, Peer> _peers = [];
     private bool _stopped;
 
-    public InProcBinder(string name, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
+    public InProcBinder(string name, PairCore core, SocketSettings options, SocketDiagnostics diagnostics)
     {
         _name = name;
         _core = core;

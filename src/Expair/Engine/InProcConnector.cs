@@ -14,14 +14,14 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
 {
     private readonly string _name;
     private readonly PairCore _core;
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private PeerPipes _pipes;
     private InProcBinder? _binder;
     private bool _stopped;
 
-    public InProcConnector(string name, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
+    public InProcConnector(string name, PairCore core, SocketSettings options, SocketDiagnostics diagnostics)
     {
         _name = name;
         _core = core;
@@ -34,7 +34,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
 
     public string Description => Endpoint;
 
-    public PairSocketOptions Options => _options;
+    public SocketSettings Options => _options;
 
     /// <summary>The pipes as the binder sees them: its outbound is our inbound.</summary>
     public PeerPipes PipesForBinder
@@ -59,7 +59,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
     }
 
     /// <summary>The binder took us as its peer: size the shared pipes for both ends' high-water marks.</summary>
-    public void Linked(InProcBinder binder, PairSocketOptions binderOptions)
+    public void Linked(InProcBinder binder, SocketSettings binderOptions)
     {
         lock (_lock)
         {

@@ -2,7 +2,7 @@ namespace Expair.Engine;
 
 /// <summary>
 /// The connections of one listener still in the ZMTP handshake, oldest first, capped at
-/// <see cref="PairSocketOptions.MaxPendingHandshakes"/>. Closing the oldest when a new one arrives means a
+/// <see cref="Core.SocketSettings.MaxPendingHandshakes"/>. Closing the oldest when a new one arrives means a
 /// flood of connections that never finish (nothing sent, half a greeting) cannot lock the real peer out:
 /// the real peer finishes in a few round trips, while each squatter is pushed out by the ones behind it.
 /// </summary>

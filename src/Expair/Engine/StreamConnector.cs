@@ -13,7 +13,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 {
     private readonly Endpoint _endpoint;
     private readonly PairCore _core;
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly CancellationTokenSource _stop = new();
     private readonly PeerPipes _pipes;
@@ -25,7 +25,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private Task _loop = Task.CompletedTask;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
-    public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
+    public StreamConnector(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
     {
         _endpoint = endpoint;
         _gaveUp = gaveUp;

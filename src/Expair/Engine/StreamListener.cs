@@ -14,7 +14,7 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly Socket _listener;
     private readonly Endpoint _bound;
     private readonly PairCore _core;
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
     private readonly Dictionary<ZmtpEngine, Task> _engines = [];
@@ -22,7 +22,7 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly PendingHandshakes _pending;
     private Task _acceptLoop = Task.CompletedTask;
 
-    public StreamListener(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics)
+    public StreamListener(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics)
     {
         (_listener, _bound) = StreamTransport.Listen(endpoint);
         _core = core;

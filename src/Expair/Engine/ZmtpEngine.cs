@@ -26,7 +26,7 @@ internal sealed partial class ZmtpEngine : IPeer
 
     private Socket _socket; // replaced once, when traffic starts (BlockingStream.LeaveEventLoop)
     private readonly PairCore _core;
-    private readonly PairSocketOptions _options;
+    private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
@@ -40,7 +40,7 @@ internal sealed partial class ZmtpEngine : IPeer
     private bool _peerSupportsHeartbeats;
     private string? _endReason;
 
-    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, PairSocketOptions options, SocketDiagnostics diagnostics)
+    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, SocketSettings options, SocketDiagnostics diagnostics)
     {
         _socket = socket;
         Description = description;

@@ -30,9 +30,7 @@ internal static class FramePool
     /// <summary>
     /// Frames above 1 KiB up to 64 KiB, in power-of-two buckets: as many as traffic needs, given back to the GC once
     /// unused for 8-10 s (five trims 2 s apart), down to 512 KiB per bucket, so at rest at most 3 MiB over the six
-    /// sizes. A fixed 2048 per size kept whatever a burst had in flight for good: 64 MiB after a full queue of
-    /// 64 KiB messages, up to 252 MiB over all sizes. Power-of-two steps, as before: with quarter steps in-process
-    /// 2 KB and 8 KB throughput measured 5-20 % lower.
+    /// sizes. Power-of-two steps: finer ones cost in-process throughput at these sizes (docs/design-decisions.md).
     /// </summary>
     private static readonly BufferPool Small = new(TinyLimit, SmallLimit, stepsPerOctave: 1, keepBytes: 512 * 1024, trimInterval: TimeSpan.FromSeconds(2), trimWindow: 5);
 
@@ -40,9 +38,8 @@ internal static class FramePool
     /// Large buffers, in buckets a quarter of a power of two apart (a buffer is at most 25 % longer than its frame):
     /// as many as traffic needs (a sender ahead of its socket holds a high-water mark of them), given back to the GC
     /// once unused for 8-10 s, down to 2 MiB per bucket: at rest at most 2 MiB for each bucket up to 2 MiB that was
-    /// used (40 MiB if all were), none of larger buffers. A fixed 16 per size made a 1 MiB sender allocate a fresh
-    /// buffer for one message in fifty to two hundred in steady state (150-450 MB per 1,000-8,000 messages, with
-    /// gen-2 collections).
+    /// used (40 MiB if all were), none of larger buffers. A fixed count per size would turn a large stream's
+    /// rentals into fresh allocations and gen-2 collections.
     /// </summary>
     private static readonly BufferPool Large = new(SmallLimit, LargeLimit, stepsPerOctave: 4, keepBytes: 2 * 1024 * 1024, trimInterval: TimeSpan.FromSeconds(2), trimWindow: 5);
 

@@ -27,8 +27,7 @@ internal sealed class BlockingStream
     /// <summary>
     /// Moves a connection that was used asynchronously (connect, accept, handshake) to a new descriptor that .NET's
     /// event loop does not watch, and closes the old one. Otherwise every arrival of bytes would wake the event
-    /// loop's thread and a thread-pool worker as well as our blocked reader: on 2 cores about 15 % of the CPU, and
-    /// a quarter of all context switches.
+    /// loop's thread and a thread-pool worker as well as our blocked reader.
     /// Returns the socket unchanged where that is not possible.
     /// </summary>
     public static Socket LeaveEventLoop(Socket socket)

@@ -6,8 +6,7 @@ namespace Expair.Transport;
 /// Takes a socket out of .NET's own epoll sets (Linux). .NET registers a socket edge-triggered on its first
 /// asynchronous call and never removes it: closing the descriptor is not enough while a <c>dup</c> of it lives
 /// (epoll watches the open file, not the number), so its event-loop thread would wake on every arrival and every
-/// freed byte of send buffer of a connection it no longer serves. Measured on a 1 MiB ping-pong: a quarter of all
-/// context switches on the machine were that thread's.
+/// freed byte of send buffer of a connection it no longer serves.
 /// </summary>
 internal static partial class EventLoopRegistrations
 {

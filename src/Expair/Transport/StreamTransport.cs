@@ -42,8 +42,7 @@ internal static class StreamTransport
 
     /// <summary>
     /// A unix socket's send buffer (Linux doubles it, and caps the request at <c>net.core.wmem_max</c>). The default,
-    /// about 208 KiB, made the send thread sleep and be woken five times per MiB: measured on 2 cores, 1 MiB
-    /// messages went at 2.2-2.9 GB/s with it and 3.6-4.0 GB/s with this, 64 KiB ones at 2.2-2.5 and 2.9-3.0 GB/s.
+    /// about 208 KiB, made the send thread sleep and be woken several times per MiB sent.
     /// </summary>
     public const int UnixSendBufferSize = 1024 * 1024;
 

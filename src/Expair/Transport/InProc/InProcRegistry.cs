@@ -31,7 +31,7 @@ internal static class InProcRegistry
         lock (Gate)
         {
             if (Binders.ContainsKey(name))
-                throw new EndpointException("inproc://" + name, "the name is already bound by another socket");
+                throw new TransportException("inproc://" + name, "the name is already bound by another socket");
             Binders[name] = binder;
             Pending.Remove(name, out waiting);
         }

@@ -15,11 +15,11 @@ internal static class IpcTransport
         }
         catch (IOException e)
         {
-            throw new EndpointException(endpoint.ToString(), "cannot remove the old socket file", e);
+            throw new TransportException(endpoint.ToString(), "cannot remove the old socket file", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new EndpointException(endpoint.ToString(), "cannot remove the old socket file", e);
+            throw new TransportException(endpoint.ToString(), "cannot remove the old socket file", e);
         }
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -31,7 +31,7 @@ internal static class IpcTransport
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new EndpointException(endpoint.ToString(), e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the path is already in use" : e.Message, e);
+            throw new TransportException(endpoint.ToString(), e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the path is already in use" : e.Message, e);
         }
     }
 

@@ -30,17 +30,15 @@ internal static class TcpTransport
                 SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
                 _ => e.Message,
             };
-            throw new EndpointException(endpoint.ToString(), why, e);
+            throw new TransportException(endpoint.ToString(), why, e);
         }
     }
 
     /// <summary>
     /// On a loopback connection (Linux), switches congestion control to Reno. Where BBR is the system default it
-    /// paces every write to its estimate of the path's bandwidth; a request-reply or bursty flow on loopback keeps
-    /// that estimate far below what the machine moves, and the pacing itself holds it there: measured here,
-    /// 1 MiB messages went at 1.5 GB/s under BBR and 3.4-3.9 GB/s under Reno, 1 MiB round trips took 0.8 ms
-    /// instead of 0.5 ms. A loopback link has no network to share, so nothing is lost. Reno is built into every
-    /// Linux kernel and allowed to unprivileged processes; if the kernel refuses, the default stays.
+    /// paces every write to its estimate of the path's bandwidth, which a request-reply or bursty flow on loopback
+    /// keeps far below what the machine moves. A loopback link has no network to share, so nothing is lost. Reno
+    /// is built into every Linux kernel and allowed to unprivileged processes; if the kernel refuses, the default stays.
     /// </summary>
     public static void UnpaceLoopback(Socket socket)
     {
@@ -81,11 +79,11 @@ internal static class TcpTransport
             var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
             return chosen is not null
                 ? (chosen, false)
-                : throw new EndpointException(endpoint.ToString(), $"host '{endpoint.Host}' has no address");
+                : throw new TransportException(endpoint.ToString(), $"host '{endpoint.Host}' has no address");
         }
         catch (SocketException e)
         {
-            throw new EndpointException(endpoint.ToString(), $"cannot resolve host '{endpoint.Host}'", e);
+            throw new TransportException(endpoint.ToString(), $"cannot resolve host '{endpoint.Host}'", e);
         }
     }
 }

@@ -1,19 +1,31 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
 
 namespace Expair.Engine;
 
 /// <summary>
-/// Heartbeats (37/ZMTP "Connection Heartbeating"), with libzmq's meanings of interval, timeout and TTL.
-/// One timer per connection, re-armed for the next thing due; the receive path only stamps the time of its
-/// last read, so messages cost nothing extra.
+/// Heartbeats (37/ZMTP "Connection Heartbeating"), with libzmq's meanings of interval, timeout and TTL: our PINGs,
+/// the PONGs we owe, the peer's TTL, and the one timer that watches them. The receive path only stamps the time of
+/// its last read, so messages cost nothing extra. Called by the receive side, the send loop and the timer.
 /// </summary>
-internal sealed partial class ZmtpEngine
+internal sealed class Heartbeater
 {
-    private readonly Lock _heartbeatLock = new();
-    private Timer? _heartbeatTimer;
-    private bool _heartbeatsEnded;
+    private readonly PairSocketOptions _options;
+    private readonly SocketDiagnostics _diagnostics;
+    private readonly string _description;
+    private readonly bool _peerSupportsHeartbeats;
+    private readonly Socket _socket;
+    private readonly Signal _wakeSender;
+    private readonly EndReason _end;
+    private readonly Action<string> _stop;
+    private readonly Lock _lock = new();
+    private readonly byte[] _pongContext = new byte[Commands.MaxPingContext];
+    private readonly byte[] _commandBody = new byte[Commands.MaxHeartbeatBodySize]; // the send loop's
+    private Timer? _timer;
+    private bool _ended;
     private bool _pinging;
     private long _lastReceived; // Stopwatch timestamp of the last read that returned bytes
     private long _nextPing;
@@ -21,6 +33,20 @@ internal sealed partial class ZmtpEngine
     private long _peerTtlSince = -1; // _lastReceived when a PING with a TTL arrived; -1 none
     private long _peerTtlTicks;
     private int _pingDue; // 1 when the send loop should write a PING
+    private int _pongLength = -1; // the context length of the PONG owed; -1 none
+
+    public Heartbeater(PairSocketOptions options, SocketDiagnostics diagnostics, string description, bool peerSupportsHeartbeats,
+        Socket socket, Signal wakeSender, EndReason end, Action<string> stop)
+    {
+        _options = options;
+        _diagnostics = diagnostics;
+        _description = description;
+        _peerSupportsHeartbeats = peerSupportsHeartbeats;
+        _socket = socket;
+        _wakeSender = wakeSender;
+        _end = end;
+        _stop = stop;
+    }
 
     private long IntervalTicks => ToTicks(_options.HeartbeatInterval);
 
@@ -31,7 +57,86 @@ internal sealed partial class ZmtpEngine
     private ushort TtlDeciseconds => (ushort)(_options.HeartbeatTtl.Ticks / (TimeSpan.TicksPerMillisecond * 100));
 
     /// <summary>Any bytes from the peer are a sign of life (37/ZMTP), not only a PONG.</summary>
-    private void MarkReceived() => Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+    public void MarkReceived() => Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+
+    /// <summary>Starts pinging when the interval is set and the peer speaks ZMTP 3.1 or later.</summary>
+    public void Start()
+    {
+        MarkReceived();
+        if (_options.HeartbeatInterval == TimeSpan.Zero)
+            return;
+        if (!_peerSupportsHeartbeats)
+        {
+            _diagnostics.HeartbeatsUnsupported(_description); // a 3.0 peer would take a PING for a protocol error
+            return;
+        }
+        _diagnostics.HeartbeatsStarted(_description, (long)_options.HeartbeatInterval.TotalMilliseconds, TimeoutTicks * 1000 / Stopwatch.Frequency, TtlDeciseconds);
+        lock (_lock)
+        {
+            _pinging = true;
+            _nextPing = Stopwatch.GetTimestamp() + IntervalTicks;
+            Reschedule(Stopwatch.GetTimestamp());
+        }
+    }
+
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            _ended = true;
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+
+    /// <summary>37/ZMTP: a PING is answered with a PONG echoing its context (the send loop writes it); its TTL starts a watch.</summary>
+    public void OnPing(ReadOnlySpan<byte> data)
+    {
+        var ttl = Commands.PingTtl(data);
+        var context = Commands.PingContext(data);
+        lock (_lock)
+        {
+            if (ttl != 0 && !_ended)
+            {
+                _peerTtlTicks = ToTicks(TimeSpan.FromMilliseconds(ttl * 100));
+                _peerTtlSince = Volatile.Read(ref _lastReceived);
+                Reschedule(Stopwatch.GetTimestamp());
+            }
+            context.CopyTo(_pongContext);
+            _pongLength = context.Length;
+        }
+        _wakeSender.Set();
+    }
+
+    /// <summary>
+    /// A message frame was decoded: if it came after a PING with a TTL, the peer is not silent. Timestamps alone
+    /// miss this when the frame arrived in the same read as the PING (libzmq cancels the TTL on any message too).
+    /// </summary>
+    public void OnPeerMessageFrame()
+    {
+        if (Volatile.Read(ref _peerTtlSince) < 0)
+            return; // the common case: one volatile read per frame, no lock
+        lock (_lock)
+            _peerTtlSince = -1;
+    }
+
+    /// <summary>The send loop, before each batch: adds the PONG owed and a PING that is due.</summary>
+    public void WritePending(FrameEncoder encoder)
+    {
+        if (Volatile.Read(ref _pongLength) >= 0)
+        {
+            int length;
+            lock (_lock)
+            {
+                length = _pongLength < 0 || !_peerSupportsHeartbeats ? 0 : Commands.WritePongBody(_commandBody, _pongContext.AsSpan(0, _pongLength));
+                _pongLength = -1;
+            }
+            if (length > 0)
+                encoder.AddCommand(_commandBody.AsSpan(0, length));
+        }
+        if (Volatile.Read(ref _pingDue) != 0 && Interlocked.Exchange(ref _pingDue, 0) != 0)
+            encoder.AddCommand(_commandBody.AsSpan(0, Commands.WritePingBody(_commandBody, TtlDeciseconds, []))); // an empty context, as libzmq sends
+    }
 
     /// <summary>
     /// Bytes the kernel holds that we have not read yet: our receive high-water mark paused reading, or a busy
@@ -44,78 +149,21 @@ internal sealed partial class ZmtpEngine
         {
             return _socket.Available > 0;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return false; // the connection is ending anyway
         }
     }
 
-    /// <summary>Starts pinging when the interval is set and the peer speaks ZMTP 3.1 or later.</summary>
-    private void StartHeartbeats()
-    {
-        MarkReceived();
-        if (_options.HeartbeatInterval == TimeSpan.Zero)
-            return;
-        if (!_peerSupportsHeartbeats)
-        {
-            _diagnostics.HeartbeatsUnsupported(Description); // a 3.0 peer would take a PING for a protocol error
-            return;
-        }
-        _diagnostics.HeartbeatsStarted(Description, (long)_options.HeartbeatInterval.TotalMilliseconds, TimeoutTicks * 1000 / Stopwatch.Frequency, TtlDeciseconds);
-        lock (_heartbeatLock)
-        {
-            _pinging = true;
-            _nextPing = Stopwatch.GetTimestamp() + IntervalTicks;
-            Reschedule(Stopwatch.GetTimestamp());
-        }
-    }
-
-    /// <summary>The peer's PING carried a TTL: drop the connection if nothing more arrives within it.</summary>
-    private void OnPeerTtl(ushort ttlDeciseconds)
-    {
-        if (ttlDeciseconds == 0)
-            return;
-        lock (_heartbeatLock)
-        {
-            if (_heartbeatsEnded)
-                return;
-            _peerTtlTicks = ToTicks(TimeSpan.FromMilliseconds(ttlDeciseconds * 100));
-            _peerTtlSince = Volatile.Read(ref _lastReceived);
-            Reschedule(Stopwatch.GetTimestamp());
-        }
-    }
-
-    /// <summary>
-    /// A message frame was decoded: if it came after a PING with a TTL, the peer is not silent. Timestamps alone
-    /// miss this when the frame arrived in the same read as the PING (libzmq cancels the TTL on any message too).
-    /// </summary>
-    private void OnPeerMessageFrame()
-    {
-        if (Volatile.Read(ref _peerTtlSince) < 0)
-            return; // the common case: one volatile read per frame, no lock
-        lock (_heartbeatLock)
-            _peerTtlSince = -1;
-    }
-
-    private void StopHeartbeats()
-    {
-        lock (_heartbeatLock)
-        {
-            _heartbeatsEnded = true;
-            _heartbeatTimer?.Dispose();
-            _heartbeatTimer = null;
-        }
-    }
-
-    private void OnHeartbeatTimer(object? state)
+    private void OnTimer(object? state)
     {
         var now = Stopwatch.GetTimestamp();
         string? failure = null;
         long silentMs = 0;
         var ttlExpired = false;
-        lock (_heartbeatLock)
+        lock (_lock)
         {
-            if (_heartbeatsEnded)
+            if (_ended)
                 return;
             var last = Volatile.Read(ref _lastReceived);
             if (_pingAwaitingTraffic >= 0 && last >= _pingAwaitingTraffic)
@@ -155,22 +203,22 @@ internal sealed partial class ZmtpEngine
         }
         if (failure is null)
         {
-            _pipes?.Outbound.Readable.Set(); // wake the send loop for the PING
+            _wakeSender.Set(); // for the PING
             return;
         }
         // Logged only when this is why it ends, and before the peer can see the close. Stopped outside the
         // lock: cancelling runs the loops' continuations.
-        if (ClaimEnd(failure))
+        if (_end.TryClaim(failure))
         {
             if (ttlExpired)
-                _diagnostics.HeartbeatTtlExpired(Description, silentMs, Milliseconds(_peerTtlTicks));
+                _diagnostics.HeartbeatTtlExpired(_description, silentMs, Milliseconds(_peerTtlTicks));
             else
-                _diagnostics.HeartbeatTimeout(Description, silentMs, Milliseconds(TimeoutTicks));
+                _diagnostics.HeartbeatTimeout(_description, silentMs, Milliseconds(TimeoutTicks));
         }
-        Stop(failure);
+        _stop(failure);
     }
 
-    /// <summary>Arms the one timer for whatever is due first. Called under <see cref="_heartbeatLock"/>.</summary>
+    /// <summary>Arms the one timer for whatever is due first. Called under <see cref="_lock"/>.</summary>
     private void Reschedule(long now)
     {
         var due = long.MaxValue;
@@ -183,16 +231,8 @@ internal sealed partial class ZmtpEngine
         if (due == long.MaxValue)
             return;
         var dueMs = Math.Max(1, Milliseconds(due - now) + 1); // +1: never wake a tick early and find nothing due
-        _heartbeatTimer ??= new Timer(OnHeartbeatTimer);
-        _heartbeatTimer.Change(dueMs, Timeout.Infinite);
-    }
-
-    /// <summary>Writes a PING when one is due; the send loop calls it before each batch.</summary>
-    private int WritePendingPing(Span<byte> buffer)
-    {
-        if (Volatile.Read(ref _pingDue) == 0 || Interlocked.Exchange(ref _pingDue, 0) == 0)
-            return 0;
-        return Commands.WritePing(buffer, TtlDeciseconds, []); // an empty context, as libzmq sends
+        _timer ??= new Timer(OnTimer);
+        _timer.Change(dueMs, Timeout.Infinite);
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

@@ -64,7 +64,7 @@ internal sealed class FrameReceiver
     public bool BodyPending => _decoder.BodyRemaining > 0;
 
     /// <summary>Nothing buffered and no message begun.</summary>
-    public bool IsIdle => _buffer.IsEmpty && _incoming.Count == 0;
+    public bool IsIdle => _buffer.IsEmpty && _incoming.Count == 0 && _decoder.BodyRemaining == 0;
 
     /// <summary>
     /// Decodes buffered frames, reading a large body straight into its frame (a body begun by an earlier reader is
@@ -93,9 +93,9 @@ internal sealed class FrameReceiver
             }
             _buffer.Consume(consumed);
             _heartbeater.OnPeerMessageFrame();
-            _incoming.Add(frame);
             if (status == DecodeStatus.Frame)
             {
+                _incoming.Add(frame);
                 FrameDecoded(frame);
                 continue;
             }
@@ -144,7 +144,7 @@ internal sealed class FrameReceiver
             _heartbeater.MarkReceived();
             if (_decoder.BodyReceived(read, out var frame))
             {
-                _incoming[^1] = frame;
+                _incoming.Add(frame);
                 FrameDecoded(frame);
                 return true;
             }
@@ -201,6 +201,7 @@ internal sealed class FrameReceiver
         foreach (var frame in CollectionsMarshal.AsSpan(_incoming)[_delivered..])
             frame.Release();
         _incoming.Clear();
+        _decoder.ReleasePending();
     }
 
     /// <summary>Reads more bytes into the receive buffer, blocking (on the receive thread). False at end of stream.</summary>

@@ -23,7 +23,7 @@ internal sealed class HandshakeDriver
     private readonly SocketDiagnostics _diagnostics;
     private readonly CancellationToken _stop;
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _complete;
+    private volatile bool _peerAnswered; // its final command arrived, or the handshake failed before it did
 
     public HandshakeDriver(Socket socket, ReceiveBuffer buffer, IMechanism mechanism, bool isServer, PairCore core, IPeer peer,
         EndReason end, SocketDiagnostics diagnostics, CancellationToken stop)
@@ -54,19 +54,27 @@ internal sealed class HandshakeDriver
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         Timer? heldNotice = null;
-        while (true)
+        try
         {
-            _buffer.Consume(_handshake.Receive(_buffer.Buffered));
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (_handshake.PeerProperties is not null)
-                break;
-            // The client speaks first (37/ZMTP NULL); the server answers only once it has a slot for the peer.
-            if (!_isServer && _handshake.Greeted)
-                heldNotice ??= StartHeldNotice(cancellationToken);
-            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
-                throw new ProtocolViolationException(_handshake.Greeted ? "peer closed the connection during the handshake" : "peer closed the connection during the greeting");
+            while (true)
+            {
+                _buffer.Consume(_handshake.Receive(_buffer.Buffered));
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (_handshake.PeerProperties is not null)
+                    break;
+                // The client speaks first (37/ZMTP NULL); the server answers only once it has a slot for the peer.
+                if (!_isServer && _handshake.Greeted)
+                    heldNotice ??= StartHeldNotice(cancellationToken);
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                    throw new ProtocolViolationException(_handshake.Greeted ? "peer closed the connection during the handshake" : "peer closed the connection during the greeting");
+            }
         }
-        heldNotice?.Dispose();
+        finally
+        {
+            // Also when the handshake failed: no notice for a connection already gone (nor from a callback already queued).
+            _peerAnswered = true;
+            heldNotice?.Dispose();
+        }
         PeerReady?.Invoke();
 
         if (_isServer)
@@ -88,7 +96,6 @@ internal sealed class HandshakeDriver
             _handshake.ReleaseFinalCommand();
             await FlushAsync(_stop).ConfigureAwait(false);
         }
-        _complete = true;
         return true;
     }
 
@@ -125,7 +132,7 @@ internal sealed class HandshakeDriver
         var started = Environment.TickCount64;
         return new Timer(_ =>
         {
-            if (!cancellationToken.IsCancellationRequested && !_complete)
+            if (!cancellationToken.IsCancellationRequested && !_peerAnswered)
                 _diagnostics.HandshakeHeld(_peer.Description, TimeSpan.FromMilliseconds(Environment.TickCount64 - started));
         }, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
     }

@@ -16,7 +16,7 @@ internal sealed class Heartbeater
     private readonly PairSocketOptions _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly string _description;
-    private readonly bool _peerSupportsHeartbeats;
+    private bool _peerSupportsHeartbeats; // its greeting said ZMTP 3.1 or later, or it sent a PING
     private readonly Socket _socket;
     private readonly Signal _wakeSender;
     private readonly EndReason _end;
@@ -67,12 +67,19 @@ internal sealed class Heartbeater
             return;
         if (!_peerSupportsHeartbeats)
         {
-            _diagnostics.HeartbeatsUnsupported(_description); // a 3.0 peer would take a PING for a protocol error
+            _diagnostics.HeartbeatsUnsupported(_description); // a 3.0 peer might take a PING for a protocol error
             return;
         }
+        StartPinging();
+    }
+
+    private void StartPinging()
+    {
         _diagnostics.HeartbeatsStarted(_description, (long)_options.HeartbeatInterval.TotalMilliseconds, TimeoutTicks * 1000 / Stopwatch.Frequency, TtlDeciseconds);
         lock (_lock)
         {
+            if (_ended)
+                return;
             _pinging = true;
             _nextPing = Stopwatch.GetTimestamp() + IntervalTicks;
             Reschedule(Stopwatch.GetTimestamp());
@@ -89,9 +96,19 @@ internal sealed class Heartbeater
         }
     }
 
-    /// <summary>37/ZMTP: a PING is answered with a PONG echoing its context (the send loop writes it); its TTL starts a watch.</summary>
+    /// <summary>
+    /// 37/ZMTP: every PING is answered with a PONG echoing its context (the send loop writes it), also from a peer
+    /// whose greeting said 3.0 (as libzmq does); its TTL starts a watch. A 3.0 peer that PINGs speaks PING, so with
+    /// our heartbeats on, we PING it too from then on.
+    /// </summary>
     public void OnPing(ReadOnlySpan<byte> data)
     {
+        if (!_peerSupportsHeartbeats)
+        {
+            _peerSupportsHeartbeats = true; // only the receive side writes it
+            if (_options.HeartbeatInterval != TimeSpan.Zero)
+                StartPinging();
+        }
         var ttl = Commands.PingTtl(data);
         var context = Commands.PingContext(data);
         lock (_lock)
@@ -128,7 +145,7 @@ internal sealed class Heartbeater
             int length;
             lock (_lock)
             {
-                length = _pongLength < 0 || !_peerSupportsHeartbeats ? 0 : Commands.WritePongBody(_commandBody, _pongContext.AsSpan(0, _pongLength));
+                length = _pongLength < 0 ? 0 : Commands.WritePongBody(_commandBody, _pongContext.AsSpan(0, _pongLength));
                 _pongLength = -1;
             }
             if (length > 0)

@@ -22,12 +22,18 @@ internal sealed class HandshakeDriver
     private readonly EndReason _end;
     private readonly SocketDiagnostics _diagnostics;
     private readonly CancellationToken _stop;
+    private readonly Func<PeerIdentity, CancellationToken, ValueTask<string?>>? _authenticate;
     private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _peerAnswered; // its final command arrived, or the handshake failed before it did
 
+    /// <summary>
+    /// <paramref name="authenticate"/> is asked when the mechanism has the peer's identity (PLAIN, CURVE as server):
+    /// null allows the peer, a reason denies it. Without one, such a peer is denied.
+    /// </summary>
     public HandshakeDriver(Socket socket, ReceiveBuffer buffer, IMechanism mechanism, bool isServer, PairCore core, IPeer peer,
-        EndReason end, SocketDiagnostics diagnostics, CancellationToken stop)
+        EndReason end, SocketDiagnostics diagnostics, CancellationToken stop, Func<PeerIdentity, CancellationToken, ValueTask<string?>>? authenticate = null)
     {
+        _authenticate = authenticate;
         _socket = socket;
         _buffer = buffer;
         _handshake = new ZmtpHandshake(mechanism, holdFinalCommand: isServer, ReceiveBuffer.FullSize - FrameHeader.MaxSize);
@@ -62,6 +68,13 @@ internal sealed class HandshakeDriver
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (_handshake.PeerProperties is not null)
                     break;
+                if (_handshake.PendingAuthentication is { } identity)
+                {
+                    // Asked off the I/O threads, within the handshake's time; null allows, a reason denies (ERROR).
+                    _handshake.Authenticate(_authenticate is null ? "no authenticator configured"
+                        : await _authenticate(identity, cancellationToken).ConfigureAwait(false));
+                    continue;
+                }
                 // The client speaks first (37/ZMTP NULL); the server answers only once it has a slot for the peer.
                 if (!_isServer && _handshake.Greeted)
                     heldNotice ??= StartHeldNotice(cancellationToken);

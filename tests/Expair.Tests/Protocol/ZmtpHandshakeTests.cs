@@ -1,3 +1,4 @@
+using System.Buffers;
 using Expair.Protocol;
 using Expair.Protocol.Mechanisms;
 
@@ -74,6 +75,73 @@ public class ZmtpHandshakeTests
             frame[1] = 1;
         var e = Assert.Throws<ProtocolViolationException>(() => handshake.Receive([.. greeting, .. frame[..length]]));
         Assert.Equal(reason, e.Message);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong password")]
+    public void MechanismThatAsksForAuthentication_WaitsForTheAnswer_ThenWelcomesOrSendsError(string? denyReason)
+    {
+        var handshake = new ZmtpHandshake(new AskingMechanism(), holdFinalCommand: true, 1024);
+        Take(handshake);
+        var greeting = new byte[64];
+        Greeting.Write(greeting, "PLAIN");
+        byte[] hello = [0x04, 6, 5, .. "HELLO"u8];
+        Assert.Equal(64 + hello.Length, handshake.Receive([.. greeting, .. hello]));
+        Assert.Equal("user", handshake.PendingAuthentication?.UserName);
+        Assert.Empty(Take(handshake).ToArray()); // nothing goes out while the authenticator is asked
+
+        handshake.Authenticate(denyReason);
+        Assert.Null(handshake.PendingAuthentication);
+        if (denyReason is null)
+        {
+            Assert.Null(handshake.Failure);
+            Assert.Equal([0x04, 8, 7, .. "WELCOME"u8], Take(handshake).ToArray());
+        }
+        else
+        {
+            Assert.Equal(denyReason, handshake.Failure?.Message);
+            var error = new byte[64];
+            Assert.Equal(error[..Commands.WriteError(error, denyReason)], Take(handshake).ToArray());
+        }
+    }
+
+    /// <summary>The server half of a PLAIN-like exchange: HELLO, the authenticator's answer, then WELCOME or ERROR.</summary>
+    private sealed class AskingMechanism : IMechanism
+    {
+        private string? _deny;
+        private int _step; // 0 HELLO awaited, 1 asking, 2 WELCOME due, 3 ERROR due, 4 failed, 5 welcomed
+
+        public string Name => "PLAIN";
+        public bool AsServer => true;
+        public MechanismStatus Status => _step switch { 1 => MechanismStatus.AuthenticationNeeded, 4 => MechanismStatus.Failed, _ => MechanismStatus.Handshaking };
+        public CommandDue CommandDue => _step is 2 or 3 ? CommandDue.Next : CommandDue.None;
+        public PeerIdentity? Identity => _step == 1 ? new PeerIdentity("PLAIN", "user", "secret", null) : null;
+        public IReadOnlyDictionary<string, string>? PeerProperties => null;
+        public string? FailureReason => _deny;
+        public bool TransformsFrames => false;
+        public void CheckPeerGreeting(PeerGreeting peer) { }
+
+        public void WriteCommand(IBufferWriter<byte> body)
+        {
+            byte[] bytes = _step == 2 ? [7, .. "WELCOME"u8] : [5, .. "ERROR"u8, (byte)_deny!.Length, .. System.Text.Encoding.ASCII.GetBytes(_deny)];
+            body.Write(bytes);
+            _step = _step == 2 ? 5 : 4;
+        }
+
+        public void ReceiveCommand(ReadOnlySpan<byte> body) => _step = _step == 0 ? 1 : throw new ProtocolViolationException("unexpected command");
+
+        public void CompleteAuthentication(string? denyReason)
+        {
+            _deny = denyReason;
+            _step = denyReason is null ? 2 : 3;
+        }
+
+        public long WrappedLength(long payloadLength) => payloadLength;
+        public void WrapFrame(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody) => throw new InvalidOperationException();
+        public long UnwrappedLength(long wireLength) => wireLength;
+        public int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags) => throw new InvalidOperationException();
+        public void Dispose() { }
     }
 
     private static ReadOnlySpan<byte> Take(ZmtpHandshake handshake)

@@ -200,7 +200,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
         var replyWait = new ReplyWait(_probe, token);
         var traffic = new Traffic(io, heartbeater, receiver, new ReadLease(receiver, pipes, io, _probe, token), replyWait,
             new SocketWriter(pipes.Outbound, io, heartbeater, replyWait, _mechanism, token));
-        Volatile.Write(ref _traffic, traffic);
+        Interlocked.Exchange(ref _traffic, traffic); // a full fence: Stop cancels, then looks for the parts
         if (token.IsCancellationRequested)
             WakeLoops(); // Stop ran before the parts existed and could not shut the socket down
         traffic.Writer.EnableDirectWrites();

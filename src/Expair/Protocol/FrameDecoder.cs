@@ -70,8 +70,8 @@ internal sealed class FrameDecoder
     /// Decodes the frame at the start of <paramref name="buffered"/>: <paramref name="consumed"/> bytes of it are
     /// used (none when more are needed). A whole data frame comes out in <paramref name="frame"/>; a large one's body
     /// (<see cref="DecodeStatus.BodyPending"/>) is filled through <see cref="PendingBody"/> and its frame comes out of
-    /// <see cref="BodyReceived"/>; a command's body comes out in <paramref name="command"/>. Throws <see cref="ProtocolViolationException"/> on a bad header or a size over
-    /// the limit.
+    /// <see cref="BodyReceived"/>; a command's body comes out in <paramref name="command"/>. Throws
+    /// <see cref="ProtocolViolationException"/> on a bad header or a size over the limit.
     /// </summary>
     public DecodeStatus Decode(ReadOnlySpan<byte> buffered, out int consumed, out Frame frame, out ReadOnlySpan<byte> command)
     {

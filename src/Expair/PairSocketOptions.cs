@@ -100,9 +100,10 @@ public sealed record PairSocketOptions
     public TimeSpan HeartbeatTtl { get; init => field = Ttl(value); } = TimeSpan.Zero;
 
     /// <summary>
-    /// Largest message, in bytes summed over its frames, accepted from the peer (libzmq's <c>ZMQ_MAXMSGSIZE</c>).
-    /// A peer that announces a larger frame is disconnected before any of it is buffered. Default -1: no
-    /// limit beyond the largest .NET array (about 2 GiB per frame).
+    /// Largest message, in bytes summed over its frames, accepted from the peer (libzmq's <c>ZMQ_MAXMSGSIZE</c>);
+    /// each frame after the first also counts the memory its slot takes (a few dozen bytes), so a message of
+    /// endless empty frames is cut too. A peer that announces a larger frame is disconnected before any of it is
+    /// buffered. Default -1: no limit beyond the largest .NET array (about 2 GiB per frame).
     /// </summary>
     public long MaxMessageSize { get; init => field = value >= -1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxMessageSize), value, "MaxMessageSize must be -1 (no limit) or a byte count of 0 or more."); } = -1;
 

@@ -1,28 +1,24 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
+using Expair.Protocol.Mechanisms;
 using Expair.Transport;
 
 namespace Expair.Engine;
 
 /// <summary>
-/// Runs one ZMTP 3.1 connection (NULL mechanism) over a connected stream socket and moves whole messages
-/// between it and the peer's pipes: one receive loop, one send loop, one recorded reason for the end.
-/// The connecting side brings its long-lived pipes; the binding side asks <see cref="PairCore"/> for the
-/// PAIR slot after the peer's READY, and withholds its own READY while the slot is taken.
+/// One ZMTP 3.1 connection over a connected stream socket, wiring its parts: the handshake
+/// (<see cref="HandshakeDriver"/>), then one receive thread (<see cref="FrameReceiver"/>, lent to callers by
+/// <see cref="ReadLease"/>), one send thread and direct writers (<see cref="SocketWriter"/>), heartbeats
+/// (<see cref="Heartbeater"/>) and one recorded reason for the end (<see cref="EndReason"/>).
+/// The connecting side brings its long-lived pipes; the binding side asks <see cref="PairCore"/> for the PAIR slot
+/// after the peer's READY, and withholds its own READY while the slot is taken.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the engine's lifetime and disposes _stop when it ends.")]
-internal sealed partial class ZmtpEngine : IPeer
+internal sealed class ZmtpEngine : IPeer, IConnectionProbe
 {
-    private const int ReceiveBufferSize = 64 * 1024;
-
-    /// <summary>
-    /// What a connection reads into until its handshake is done: a greeting (64 bytes) and a READY fit. A
-    /// flood of connections that never finish the handshake then costs a few hundred bytes each, not 64 KiB.
-    /// </summary>
-    private const int HandshakeBufferSize = 512;
+    private static readonly KeyValuePair<string, string>[] ReadyProperties = [new("Socket-Type", "PAIR")];
 
     private Socket _socket; // replaced once, when traffic starts (BlockingStream.LeaveEventLoop)
     private readonly PairCore _core;
@@ -30,17 +26,19 @@ internal sealed partial class ZmtpEngine : IPeer
     private readonly SocketDiagnostics _diagnostics;
     private readonly bool _isServer;
     private readonly CancellationTokenSource _stop = new();
-    private readonly TaskCompletionSource<PeerPipes?> _slot = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private BlockingStream? _io; // the traffic phase's socket calls, made from the loops' own threads
-    private byte[] _receiveBuffer = new byte[HandshakeBufferSize];
-    private bool _receiveBufferRented;
-    private int _receiveStart;
-    private int _receiveEnd;
+    private readonly EndReason _end = new();
+    private readonly ReceiveBuffer _buffer = new();
+    private readonly ProbeSettings _probe = new();
+    private readonly IMechanism _mechanism;
+    private readonly HandshakeDriver _handshake;
     private PeerPipes? _pipes;
-    private bool _peerSupportsHeartbeats;
-    private string? _endReason;
+    private Traffic? _traffic; // the traffic phase's parts, once it starts
 
-    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, SocketSettings options, SocketDiagnostics diagnostics)
+    /// <summary>The traffic phase's parts, made together when it starts.</summary>
+    private sealed record Traffic(BlockingStream Io, Heartbeater Heartbeater, FrameReceiver Receiver, ReadLease Lease, ReplyWait ReplyWait, SocketWriter Writer);
+
+    public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, SocketSettings options, SocketDiagnostics diagnostics,
+        IMechanism? mechanism = null)
     {
         _socket = socket;
         Description = description;
@@ -49,6 +47,8 @@ internal sealed partial class ZmtpEngine : IPeer
         _pipes = connectPipes;
         _options = options;
         _diagnostics = diagnostics;
+        _mechanism = mechanism ?? new NullMechanism(ReadyProperties); // the connection owns it and disposes it
+        _handshake = new HandshakeDriver(socket, _buffer, _mechanism, isServer, core, this, _end, diagnostics, _stop.Token);
     }
 
     public string Description { get; }
@@ -57,7 +57,11 @@ internal sealed partial class ZmtpEngine : IPeer
     /// Called once the peer's READY is accepted: from then on the connection is the peer or waits for the
     /// slot, and no longer counts as a pending handshake (<see cref="PendingHandshakes"/>).
     /// </summary>
-    public Action? PeerReady { get; set; }
+    public Action? PeerReady
+    {
+        get => _handshake.PeerReady;
+        set => _handshake.PeerReady = value;
+    }
 
     /// <summary>True once both READY commands were exchanged.</summary>
     public bool IsHandshakeComplete { get; private set; }
@@ -68,7 +72,7 @@ internal sealed partial class ZmtpEngine : IPeer
     /// </summary>
     public bool Stop(string reason)
     {
-        var first = ClaimEnd(reason);
+        var first = _end.TryClaim(reason);
         try
         {
             _stop.Cancel();
@@ -81,13 +85,14 @@ internal sealed partial class ZmtpEngine : IPeer
     }
 
     /// <summary>
-    /// Ends the traffic loops' blocking waits: a read or write in the kernel (the socket is shut down) or a
-    /// wait on a pipe. The loops then see the stop token.
+    /// Ends the traffic loops' blocking waits: a read or write in the kernel (the socket is shut down), a lent read
+    /// side, or a wait on a pipe. The loops then see the stop token.
     /// </summary>
     private void WakeLoops()
     {
-        Volatile.Read(ref _io)?.Abort();
-        WakeLender();
+        var traffic = Volatile.Read(ref _traffic);
+        traffic?.Io.Abort();
+        traffic?.Lease.WakeLender();
         var pipes = _pipes;
         pipes?.Inbound.Writable.Set();
         pipes?.Outbound.Readable.Set();
@@ -97,7 +102,7 @@ internal sealed partial class ZmtpEngine : IPeer
     /// Records why the connection ends, unless a reason already was: true when this one is it. Claimed
     /// before the connection is stopped, so the reason is logged before the peer can see the close.
     /// </summary>
-    public bool ClaimEnd(string reason) => Interlocked.CompareExchange(ref _endReason, reason, null) is null;
+    public bool ClaimEnd(string reason) => _end.TryClaim(reason);
 
     /// <summary>
     /// Closes the socket at once, not when the engine's loop next runs: for a connection still in its
@@ -105,9 +110,9 @@ internal sealed partial class ZmtpEngine : IPeer
     /// </summary>
     public void CloseNow() => _socket.Dispose();
 
-    void IPeer.OnGranted(PeerPipes pipes) => _slot.TrySetResult(pipes);
+    void IPeer.OnGranted(PeerPipes pipes) => _handshake.OnSlotAnswered(pipes);
 
-    void IPeer.OnRefused(string reason) => _slot.TrySetResult(null);
+    void IPeer.OnRefused(string reason) => _handshake.OnSlotAnswered(null);
 
     /// <summary>
     /// Runs the connection to its end and returns why it ended. Never throws. Reports the end (disconnected,
@@ -125,9 +130,10 @@ internal sealed partial class ZmtpEngine : IPeer
         {
             _stop.Cancel();
             CloseSocket();
-            ReturnReceiveBuffer(); // every read has completed: the loops and the handshake were awaited
+            _buffer.Return(); // every read has completed: the loops and the handshake were awaited
+            _mechanism.Dispose();
             if (IsHandshakeComplete)
-                _diagnostics.Disconnected(Description, reason ?? _endReason ?? "stopped");
+                _diagnostics.Disconnected(Description, reason ?? _end.Value ?? "stopped");
             if (_isServer)
                 _core.Detach(this); // frees the slot, or leaves the waiting line, whichever we hold
             _stop.Dispose();
@@ -144,38 +150,128 @@ internal sealed partial class ZmtpEngine : IPeer
                 handshakeTimeout.CancelAfter(_options.HandshakeTimeout);
                 try
                 {
-                    granted = await HandshakeAsync(handshakeTimeout.Token).ConfigureAwait(false);
+                    granted = await _handshake.RunAsync(handshakeTimeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                 {
                     var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
                     var reason = $"handshake not completed within {timeoutMs} ms";
-                    if (ClaimEnd(reason))
+                    if (_end.TryClaim(reason))
                         _diagnostics.HandshakeTimedOut(Description, reason, timeoutMs); // not when it was closed for another reason meanwhile
-                    return _endReason ?? reason;
+                    return _end.Value ?? reason;
                 }
             }
             if (!granted)
-                return _endReason ?? "refused";
+                return _end.Value ?? "refused";
+            _pipes ??= _handshake.GrantedPipes;
             IsHandshakeComplete = true;
             _diagnostics.HandshakeSucceeded(Description);
             await TransferAsync().ConfigureAwait(false);
-            return _endReason ?? "closed";
+            return _end.Value ?? "closed";
         }
         catch (ProtocolViolationException e)
         {
-            _endReason ??= e.Message;
+            var reason = _end.Claim(e.Message);
             _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError);
-            return _endReason;
+            return reason;
         }
         catch (OperationCanceledException)
         {
-            return _endReason ?? "stopped";
+            return _end.Value ?? "stopped";
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            return _endReason ??= e is SocketException se ? $"connection lost ({se.SocketErrorCode})" : "connection lost";
+            return _end.Claim(e is SocketException se ? $"connection lost ({se.SocketErrorCode})" : "connection lost");
         }
+    }
+
+    /// <summary>The traffic phase: frames in to the inbound pipe, the outbound pipe out to the socket, each on its own thread.</summary>
+    private async Task TransferAsync()
+    {
+        var token = _stop.Token;
+        var pipes = _pipes!;
+        _buffer.UseFullSize();
+        _socket = BlockingStream.LeaveEventLoop(_socket);
+        var io = new BlockingStream(_socket);
+        var heartbeater = new Heartbeater(_options, _diagnostics, Description, _handshake.PeerGreeting.SupportsHeartbeats, _socket, pipes.Outbound.Readable, _end, reason => Stop(reason));
+        heartbeater.Start();
+        var decoder = new FrameDecoder(_options.MaxMessageSize, ReceiveBuffer.FullSize - FrameHeader.MaxSize, _mechanism);
+        var receiver = new FrameReceiver(_buffer, decoder, heartbeater, io, pipes.Inbound, token);
+        var replyWait = new ReplyWait(_probe, token);
+        var traffic = new Traffic(io, heartbeater, receiver, new ReadLease(receiver, pipes, io, _probe, token), replyWait,
+            new SocketWriter(pipes.Outbound, io, heartbeater, replyWait, _mechanism, token));
+        Interlocked.Exchange(ref _traffic, traffic); // a full fence: Stop cancels, then looks for the parts
+        if (token.IsCancellationRequested)
+            WakeLoops(); // Stop ran before the parts existed and could not shut the socket down
+        traffic.Writer.EnableDirectWrites();
+        traffic.Lease.Enable();
+        var receive = IoThread.Run(() => ReceiveLoop(traffic, token), "Expair receive");
+        var send = IoThread.Run(traffic.Writer.SendLoop, "Expair send");
+        var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
+        Stop(_end.Value ?? "closed");
+        try
+        {
+            await Task.WhenAll(receive, send).ConfigureAwait(false);
+        }
+        catch when (first.IsCompletedSuccessfully)
+        {
+            // The other loop was stopped (its socket shut down under it) because this one ended: the first
+            // loop's outcome is the reason.
+        }
+        finally
+        {
+            traffic.Writer.End();
+            traffic.Lease.End();
+            heartbeater.Stop();
+            receiver.ReleaseUndelivered();
+        }
+        await first.ConfigureAwait(false); // rethrows the first loop's failure, if any
+    }
+
+    /// <summary>The receive thread: reads, decodes many frames per read, and hands whole messages to the inbound pipe.</summary>
+    private void ReceiveLoop(Traffic traffic, CancellationToken cancellationToken)
+    {
+        var receiver = traffic.Receiver;
+        var lease = traffic.Lease;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // A caller reading on its own thread met the connection's end: it ends here, as if met here.
+            lease.ThrowIfCallerFailed();
+            if (lease.CallerSawEnd)
+            {
+                _end.TryClaim("peer closed the connection");
+                return;
+            }
+            var needBytes = receiver.DecodeBuffered(callerDeadline: null);
+            // What was decoded goes to the pipe at once: one publish and at most one wake-up per batch of messages.
+            if (receiver.HasCompleteMessages)
+                receiver.Deliver();
+            // Nothing buffered and no message begun: a reply to what was just delivered may be on its way, and a
+            // waiting caller may read the next message itself.
+            if (needBytes && receiver.IsIdle)
+            {
+                AwaitReply(traffic);
+                if (lease.LendToCaller())
+                    continue; // callers read meanwhile: decode what they left
+            }
+            if (needBytes && !receiver.Fill())
+            {
+                _end.TryClaim("peer closed the connection");
+                return;
+            }
+        }
+    }
+
+    /// <summary>After a large body was delivered, the receive thread waits a moment for the reply and writes it (<see cref="ReplyWait"/>).</summary>
+    private static void AwaitReply(Traffic traffic)
+    {
+        if (!traffic.Receiver.LargeBodyDelivered || !traffic.Writer.DirectWritesEnabled)
+            return;
+        traffic.Receiver.LargeBodyDelivered = false;
+        var frames = traffic.ReplyWait.Await();
+        if (frames > 0)
+            traffic.Writer.WriteHandedOverReply(frames);
     }
 
     private void CloseSocket()
@@ -191,147 +287,31 @@ internal sealed partial class ZmtpEngine : IPeer
         _socket.Dispose();
     }
 
-    /// <summary>Bytes received but not yet parsed.</summary>
-    private ReadOnlySpan<byte> Buffered => _receiveBuffer.AsSpan(_receiveStart, _receiveEnd - _receiveStart);
+    long IConnectionProbe.CallerReads => Volatile.Read(ref _traffic)?.Lease.CallerReads ?? 0;
 
-    /// <summary>Reads more bytes into the receive buffer (handshake phase). False at end of stream.</summary>
-    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken) =>
-        Filled(await _socket.ReceiveAsync(FreeReceiveSpace(), SocketFlags.None, cancellationToken).ConfigureAwait(false));
+    bool IConnectionProbe.ReadSideLent => Volatile.Read(ref _traffic)?.Lease.IsLent ?? false;
 
-    /// <summary>
-    /// How much the first read after a large body asks for. The next message may be large too, and what a read
-    /// brings into the receive buffer beyond its header is copied again into the body's own buffer: with full 64 KiB
-    /// reads, 1 MiB round trips over ipc spent a 56 KiB copy per message on each side. Interleaved runs (8 each),
-    /// one-way median 175 → 160 µs; 64 KiB ipc throughput 43.9 → 48.0 k msg/s.
-    /// </summary>
-    private const int ReadAfterLargeBody = 8 * 1024;
+    bool IConnectionProbe.CallerAskedToRead => Volatile.Read(ref _traffic)?.Lease.CallerAsked ?? false;
 
-    private bool _largeBodyRead; // a message with a body read straight into its buffer was delivered since the last read
-    private int _largestReadAfterLargeBody;
+    bool IConnectionProbe.CallerHoldsReadSide => Volatile.Read(ref _traffic)?.Lease.CallerHolds ?? false;
 
-    /// <summary>The most bytes one read after a large body brought in (for tests).</summary>
-    internal int LargestReadAfterLargeBody => Volatile.Read(ref _largestReadAfterLargeBody);
+    bool IConnectionProbe.LenderSleeps => Volatile.Read(ref _traffic)?.Lease.LenderSleeps ?? false;
 
-    /// <summary>Reads more bytes into the receive buffer, blocking (traffic phase, on the receive thread). False at end of stream.</summary>
-    private bool Fill() => FillSome(callerDeadline: null) > 0;
+    bool IConnectionProbe.BytesWaiting => Volatile.Read(ref _traffic)?.Io.WaitReadable(TimeSpan.Zero) == true;
 
-    /// <summary>
-    /// Reads more bytes into the receive buffer, blocking: the bytes read, 0 at the end of the stream, or (only on a
-    /// caller's thread, <paramref name="callerDeadline"/> set) -1 when none came within a read slice or the deadline.
-    /// </summary>
-    private int FillSome(Deadline? callerDeadline)
+    long IConnectionProbe.RepliesHandedOver => Volatile.Read(ref _traffic)?.ReplyWait.RepliesHandedOver ?? 0;
+
+    bool IConnectionProbe.AwaitingReply => Volatile.Read(ref _traffic)?.ReplyWait.AwaitingReply ?? false;
+
+    int IConnectionProbe.LargestReadAfterLargeBody => Volatile.Read(ref _traffic)?.Receiver.LargestReadAfterLargeBody ?? 0;
+
+    bool IConnectionProbe.KeepLent
     {
-        var space = FreeReceiveSpace().Span;
-        if (!_largeBodyRead)
-            return FilledSome(ReceiveSome(space, callerDeadline));
-        var read = ReceiveSome(space.Length > ReadAfterLargeBody ? space[..ReadAfterLargeBody] : space, callerDeadline);
-        if (read < 0)
-            return read;
-        _largeBodyRead = false;
-        if (read > _largestReadAfterLargeBody)
-            Volatile.Write(ref _largestReadAfterLargeBody, read);
-        return FilledSome(read);
+        set => _probe.KeepLent = value;
     }
 
-    private int FilledSome(int read)
+    TimeSpan IConnectionProbe.ReplyWait
     {
-        if (read > 0)
-            Filled(read);
-        return read;
+        set => _probe.SetReplyWait(value);
     }
-
-    /// <summary>Compacts the receive buffer and returns the space after the buffered bytes.</summary>
-    private Memory<byte> FreeReceiveSpace()
-    {
-        if (_receiveStart > 0)
-        {
-            Buffer.BlockCopy(_receiveBuffer, _receiveStart, _receiveBuffer, 0, _receiveEnd - _receiveStart);
-            _receiveEnd -= _receiveStart;
-            _receiveStart = 0;
-        }
-        if (_receiveEnd == _receiveBuffer.Length)
-        {
-            if (_receiveBufferRented)
-                throw new ProtocolViolationException("peer sent more than the receive buffer holds before it may");
-            UseFullReceiveBuffer(); // a handshake command larger than the small buffer
-        }
-        return _receiveBuffer.AsMemory(_receiveEnd);
-    }
-
-    private bool Filled(int read)
-    {
-        if (read == 0)
-            return false;
-        _receiveEnd += read;
-        MarkReceived();
-        return true;
-    }
-
-    /// <summary>
-    /// One blocking read. The end of the stream after <see cref="Stop"/> shut the socket down is our own doing, so it
-    /// surfaces as cancellation, not as the peer breaking off mid-frame. The receive thread reads until bytes come;
-    /// a caller (<paramref name="callerDeadline"/> set) gets -1 when a read slice (<see cref="ReadSlice"/>, the
-    /// socket's receive timeout) or its deadline passes first, so it can look at its deadline and the pipe.
-    /// </summary>
-    private int ReceiveSome(Span<byte> into, Deadline? callerDeadline = null)
-    {
-        while (true)
-        {
-            if (callerDeadline is { } deadline)
-            {
-                // Shorter than a slice: wait with poll for exactly what is left, then read what came.
-                var remaining = deadline.Remaining;
-                if (remaining != Timeout.InfiniteTimeSpan && remaining < ReadSlice && !_io!.WaitReadable(remaining))
-                    return -1;
-            }
-            var read = _io!.Receive(into);
-            if (read == 0)
-                _stop.Token.ThrowIfCancellationRequested();
-            if (read >= 0 || callerDeadline is not null)
-                return read;
-            _stop.Token.ThrowIfCancellationRequested(); // a slice passed on the receive thread: read again
-        }
-    }
-
-    /// <summary>Moves the buffered bytes into a full-size receive buffer from the pool (once per connection).</summary>
-    private void UseFullReceiveBuffer()
-    {
-        if (_receiveBufferRented)
-            return;
-        var full = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-        Buffered.CopyTo(full);
-        _receiveEnd -= _receiveStart;
-        _receiveStart = 0;
-        _receiveBuffer = full;
-        _receiveBufferRented = true;
-    }
-
-    private void ReturnReceiveBuffer()
-    {
-        if (!_receiveBufferRented)
-            return;
-        var rented = _receiveBuffer;
-        _receiveBuffer = [];
-        _receiveStart = _receiveEnd = 0;
-        _receiveBufferRented = false;
-        ArrayPool<byte>.Shared.Return(rented);
-    }
-
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        while (!bytes.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            bytes = bytes[sent..];
-        }
-    }
-}
-
-/// <summary>The peer broke the protocol or a limit, or refused us with ERROR; the message is the logged reason.</summary>
-internal sealed class ProtocolViolationException(string message) : Exception(message)
-{
-    /// <summary>The reason in the peer's ERROR command, when that is what ended the connection.</summary>
-    public string? PeerError { get; init; }
-
-    public static ProtocolViolationException FromPeerError(string reason) => new($"peer sent ERROR: {reason}") { PeerError = reason };
 }

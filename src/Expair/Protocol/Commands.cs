@@ -34,11 +34,24 @@ internal static class Commands
     /// <summary>Writes a whole command frame (header and body) for READY with the given metadata.</summary>
     public static int WriteReady(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
     {
+        var bodyLength = ReadyBodyLength(properties);
+        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
+        return offset + WriteReadyBody(destination[offset..], properties);
+    }
+
+    /// <summary>The exact length of a READY command body with the given metadata.</summary>
+    public static int ReadyBodyLength(IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
         var bodyLength = 1 + Ready.Length;
         foreach (var (key, value) in properties)
             bodyLength += 1 + Encoding.ASCII.GetByteCount(key) + 4 + Encoding.UTF8.GetByteCount(value);
-        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
-        offset += WriteName(destination[offset..], Ready);
+        return bodyLength;
+    }
+
+    /// <summary>Writes a READY command body (name length, name, metadata; no frame header); returns its length.</summary>
+    public static int WriteReadyBody(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
+        var offset = WriteName(destination, Ready);
         foreach (var (key, value) in properties)
         {
             var keyLength = Encoding.ASCII.GetBytes(key, destination[(offset + 1)..]);
@@ -66,9 +79,19 @@ internal static class Commands
     /// <summary>Writes a PING command frame with a TTL in tenths of a second (37/ZMTP) and a context.</summary>
     public static int WritePing(Span<byte> destination, ushort ttlDeciseconds, ReadOnlySpan<byte> context)
     {
+        var bodyLength = PingBodyLength(context);
+        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
+        return offset + WritePingBody(destination[offset..], ttlDeciseconds, context);
+    }
+
+    /// <summary>The length of a PING body carrying <paramref name="context"/> (cut to 16 bytes).</summary>
+    public static int PingBodyLength(ReadOnlySpan<byte> context) => 1 + Ping.Length + 2 + Math.Min(context.Length, MaxPingContext);
+
+    /// <summary>Writes a PING command body (no frame header); returns its length.</summary>
+    public static int WritePingBody(Span<byte> destination, ushort ttlDeciseconds, ReadOnlySpan<byte> context)
+    {
         context = context[..Math.Min(context.Length, MaxPingContext)];
-        var offset = FrameHeader.Write(destination, 1 + Ping.Length + 2 + context.Length, more: false, command: true);
-        offset += WriteName(destination[offset..], Ping);
+        var offset = WriteName(destination, Ping);
         BinaryPrimitives.WriteUInt16BigEndian(destination[offset..], ttlDeciseconds);
         offset += 2;
         context.CopyTo(destination[offset..]);
@@ -92,12 +115,22 @@ internal static class Commands
     /// <summary>Writes a PONG command frame echoing <paramref name="context"/> (cut to 16 bytes).</summary>
     public static int WritePong(Span<byte> destination, ReadOnlySpan<byte> context)
     {
+        var bodyLength = 1 + Pong.Length + Math.Min(context.Length, MaxPingContext);
+        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
+        return offset + WritePongBody(destination[offset..], context);
+    }
+
+    /// <summary>Writes a PONG command body (no frame header) echoing <paramref name="context"/> (cut to 16 bytes).</summary>
+    public static int WritePongBody(Span<byte> destination, ReadOnlySpan<byte> context)
+    {
         context = context[..Math.Min(context.Length, MaxPingContext)];
-        var offset = FrameHeader.Write(destination, 1 + Pong.Length + context.Length, more: false, command: true);
-        offset += WriteName(destination[offset..], Pong);
+        var offset = WriteName(destination, Pong);
         context.CopyTo(destination[offset..]);
         return offset + context.Length;
     }
+
+    /// <summary>The most bytes a PING or PONG body takes.</summary>
+    public const int MaxHeartbeatBodySize = 1 + 4 + 2 + MaxPingContext;
 
     /// <summary>Reads the reason of an ERROR command's data; hostile lengths are clipped, never trusted.</summary>
     public static string ParseErrorReason(ReadOnlySpan<byte> data)

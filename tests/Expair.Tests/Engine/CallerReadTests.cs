@@ -9,7 +9,7 @@ using Expair.Tests.Hostile;
 namespace Expair.Tests.Engine;
 
 /// <summary>
-/// Reads on the caller's thread (ZmtpEngine.CallerRead.cs): a blocked receiver reads the socket itself while the
+/// Reads on the caller's thread (ReadLease.cs): a blocked receiver reads the socket itself while the
 /// receive thread lends it the read side. The path is really taken, messages arrive whole, in order and once, and
 /// what the receive thread did while it read — answering PINGs, seeing the end of the connection, a protocol
 /// violation, a body still arriving — still happens when a caller holds the read side.
@@ -64,9 +64,9 @@ public sealed class CallerReadTests
 
         // Each side's receive thread lends the read side after the first message and keeps it lent while callers
         // come back within a millisecond: at least half the messages must have been read by the callers.
-        Assert.InRange(Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer).CallerReads, RoundTrips / 2, long.MaxValue);
+        Assert.InRange(((IConnectionProbe)Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer)).CallerReads, RoundTrips / 2, long.MaxValue);
         var connector = Assert.IsType<StreamConnector>(client.Core.CurrentPeer);
-        Assert.InRange(Assert.IsType<ZmtpEngine>(connector.Engine).CallerReads, RoundTrips / 2, long.MaxValue);
+        Assert.InRange(((IConnectionProbe)Assert.IsType<ZmtpEngine>(connector.Engine)).CallerReads, RoundTrips / 2, long.MaxValue);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class CallerReadTests
         using var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
         await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
         await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-        var engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+        IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
         engine.KeepLent = true;
         await SentAsync(server, peer); // a caller that sent something reads itself
         Assert.False(engine.ReadSideLent); // the receive thread reads: nobody asked yet
@@ -367,14 +367,14 @@ public sealed class CallerReadTests
     /// A raw ZMTP peer connected to <paramref name="server"/>, after one message that a blocking receive got: the
     /// server's receive thread has then lent the read side, and keeps it lent until told otherwise.
     /// </summary>
-    private static async Task<(RawPeer Peer, ZmtpEngine Engine)> LentAsync(PairSocket server)
+    private static async Task<(RawPeer Peer, IConnectionProbe Engine)> LentAsync(PairSocket server)
     {
         var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
         try
         {
             await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
             await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-            var engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+            IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
             engine.KeepLent = true;
             await LendAgainAsync(peer, server, engine);
             return (peer, engine);
@@ -390,7 +390,7 @@ public sealed class CallerReadTests
     /// After a message sent, receives until one receive asks for the read side; then, unless the receive thread lent it at once (it had not
     /// read yet), one message that the receive thread reads: it lends the read side after delivering it.
     /// </summary>
-    private static async Task LendAgainAsync(RawPeer peer, PairSocket server, ZmtpEngine engine)
+    private static async Task LendAgainAsync(RawPeer peer, PairSocket server, IConnectionProbe engine)
     {
         await SentAsync(server, peer);
         var asking = Stopwatch.StartNew();

@@ -4,7 +4,7 @@ using Expair.Engine;
 namespace Expair.Tests.Engine;
 
 /// <summary>
-/// Replies to large messages written by the receive thread that delivered the request (ZmtpEngine.ReplyWait.cs): they
+/// Replies to large messages written by the receive thread that delivered the request (ReplyWait.cs): they
 /// arrive whole and in order, also while other threads send on the same socket, and the path is really taken.
 /// </summary>
 public sealed class ReplyFromReceiveThreadTests
@@ -26,7 +26,7 @@ public sealed class ReplyFromReceiveThreadTests
             // The first exchange settles the connection (the server's engine holds the slot once it has a message).
             SendNumbered(client, 8, -1);
             Assert.True(server.TryReceive(new Message(), Patience), "no first message");
-            var engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+            IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
             engine.ReplyWait = Patience; // long enough to be sure to catch every reply, however slow the machine
             var sendThread = server.Core.Outbound!.Readable;
 
@@ -124,7 +124,7 @@ public sealed class ReplyFromReceiveThreadTests
             var message = new Message();
             for (var i = 0; i < count; i++)
             {
-                // With replyWhen, async receives: a blocking one may read the socket itself (ZmtpEngine.CallerRead.cs),
+                // With replyWhen, async receives: a blocking one may read the socket itself (ReadLease.cs),
                 // and the receive thread waits for replies only to what it delivered.
                 if (replyWhen is null)
                     server.Receive(message);

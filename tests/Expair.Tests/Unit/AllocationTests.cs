@@ -87,7 +87,7 @@ public sealed class AllocationTests
         var (senderBytes, receiverBytes) = StreamZeroCopy(endpoint, options, Size, Warmup, Measured);
 
         // Under a byte per message, besides one possible one-off: the receiving engine may decode up to 256 frames
-        // ahead of a full queue (ZmtpEngine.MaxDecodeAhead), which the fill need not have reached, so the pool may
+        // ahead of a full queue (FrameReceiver.MaxDecodeAhead), which the fill need not have reached, so the pool may
         // grow once by 256 buffers (seen: 268,288 bytes = 256 x 1,048). Any allocation per message would cost at
         // least 24 bytes x 200,000 = 4.8 MB.
         const int OneOffGrowth = 256 * (Size + 24);

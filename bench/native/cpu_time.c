@@ -1,6 +1,7 @@
 /* cpu-time FILE COMMAND [ARG...]: runs COMMAND and writes the user and system CPU seconds it and its waited-for
- * descendants used (wait4's rusage) to FILE as "user_s=U sys_s=S". Exits as COMMAND did (128 + N when killed by
- * signal N); SIGTERM, SIGINT and SIGHUP are passed on to it, so a caller stopping this process stops the command. */
+ * descendants used (wait4's rusage: every thread, start-up to exit) to FILE as "cpu_user_s=U cpu_sys_s=S".
+ * Exits as COMMAND did (128 + N when killed by signal N); SIGTERM, SIGINT and SIGHUP are passed on to it, so a
+ * caller stopping this process stops the command. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -54,7 +55,8 @@ int main(int argc, char **argv)
         }
     }
     FILE *file = fopen(argv[1], "w");
-    if (!file || fprintf(file, "user_s=%.6f sys_s=%.6f\n", seconds(usage.ru_utime), seconds(usage.ru_stime)) < 0 ||
+    if (!file ||
+        fprintf(file, "cpu_user_s=%.6f cpu_sys_s=%.6f\n", seconds(usage.ru_utime), seconds(usage.ru_stime)) < 0 ||
         fclose(file) != 0) {
         fprintf(stderr, "cpu-time: cannot write %s: %s\n", argv[1], strerror(errno));
         return 1;

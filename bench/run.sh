@@ -205,24 +205,27 @@ cpu_ticks() { # "all-ticks steal-ticks", all CPUs together (on a kernel without 
     awk '/^cpu /{ print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 + 0; exit }' /proc/stat
 }
 measure() { # run_pair|run_single args...: runs it, again while the hypervisor stole too much, records the best
-    local try before after stolen best_stolen=-1 total
+    local try before after stolen best_stolen=-1 total started wall best_wall=0
     for ((try = 1; try <= max_attempts; try++)); do
         : >"$attempt"
         before=($(cpu_ticks))
+        started=$(date +%s%N)
         "$@" || return 0 # failed: already in the failures, not repeated
+        wall=$((($(date +%s%N) - started) / 1000000))
         after=($(cpu_ticks))
         total=$((after[0] - before[0]))
         stolen=$((after[1] - before[1] > 1 ? 1000 * (after[1] - before[1]) / total : 0)) # tenths of a %; one tick is noise
         if ((best_stolen < 0 || stolen < best_stolen)); then
             cp "$attempt" "$best"
             best_stolen=$stolen
+            best_wall=$wall
         fi
         ((best_stolen <= steal_limit_tenths || retry_budget <= 0 || try == max_attempts)) && break
         retry_budget=$((retry_budget - 1))
         log "repeating (hypervisor took $((stolen / 10)).$((stolen % 10)) % of the CPU time): $*"
     done
-    # The run's tag gains steal_pct (the kept attempt's) and attempts.
-    sed "s/ | / steal_pct=$((best_stolen / 10)).$((best_stolen % 10)) attempts=$try | /" \
+    # The run's tag gains steal_pct and wall_ms (the kept attempt's: processes start to exit) and attempts.
+    sed "s/ | / steal_pct=$((best_stolen / 10)).$((best_stolen % 10)) wall_ms=$best_wall attempts=$try | /" \
         "$best" >>"$results"
 }
 
@@ -378,6 +381,7 @@ fi
     echo "steal_limit_pct=$((steal_limit_tenths / 10)).$((steal_limit_tenths % 10))"
     echo "steal_attempts=$max_attempts"
     echo "steal_retry_budget=$initial_retry_budget"
+    echo "elapsed_min=$((($(date +%s) - start + 30) / 60))"
 } >"$out/machine.txt"
 "$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" "$page" >&2
 log "done in $(($(date +%s) - start)) s; raw lines in $results"

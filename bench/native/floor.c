@@ -91,6 +91,9 @@ static void connect_pair(const struct bench_spec *spec, int fds[2])
 /* Spins on a non-blocking call until it moves bytes; gives up at the run's timeout. */
 static void spin_wait(int64_t *deadline, int *spins, const struct bench_spec *spec, const char *what)
 {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause(); /* tells the core it is a spin loop (frees the sibling hyper-thread) */
+#endif
     if (*deadline == 0)
         *deadline = bench_now() + (int64_t)spec->timeout_ms * 1000000;
     else if ((++*spins & 1023) == 0 && bench_now() > *deadline)

@@ -23,9 +23,9 @@ internal static class ComparisonTables
 
     /// <summary>
     /// Ratio ranges per transport and the cells where Expair is behind libzmq (throughput under 1.00×, latency over),
-    /// so the README can quote the page as the page gives it.
+    /// so the README can quote the page as the page gives it. Returns the ranges over every transport, for the README.
     /// </summary>
-    public static void Summary(StringBuilder page, ResultSet results)
+    public static string Summary(StringBuilder page, ResultSet results)
     {
         page.AppendLine("## Summary").AppendLine();
         page.AppendLine("Expair / libzmq, the range over the message sizes (throughput: above 1.00× is better for Expair; one-way latency")
@@ -33,6 +33,7 @@ internal static class ComparisonTables
         page.AppendLine("| Transport | Throughput cold | Throughput warm | Latency cold | Latency warm | CPU/msg cold | CPU/msg warm |");
         page.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         var behind = new List<string>();
+        var overall = new Dictionary<(string, string), List<double?>>();
         foreach (var transport in Transports)
         {
             var cells = new List<string> { transport };
@@ -46,6 +47,8 @@ internal static class ComparisonTables
                         results.CpuPerMessage(new Cell(transport, "thr", Zmq, size, phase))),
                 })).ToList();
                 cells.Add(RatioRange(ratios.Select(r => r.ratio)));
+                overall.TryAdd((metric, phase), []);
+                overall[(metric, phase)].AddRange(ratios.Select(r => r.ratio));
                 var worse = metric == "thr" ? ratios.Where(r => r.ratio < 1) : metric == "lat" ? ratios.Where(r => r.ratio > 1) : [];
                 behind.AddRange(worse.Select(r => string.Create(CultureInfo.InvariantCulture,
                     $"{transport} {SizeName(r.size)} {(metric == "thr" ? "throughput" : "latency")} {phase} {r.ratio:0.00}×")));
@@ -56,6 +59,11 @@ internal static class ComparisonTables
         page.AppendLine(behind.Count == 0
             ? "Expair is ahead of libzmq in every throughput and latency cell, cold and warm."
             : $"Cells where Expair is behind libzmq ({behind.Count}): {string.Join(", ", behind)}.").AppendLine();
+        string Range(string metric, string phase) => RatioRange(overall.GetValueOrDefault((metric, phase)) ?? []);
+        return $"Expair / libzmq (C driver) over tcp, ipc and inproc, {SizeName(results.Sizes.FirstOrDefault())}–{SizeName(results.Sizes.LastOrDefault())}: " +
+               $"throughput {Range("thr", "cold")} cold, {Range("thr", "warm")} warm; one-way latency {Range("lat", "cold")} cold, " +
+               $"{Range("lat", "warm")} warm; CPU per message {Range("cpu", "cold")} cold, {Range("cpu", "warm")} warm " +
+               $"({behind.Count} throughput or latency cells behind libzmq).";
     }
 
     public static void Transport(StringBuilder page, ResultSet results, string transport)

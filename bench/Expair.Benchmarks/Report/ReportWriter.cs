@@ -24,7 +24,7 @@ internal static class ReportWriter
         var page = new StringBuilder();
         Header(page, machine, results);
         Method(page);
-        ComparisonTables.Summary(page, results);
+        var figures = ComparisonTables.Summary(page, results);
         foreach (var transport in new[] { "tcp", "ipc", "inproc" })
             ComparisonTables.Transport(page, results, transport);
         NetMqSection(page, results, machine);
@@ -37,6 +37,7 @@ internal static class ReportWriter
             Directory.CreateDirectory(directory);
         File.WriteAllText(outputPath, page.ToString().ReplaceLineEndings("\n"));
         Console.Out.WriteLine($"wrote {outputPath}");
+        Console.Out.WriteLine($"summary (for the README's figures): {figures}");
         return 0;
     }
 
@@ -57,6 +58,8 @@ internal static class ReportWriter
         if (machine.ContainsKey("netmq"))
             page.AppendLine(CultureInfo.InvariantCulture, $"| NetMQ | {Get("netmq")} (`Expair.Benchmarks netmq`, the loops of `expair bench`) |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Repetitions | {results.Repetitions}, interleaved (every configuration once, then again); each cell is the median |");
+        if (machine.TryGetValue("elapsed_min", out var minutes))
+            page.AppendLine(CultureInfo.InvariantCulture, $"| Run time | {minutes} minutes (measurements only, after the build) |");
         if (machine.TryGetValue("scale", out var scale) && scale != "1")
             page.AppendLine(CultureInfo.InvariantCulture, $"| Counts | divided by {scale}: a smoke run, not figures to quote |");
         Steal(page, machine, results);

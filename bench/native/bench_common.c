@@ -25,7 +25,7 @@ static const char usage[] =
     "(thr-local, thr-remote, lat-local, lat-remote, inproc-thr, inproc-lat; see `expair bench --help`), and the\n"
     "physical floor without ZeroMQ:\n"
     "  raw-thr    a byte pump over a plain socket between two processes: every payload byte written, small\n"
-    "             payloads packed into 64 KiB writes, the receiver reading 256 KiB at a time\n"
+    "             payloads packed into 64 KiB writes, the receiver reading 64 KiB at a time\n"
     "  raw-lat    a ping-pong of SIZE-byte messages between two processes over a plain socket (inproc: two\n"
     "             threads handing over a pointer), blocking in the kernel or with --busy polling without blocking\n"
     "\n"

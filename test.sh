@@ -4,8 +4,9 @@
 #   ./test.sh                      all tests (Release)
 #   ./test.sh --filter Interop     extra arguments go to `dotnet test`
 #
-# The interop tests load the system libzmq (libzmq.so.5). If it is missing this script installs it when it
-# can (root with apt-get) and otherwise says what to install and fails: interop tests are never skipped.
+# The interop tests load the system libzmq (libzmq.so.5), and tests/Expair.Cli.Tests builds the native benchmark
+# driver (bench/native: a C compiler and libzmq's headers). If they are missing this script installs them when it
+# can (root with apt-get) and otherwise says what to install and fails: these tests are never skipped.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -40,13 +41,26 @@ have_libzmq() {
     return 1
 }
 
-install_libzmq() {
+apt_updated=0
+install_packages() { # Debian packages
     [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
-    log "libzmq.so.5 not found; installing the Debian package libzmq5"
+    log "installing the Debian packages $*"
     # Wait for the dpkg lock rather than fail if another apt run (e.g. unattended-upgrades) holds it.
     local -a apt=(apt-get -q -o DPkg::Lock::Timeout=600)
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends libzmq5 >&2
+    if ((!apt_updated)); then
+        DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 || return 1
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >&2
+}
+
+install_libzmq() {
+    log "libzmq.so.5 not found"
+    install_packages libzmq5
+}
+
+have_native_tools() { # what bench/native/build.sh needs: a C compiler that finds zmq.h
+    command -v cc >/dev/null 2>&1 && echo '#include <zmq.h>' | cc -E -x c - >/dev/null 2>&1
 }
 
 if ! have_libzmq; then
@@ -60,6 +74,18 @@ if ! have_libzmq; then
         log "  Fedora/RHEL:    sudo dnf install -y zeromq"
         log "  Alpine:         apk add libzmq"
         log "  Arch:           sudo pacman -S zeromq"
+        exit 1
+    fi
+fi
+
+if ! have_native_tools; then
+    log "a C compiler or libzmq's headers (zmq.h) not found: tests/Expair.Cli.Tests builds bench/native with them"
+    if ! install_packages gcc libc6-dev libzmq3-dev || ! have_native_tools; then
+        log "Install them, then run ./test.sh again:"
+        log "  Debian/Ubuntu:  sudo apt-get install -y gcc libc6-dev libzmq3-dev"
+        log "  Fedora/RHEL:    sudo dnf install -y gcc zeromq-devel"
+        log "  Alpine:         apk add gcc musl-dev zeromq-dev"
+        log "  Arch:           sudo pacman -S gcc zeromq"
         exit 1
     fi
 fi

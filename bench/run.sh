@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Builds Release and measures Expair beside libzmq and NetMQ, then writes docs/benchmarks.md (issue 3).
+# Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
+# NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved, about 22 minutes on 2 cores (more when runs
-#                                are repeated for hypervisor steal: see measure below)
-#   bench/run.sh --quick         smoke run: 1 repetition, counts / 20, about 3 minutes (numbers only a smoke test)
+#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (660 runs: about half
+#                                an hour on a quiet 2-core machine, hours on a busy one; the page states the run time)
+#   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
+#                                artifacts/bench/benchmarks.md
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
+#   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
+#   bench/run.sh --sizes 1,64    only these message sizes (bytes)
+#   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor)
+#   bench/run.sh --out FILE      where the page goes (default: docs/benchmarks.md for a full run, else
+#                                artifacts/bench/benchmarks.md, so a partial run never replaces the page)
 #
 # Measured, for 1 B, 64 B, 1 KiB, 64 KiB and 1 MiB messages, throughput and latency:
-#   tcp and ipc: libzmq->libzmq, Expair->Expair, Expair->libzmq, libzmq->Expair (sender->receiver, client->echo)
-#   tcp only:    NetMQ->NetMQ (NetMQ's ipc:// is tcp on loopback on Linux, not a unix socket: left out of ipc)
-#   inproc:      libzmq, Expair and NetMQ (both ends in one process)
-#   raw-tcp and raw-ipc byte pumps: the ceiling
+#   cold and warm:  libzmq->libzmq and Expair->Expair over tcp, ipc and inproc
+#   warm only:      Expair->libzmq, libzmq->Expair (tcp, ipc: sender->receiver, client->echo); NetMQ->NetMQ (tcp and
+#                   inproc: NetMQ's ipc:// is tcp on loopback on Linux, not a unix socket)
+#   the floor:      a raw byte pump (tcp, ipc) and a raw ping-pong, blocking and busy-polling (tcp, ipc, inproc)
+# Cold: fresh processes, --warmup 0 (what a short-lived program sees: the clock starts at the first message, and the
+# runtime's first, unoptimised compilations of the hot code fall inside). Warm: fresh processes that first move about
+# a second of untimed traffic (warmup_for below), the same for every implementation: the steady state.
+# libzmq is bench/native/zmq_driver.c (zmq-bench), built here with the system C compiler against libzmq3-dev (installed
+# with apt-get when missing); Expair is `expair bench`; both print the same summary line. Every process runs under
+# bench/native/cpu_time.c, which records its user and system CPU seconds (start-up to exit).
 # Repetition r runs every configuration once before repetition r+1 starts, so a slow spell on a shared machine
 # hits every configuration alike; the page shows medians. Raw lines go to artifacts/bench/ (gitignored).
 set -euo pipefail
@@ -19,24 +32,39 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-reps=3
+reps=""
 scale=1
 micro=0
+core=0
 note=""
+page=""
+sizes=(1 64 1024 65536 1048576)
+partial=0
 command_line="bench/run.sh"
 for arg in "$@"; do
     [[ "$arg" == *[[:space:]]* ]] && command_line+=" \"$arg\"" || command_line+=" $arg"
 done
 while (($#)); do
     case "$1" in
-        --quick) reps=1 scale=20 ;;
+        --quick) scale=20 partial=1 ;;
         --micro) micro=1 ;;
+        --core) core=1 partial=1 ;;
         --note) note="${2:?--note needs a text}"; shift ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --reps) reps="${2:?--reps needs a number}"; shift
+            [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps needs a whole number from 1" >&2; exit 2; } ;;
+        --sizes) IFS=, read -ra sizes <<<"${2:?--sizes needs a list such as 1,64}"; shift; partial=1
+            for size in "${sizes[@]}"; do
+                [[ "$size" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --sizes takes sizes in bytes, not '$size'" >&2; exit 2; }
+            done ;;
+        --out) page="${2:?--out needs a file}"; shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+[[ -n "$reps" ]] || reps=$((scale > 1 ? 1 : 3))
+((reps == 3 && scale == 1)) || partial=1
+[[ -n "$page" ]] || page=$( ((partial)) && echo artifacts/bench/benchmarks.md || echo docs/benchmarks.md)
 
 out=artifacts/bench
 results="$out/results.txt"
@@ -53,10 +81,12 @@ dotnet build src/Expair.Cli -c Release -nologo -v quiet >"$out/build.log" 2>&1 |
 dotnet build bench/Expair.Benchmarks -c Release -nologo -v quiet >>"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
 expair=(src/Expair.Cli/bin/Release/net10.0/Expair.Cli bench)
 benchmarks=bench/Expair.Benchmarks/bin/Release/net10.0/Expair.Benchmarks
-zmq=("$benchmarks" zmq)
+log "building the native libzmq driver"
+native=$(bench/native/build.sh "$out/native" 2>>"$out/build.log") || { cat "$out/build.log" >&2; exit 1; }
+zmq=("$native/zmq-bench")
+cpu_time="$native/cpu-time"
 netmq=("$benchmarks" netmq)
 
-sizes=(1 64 1024 65536 1048576)
 
 # Message counts per size, so that one run lasts roughly 0.3-4 s here, the whole script about 22 minutes. Large
 # messages get as many as small ones need time for: a 0.1-second run (500 x 1 MiB at 5 GB/s) is one GC or one
@@ -131,6 +161,8 @@ warmup_for() { # test count transport size implementation
     [[ "$1" == thr && $2 -gt n ]] && n=$2
     echo "$n"
 }
+# The floor's ping-pong is C: no runtime compiles anything late, so a short warm-up (caches, page faults) is enough.
+floor_warmup=$((1000 / scale))
 raw_count() { # size: about 2 GB moved, fewer for tiny messages
     case "$1" in
         1) echo $((20000000 / scale)) ;;
@@ -147,11 +179,13 @@ impl_command() { # implementation
     esac
 }
 
-# A run's lines go to $attempt first; measure() moves the kept attempt's to $results.
-record() { # tag file
-    local line
+# A run's lines go to $attempt first; measure() moves the kept attempt's to $results. Each line gains the CPU
+# seconds its process used (cpu-time's cpu_user_s= cpu_sys_s=).
+record() { # tag output-file cpu-file
+    local line cpu=""
+    [[ -s "$3" ]] && cpu=" $(<"$3")"
     while IFS= read -r line; do
-        [[ -n "$line" ]] && echo "$1 | $line" >>"$attempt"
+        [[ -n "$line" ]] && echo "$1 | $line$cpu" >>"$attempt"
     done <"$2"
 }
 
@@ -172,24 +206,27 @@ cpu_ticks() { # "all-ticks steal-ticks", all CPUs together (on a kernel without 
     awk '/^cpu /{ print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 + 0; exit }' /proc/stat
 }
 measure() { # run_pair|run_single args...: runs it, again while the hypervisor stole too much, records the best
-    local try before after stolen best_stolen=-1 total
+    local try before after stolen best_stolen=-1 total started wall best_wall=0
     for ((try = 1; try <= max_attempts; try++)); do
         : >"$attempt"
         before=($(cpu_ticks))
+        started=$(date +%s%N)
         "$@" || return 0 # failed: already in the failures, not repeated
+        wall=$((($(date +%s%N) - started) / 1000000))
         after=($(cpu_ticks))
         total=$((after[0] - before[0]))
         stolen=$((after[1] - before[1] > 1 ? 1000 * (after[1] - before[1]) / total : 0)) # tenths of a %; one tick is noise
         if ((best_stolen < 0 || stolen < best_stolen)); then
             cp "$attempt" "$best"
             best_stolen=$stolen
+            best_wall=$wall
         fi
         ((best_stolen <= steal_limit_tenths || retry_budget <= 0 || try == max_attempts)) && break
         retry_budget=$((retry_budget - 1))
         log "repeating (hypervisor took $((stolen / 10)).$((stolen % 10)) % of the CPU time): $*"
     done
-    # The run's tag gains steal_pct (the kept attempt's) and attempts.
-    sed "s/ | / steal_pct=$((best_stolen / 10)).$((best_stolen % 10)) attempts=$try | /" \
+    # The run's tag gains steal_pct and wall_ms (the kept attempt's: processes start to exit) and attempts.
+    sed "s/ | / steal_pct=$((best_stolen / 10)).$((best_stolen % 10)) wall_ms=$best_wall attempts=$try | /" \
         "$best" >>"$results"
 }
 
@@ -200,23 +237,23 @@ fail() { # tag why
 
 run_seq=0
 # One network run: the receiver (thr-local / lat-local) binds, the sender (thr-remote / lat-remote) connects.
-run_pair() { # transport test sender receiver size rep
-    local transport=$1 test=$2 sender=$3 receiver=$4 size=$5 rep=$6
-    local count bind endpoint local_pid
+# Cold runs move no untimed traffic first; warm runs warmup_for's.
+run_pair() { # transport test sender receiver size rep phase
+    local transport=$1 test=$2 sender=$3 receiver=$4 size=$5 rep=$6 phase=$7
+    local count bind endpoint local_pid warmup=0
     run_seq=$((run_seq + 1))
     [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size" "$sender") || count=$(lat_count "$transport" "$size")
-    local warmup
-    warmup=$(warmup_for "$test" "$count" "$transport" "$size" "$sender")
-    local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size rep=$rep"
+    [[ "$phase" == warm ]] && warmup=$(warmup_for "$test" "$count" "$transport" "$size" "$sender")
+    local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size phase=$phase warmup=$warmup rep=$rep"
     if [[ "$transport" == tcp ]]; then
         bind="tcp://127.0.0.1:*"
     else
         bind="ipc://${TMPDIR:-/tmp}/expair-bench-$$-$run_seq.sock"
     fi
     # Gone before the receiver starts, so the wait below can never read the previous run's port.
-    rm -f "$out/local.out" "$out/local.err"
+    rm -f "$out/local.out" "$out/local.err" "$out/local.cpu" "$out/remote.cpu"
     # shellcheck disable=SC2046 # the command is words on purpose
-    timeout 300 $(impl_command "$receiver") "$test-local" "$bind" "$size" "$count" --timeout 30000 --warmup "$warmup" \
+    timeout 300 "$cpu_time" "$out/local.cpu" $(impl_command "$receiver") "$test-local" "$bind" "$size" "$count" --timeout 30000 --warmup "$warmup" \
         >"$out/local.out" 2>"$out/local.err" &
     local_pid=$!
     endpoint=$bind
@@ -237,7 +274,7 @@ run_pair() { # transport test sender receiver size rep
         fi
     fi
     # shellcheck disable=SC2046
-    if ! timeout 300 $(impl_command "$sender") "$test-remote" "$endpoint" "$size" "$count" --timeout 30000 --warmup "$warmup" \
+    if ! timeout 300 "$cpu_time" "$out/remote.cpu" $(impl_command "$sender") "$test-remote" "$endpoint" "$size" "$count" --timeout 30000 --warmup "$warmup" \
         >"$out/remote.out" 2>"$out/remote.err"; then
         # The receiver fails too, or soon will (its own waits are bounded): both sides' words go in the record.
         wait "$local_pid" 2>/dev/null || true
@@ -248,8 +285,8 @@ run_pair() { # transport test sender receiver size rep
         fail "$tag" "receiver: $(tr '\n' ' ' <"$out/local.err")"
         return 1
     fi
-    record "$tag" "$out/local.out"
-    record "$tag" "$out/remote.out"
+    record "$tag" "$out/local.out" "$out/local.cpu"
+    record "$tag" "$out/remote.out" "$out/remote.cpu"
     [[ "$transport" == ipc ]] && rm -f "${bind#ipc://}"
     return 0
 }
@@ -257,8 +294,9 @@ run_pair() { # transport test sender receiver size rep
 run_single() { # tag command...
     local tag=$1
     shift
-    if timeout 300 "$@" >"$out/single.out" 2>"$out/single.err"; then
-        record "$tag" "$out/single.out"
+    rm -f "$out/single.cpu"
+    if timeout 300 "$cpu_time" "$out/single.cpu" "$@" >"$out/single.out" 2>"$out/single.err"; then
+        record "$tag" "$out/single.out" "$out/single.cpu"
     else
         fail "$tag" "$(tr '\n' ' ' <"$out/single.err")"
         return 1
@@ -266,32 +304,54 @@ run_single() { # tag command...
 }
 
 start=$(date +%s)
-pairs=("libzmq libzmq" "expair expair" "expair libzmq" "libzmq expair")
-netmq_pair="netmq netmq" # tcp only: see the top of this file
+main_pairs=("libzmq libzmq" "expair expair")
+extra_pairs=("expair libzmq" "libzmq expair") # warm only, tcp and ipc
+netmq_pair="netmq netmq"                      # warm only, tcp and inproc: see the top of this file
+((core)) && extra_pairs=()
 for rep in $(seq "$reps"); do
     log "repetition $rep of $reps"
     for size in "${sizes[@]}"; do
         for transport in tcp ipc; do
-            transport_pairs=("${pairs[@]}")
-            [[ "$transport" == tcp ]] && transport_pairs+=("$netmq_pair")
-            for pair in "${transport_pairs[@]}"; do
+            for pair in "${main_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"
-                measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep"
-                measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep"
+                for phase in cold warm; do
+                    measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep" "$phase"
+                    measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep" "$phase"
+                done
+            done
+            warm_pairs=("${extra_pairs[@]}")
+            [[ "$transport" == tcp ]] && ! ((core)) && warm_pairs+=("$netmq_pair")
+            for pair in "${warm_pairs[@]}"; do
+                read -r sender receiver <<<"$pair"
+                measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep" warm
+                measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep" warm
             done
         done
-        for impl in libzmq expair netmq; do
-            # shellcheck disable=SC2046
+        inproc_runs=("libzmq cold" "libzmq warm" "expair cold" "expair warm")
+        ((core)) || inproc_runs+=("netmq warm")
+        for run in "${inproc_runs[@]}"; do
+            read -r impl phase <<<"$run"
             for test in thr lat; do
                 count=$([[ "$test" == thr ]] && thr_count inproc "$size" "$impl" || lat_count inproc "$size")
-                measure run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size rep=$rep" \
-                    $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 \
-                    --warmup "$(warmup_for "$test" "$count" inproc "$size" "$impl")"
+                warmup=0
+                [[ "$phase" == warm ]] && warmup=$(warmup_for "$test" "$count" inproc "$size" "$impl")
+                # shellcheck disable=SC2046
+                measure run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size phase=$phase warmup=$warmup rep=$rep" \
+                    $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 --warmup "$warmup"
             done
         done
+        ((core)) && continue
+        # The floor: a plain socket (inproc: two threads) with the same sizes.
         for transport in tcp ipc; do
-            measure run_single "transport=raw-$transport test=thr sender=raw receiver=raw size=$size rep=$rep" \
-                "$benchmarks" "raw-$transport" "$size" "$(raw_count "$size")" --timeout 30000
+            measure run_single "transport=$transport test=thr sender=raw receiver=raw size=$size phase=warm warmup=0 rep=$rep" \
+                "${zmq[@]}" raw-thr "$transport" "$size" "$(raw_count "$size")" --timeout 30000
+        done
+        for transport in tcp ipc inproc; do
+            for poll in block busy; do
+                measure run_single "transport=$transport test=lat sender=raw-$poll receiver=raw-$poll size=$size phase=warm warmup=$floor_warmup rep=$rep" \
+                    "${zmq[@]}" raw-lat "$transport" "$size" "$(lat_count "$transport" "$size")" --timeout 30000 \
+                    --warmup "$floor_warmup" $([[ "$poll" == busy ]] && echo --busy)
+            done
         done
     done
     log "repetition $rep done after $(($(date +%s) - start)) s"
@@ -312,15 +372,19 @@ fi
     echo "cores=$(nproc)"
     echo "kernel=$(uname -sr)"
     echo "dotnet=$(dotnet --version)"
-    echo "libzmq=$("$benchmarks" libzmq-version)"
+    echo "libzmq=$("${zmq[@]}" version)"
+    echo "cc=$(cc --version | head -1)"
+    echo "sizes=${sizes[*]}"
+    echo "scale=$scale"
     echo "netmq=$("$benchmarks" netmq-version)"
     echo "netmq_thr_max=$((netmq_thr_max / scale))"
     echo "note=$note"
     echo "steal_limit_pct=$((steal_limit_tenths / 10)).$((steal_limit_tenths % 10))"
     echo "steal_attempts=$max_attempts"
     echo "steal_retry_budget=$initial_retry_budget"
+    echo "elapsed_min=$((($(date +%s) - start + 30) / 60))"
 } >"$out/machine.txt"
-"$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" docs/benchmarks.md >&2
+"$benchmarks" report "$results" "$out/machine.txt" "$micro_dir" "$page" >&2
 log "done in $(($(date +%s) - start)) s; raw lines in $results"
 if [[ -s "$failures" ]]; then
     log "$(wc -l <"$failures") run(s) failed (see $failures); their cells show '–'"

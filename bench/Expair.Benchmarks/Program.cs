@@ -8,25 +8,25 @@ using Expair.Cli.Bench;
 namespace Expair.Benchmarks;
 
 /// <summary>
-/// The benchmark companion of <c>expair bench</c>: libzmq and NetMQ peers for the same modes and lines, the raw socket
-/// ceiling, BenchmarkDotNet micro-benchmarks, and the writer of docs/benchmarks.md. bench/run.sh drives it.
+/// The benchmark companion of <c>expair bench</c>: the NetMQ peer (and a libzmq peer through P/Invoke, for hand runs)
+/// for the same modes and lines, BenchmarkDotNet micro-benchmarks, and the writer of docs/benchmarks.md. bench/run.sh
+/// drives it; the page's libzmq figures and the floor come from the C driver in bench/native.
 /// </summary>
 internal static class Program
 {
     private const string Usage = """
         Usage: Expair.Benchmarks COMMAND ...
 
-          zmq MODE [ENDPOINT] SIZE COUNT [--timeout MS]  the libzmq PAIR peer: the modes and the summary line of
-                                                          `expair bench` (thr-local, thr-remote, lat-local,
-                                                          lat-remote, inproc-thr, inproc-lat)
+          zmq MODE [ENDPOINT] SIZE COUNT [--timeout MS]  libzmq's PAIR socket through P/Invoke from these C#
+                                                          loops: the modes and the summary line of `expair bench`
+                                                          (thr-local, thr-remote, lat-local, lat-remote, inproc-thr,
+                                                          inproc-lat). For hand runs; bench/run.sh measures libzmq
+                                                          with the C driver (bench/native/zmq-bench)
           netmq MODE [ENDPOINT] SIZE COUNT [--timeout MS] the NetMQ PAIR peer: the same modes and line (NetMQ's
                                                           ipc:// is tcp on loopback, not a unix socket)
-          raw-tcp SIZE COUNT [--timeout MS]               the ceiling: a loopback TCP byte pump, same line format
-          raw-ipc SIZE COUNT [--timeout MS]               the same over a unix socket
           micro [--short] [BenchmarkDotNet options]       codec and queue micro-benchmarks (in-process toolchain;
                                                           e.g. --filter '*Pipe*'; --short for a quick job)
           report RESULTS MACHINE MICRO_DIR OUTPUT         writes the markdown page from bench/run.sh's results
-          libzmq-version                                  prints the loaded libzmq's version
           netmq-version                                   prints the NetMQ package's version
 
         Exit codes: 0 done, 1 failed or timed out, 2 bad arguments.
@@ -40,11 +40,8 @@ internal static class Program
             {
                 "zmq" => RunPeer(args[1..], spec => new ZmqBenchSockets(spec.Timeout)),
                 "netmq" => RunPeer(args[1..], spec => new NetMqBenchSockets(spec)),
-                "raw-tcp" => RunRaw("tcp", args[1..]),
-                "raw-ipc" => RunRaw("ipc", args[1..]),
                 "micro" => RunMicro(args[1..]),
                 "report" when args.Length == 5 => ReportWriter.Write(args[1], args[2], args[3], args[4]),
-                "libzmq-version" => Print(ZmqBenchSockets.Version),
                 "netmq-version" => Print(NetMqBenchSockets.Version),
                 "--help" or "-h" => Print(Usage),
                 _ => Fail(Usage, 2),
@@ -71,15 +68,6 @@ internal static class Program
         var (socket, opened) = BenchRunner.Open(spec, sockets, note => Console.Error.WriteLine($"expair-benchmarks: {note}"));
         using (socket)
             return Print(BenchRunner.Run(opened, socket, sockets.Implementation));
-    }
-
-    private static int RunRaw(string transport, string[] args)
-    {
-        // Same argument rules as the in-process modes: SIZE COUNT [--timeout MS].
-        var spec = BenchSpec.Parse(["inproc-thr", .. args]);
-        if (spec.Size == 0)
-            throw new FormatException("SIZE must be at least 1 for a byte pump");
-        return Print(RawPump.Run(transport, spec.Size, spec.Count, spec.Timeout));
     }
 
     private static int RunMicro(string[] args)

@@ -19,8 +19,6 @@ internal sealed class ZmqBenchSockets : IBenchSockets, IDisposable
 
     public string Implementation => "libzmq";
 
-    public static string Version => LibZmq.Version.ToString(3);
-
     public IBenchSocket Bind(string endpoint, out string bound)
     {
         var socket = NewSocket();

@@ -1,17 +1,17 @@
 using System.Globalization;
 using System.Text;
+using static Expair.Benchmarks.Report.Format;
 
 namespace Expair.Benchmarks.Report;
 
 /// <summary>
-/// Writes docs/benchmarks.md from bench/run.sh's results: per transport Expair beside libzmq with the ratio, Expair
-/// beside NetMQ, the mixed pairs, the raw ceiling, allocation and GC counts, and the micro-benchmark tables when
-/// they were run.
+/// Writes docs/benchmarks.md from bench/run.sh's results: a summary of Expair / libzmq, per transport the cold and
+/// warm tables with the physical floor and the CPU cost beside them, Expair beside NetMQ, the mixed pairs, the
+/// spread between repetitions, memory, and the micro-benchmark tables when they were run.
 /// </summary>
 internal static class ReportWriter
 {
-    private const string Zmq = "libzmq";
-    private const string Expair = "expair";
+    private const string Expair = ComparisonTables.Expair;
     private const string NetMq = "netmq";
 
     public static int Write(string resultsPath, string machinePath, string microDirectory, string outputPath)
@@ -23,16 +23,21 @@ internal static class ReportWriter
             .ToDictionary(parts => parts[0], parts => parts[1], StringComparer.Ordinal);
         var page = new StringBuilder();
         Header(page, machine, results);
+        Method(page);
+        var figures = ComparisonTables.Summary(page, results);
         foreach (var transport in new[] { "tcp", "ipc", "inproc" })
-            Transport(page, results, transport);
+            ComparisonTables.Transport(page, results, transport);
         NetMqSection(page, results, machine);
-        MixedPairs(page, results);
-        Spread(page, results);
-        Ceiling(page, results);
+        ComparisonTables.MixedPairs(page, results);
+        ComparisonTables.Spread(page, results);
         Memory(page);
         Micro(page, microDirectory);
+        var directory = Path.GetDirectoryName(outputPath);
+        if (!string.IsNullOrEmpty(directory))
+            Directory.CreateDirectory(directory);
         File.WriteAllText(outputPath, page.ToString().ReplaceLineEndings("\n"));
         Console.Out.WriteLine($"wrote {outputPath}");
+        Console.Out.WriteLine($"summary (for the README's figures): {figures}");
         return 0;
     }
 
@@ -40,86 +45,66 @@ internal static class ReportWriter
     {
         string Get(string key) => machine.GetValueOrDefault(key, "?");
         page.AppendLine("# Benchmarks").AppendLine();
-        page.AppendLine("Expair's PAIR socket beside libzmq's and NetMQ's, measured with the same loops and clocks on every side (issue 3).")
-            .AppendLine("This page is generated: rerun the command below, do not edit it by hand.").AppendLine();
+        page.AppendLine("Expair's PAIR socket beside libzmq's as libzmq ships (driven from C), NetMQ's, and the physical floor of each")
+            .AppendLine("transport, cold and warm (issues 3 and 23). This page is generated: rerun the command below, do not edit it by hand.")
+            .AppendLine();
         page.AppendLine("```sh").AppendLine(Get("command")).AppendLine("```").AppendLine();
         page.AppendLine("| | |").AppendLine("| --- | --- |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Date (UTC) | {Get("date")} |");
-        page.AppendLine(CultureInfo.InvariantCulture, $"| CPU | {Get("cpu")} ({Get("cores")} cores) |");
-        page.AppendLine(CultureInfo.InvariantCulture, $"| Kernel | {Get("kernel")} |");
-        page.AppendLine(CultureInfo.InvariantCulture, $"| .NET | {Get("dotnet")} |");
-        page.AppendLine(CultureInfo.InvariantCulture, $"| libzmq | {Get("libzmq")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| Machine | {Get("cpu")} ({Get("cores")} cores), {Get("kernel")} |");
+        page.AppendLine(CultureInfo.InvariantCulture, $"| Expair driver | `expair bench` (`src/Expair.Cli/Bench`), .NET {Get("dotnet")}, Release |");
+        page.AppendLine(CultureInfo.InvariantCulture,
+            $"| libzmq driver | `zmq-bench` (`bench/native/zmq_driver.c`), C, `cc -O2` ({Get("cc")}), against libzmq {Get("libzmq")} (Debian's libzmq3-dev) |");
         if (machine.ContainsKey("netmq"))
-            page.AppendLine(CultureInfo.InvariantCulture, $"| NetMQ | {Get("netmq")} |");
+            page.AppendLine(CultureInfo.InvariantCulture, $"| NetMQ | {Get("netmq")} (`Expair.Benchmarks netmq`, the loops of `expair bench`) |");
         page.AppendLine(CultureInfo.InvariantCulture, $"| Repetitions | {results.Repetitions}, interleaved (every configuration once, then again); each cell is the median |");
+        if (machine.TryGetValue("elapsed_min", out var minutes))
+            page.AppendLine(CultureInfo.InvariantCulture, $"| Run time | {minutes} minutes (measurements only, after the build) |");
+        if (machine.TryGetValue("scale", out var scale) && scale != "1")
+            page.AppendLine(CultureInfo.InvariantCulture, $"| Counts | divided by {scale}: a smoke run, not figures to quote |");
         Steal(page, machine, results);
         page.AppendLine();
         if (machine.TryGetValue("note", out var note) && note.Length > 0)
             page.AppendLine(CultureInfo.InvariantCulture, $"**Note:** {note}").AppendLine();
-        page.AppendLine("How the numbers are taken (`expair bench --help`, `bench/Expair.Benchmarks`):").AppendLine();
-        page.AppendLine("- Throughput: `thr-local` binds and receives COUNT messages, clocked from the first; `thr-remote` connects and")
-            .AppendLine("  sends them, writing every payload byte, then waits for a one-message acknowledgement. msg/s and MB/s (10^6 bytes)")
-            .AppendLine("  are the receiver's. Both sides keep the default high-water marks (1000 messages).")
-            .AppendLine("- Latency: `lat-remote` does COUNT round trips against `lat-local`'s echo (tcp and ipc: 30,000 up to 1 KiB,")
-            .AppendLine("  20,000 at 64 KiB, 3,000 at 1 MiB; inproc 10,000 and 2,000), the first an untimed warm-up; one-way = mean round")
-            .AppendLine("  trip / 2; p50/p99 are of the round trips. A p99 is the 1 % slowest: a run of 1 s or less let one slow spell")
-            .AppendLine("  of the machine, which hits either implementation, decide it.")
-            .AppendLine("- Warm-up (`--warmup N`, the same for both implementations): before the timed part both sides move about a second of")
-            .AppendLine("  untimed traffic (throughput: 5,000,000 messages up to 64 B, 2,000,000 at 1 KiB, 30,000 at 64 KiB, 5,000 at 1 MiB,")
-            .AppendLine("  enough to fill a sender's queue; inproc 200,000 and 30,000 for the last two; NetMQ at most 300,000. Latency:")
-            .AppendLine("  20,000 round trips up to 1 KiB, 8,000 at 64 KiB, 2,500 at 1 MiB; inproc 100,000 and 20,000), so .NET's")
-            .AppendLine("  re-compilation of hot code after its first calls is not measured: while its background compiler runs it takes one")
-            .AppendLine("  of the two cores, and shorter warm-ups left hot methods unoptimised in the timed part, millisecond round trips in")
-            .AppendLine("  the p99 and a growing queue's page faults in the 1 MiB figures. Every figure is a steady state. Senders write")
-            .AppendLine("  payloads with a loop compiled optimised at its first call (`PayloadWriter`): `Span.Fill`'s tiered loop made some")
-            .AppendLine("  whole runs fill at half speed.")
-            .AppendLine("- Ratio = Expair / libzmq. Throughput: above 1.00 is better. Latency: below 1.00 is better.")
-            .AppendLine("- B/msg = bytes allocated on the managed heap per message during the timed part, all threads of that process")
-            .AppendLine("  (GC.GetTotalAllocatedBytes); GCs = collections of generation 0/1/2 during it. libzmq allocates natively, so its")
-            .AppendLine("  managed figures are the harness's own (about zero).")
-            .AppendLine();
     }
 
-    private static void Transport(StringBuilder page, ResultSet results, string transport)
+    private static void Method(StringBuilder page)
     {
-        var inproc = transport == "inproc";
-        var thr = inproc ? "inproc_thr" : "thr_local";
-        var lat = inproc ? "inproc_lat" : "lat_remote";
-        page.AppendLine(CultureInfo.InvariantCulture, $"## {transport}").AppendLine();
-        page.AppendLine("### Throughput").AppendLine();
-        page.AppendLine(inproc
-            ? "| Size | libzmq msg/s | Expair msg/s | Ratio | libzmq MB/s | Expair MB/s | Expair B/msg (both ends) | Expair GCs 0/1/2 |"
-            : "| Size | libzmq msg/s | Expair msg/s | Ratio | libzmq MB/s | Expair MB/s | Expair recv B/msg | Expair send B/msg | Expair recv GCs 0/1/2 |");
-        page.AppendLine(inproc ? "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" : "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var size in results.Sizes)
-        {
-            double? Zm(string metric) => results.Median(transport, "thr", Zmq, Zmq, size, thr, metric);
-            double? Ex(string metric) => results.Median(transport, "thr", Expair, Expair, size, thr, metric);
-            var row = new List<string>
-            {
-                SizeName(size), Rate(Zm("msgs_per_s")), Rate(Ex("msgs_per_s")), Ratio(Ex("msgs_per_s"), Zm("msgs_per_s")),
-                Mb(Zm("mb_per_s")), Mb(Ex("mb_per_s")),
-                Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, thr)),
-            };
-            if (!inproc)
-                row.Add(Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, "thr_remote")));
-            row.Add(Gcs(Ex("gc0"), Ex("gc1"), Ex("gc2")));
-            page.AppendLine("| " + string.Join(" | ", row) + " |");
-        }
-        page.AppendLine();
-        page.AppendLine("### Latency (µs)").AppendLine();
-        page.AppendLine("| Size | libzmq one-way | Expair one-way | Ratio | libzmq p50 RTT | Expair p50 RTT | libzmq p99 RTT | Expair p99 RTT | p99 ratio |");
-        page.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var size in results.Sizes)
-        {
-            double? Zm(string metric) => results.Median(transport, "lat", Zmq, Zmq, size, lat, metric);
-            double? Ex(string metric) => results.Median(transport, "lat", Expair, Expair, size, lat, metric);
-            page.AppendLine("| " + string.Join(" | ",
-                SizeName(size), Micros(Zm("one_way_us")), Micros(Ex("one_way_us")), Ratio(Ex("one_way_us"), Zm("one_way_us")),
-                Micros(Zm("rtt_p50_us")), Micros(Ex("rtt_p50_us")), Micros(Zm("rtt_p99_us")), Micros(Ex("rtt_p99_us")),
-                Ratio(Ex("rtt_p99_us"), Zm("rtt_p99_us"))) + " |");
-        }
-        page.AppendLine();
+        page.AppendLine("How the numbers are taken (`expair bench --help`, `bench/native/zmq_driver.c`, `bench/run.sh`):").AppendLine();
+        page.AppendLine("- Two drivers, one contract: the same modes, arguments, warm-up, clock points and summary line. Expair's is")
+            .AppendLine("  `expair bench`; libzmq's is `zmq-bench`, in C as libzmq's own perf tools use it (the sender fills each")
+            .AppendLine("  `zmq_msg_init_size` buffer and sends it, the echo sends the received `zmq_msg_t` back), so every libzmq figure,")
+            .AppendLine("  mixed pairs included, is libzmq's own cost, not a managed loop's. Both sides keep the default high-water marks")
+            .AppendLine("  (1000 messages).")
+            .AppendLine("- Throughput: `thr-local` binds and receives COUNT messages, clocked from the first; `thr-remote` connects and")
+            .AppendLine("  sends them, writing every payload byte, then waits for a one-message acknowledgement. msg/s and MB/s (10^6 bytes)")
+            .AppendLine("  are the receiver's.")
+            .AppendLine("- Latency: `lat-remote` does COUNT round trips against `lat-local`'s echo (tcp and ipc: 30,000 up to 1 KiB,")
+            .AppendLine("  20,000 at 64 KiB, 3,000 at 1 MiB; inproc 10,000 and 2,000), the first untimed; one-way = mean round trip / 2;")
+            .AppendLine("  p50/p99 are of the round trips. A p99 is the 1 % slowest: one slow spell of the machine can decide it.")
+            .AppendLine("- Cold and warm: every run starts fresh processes (inproc: one process). **Cold** runs move no untimed traffic")
+            .AppendLine("  (`--warmup 0`): what a short-lived program sees, with .NET's start-up compilation of the hot code inside the")
+            .AppendLine("  timed part. **Warm** runs first move about a second of untimed traffic, the same `--warmup N` for both")
+            .AppendLine("  drivers (throughput: 5,000,000 messages up to 64 B, 2,000,000 at 1 KiB, 30,000 at 64 KiB, 5,000 at 1 MiB,")
+            .AppendLine("  enough to fill a sender's queue; inproc 200,000 and 30,000 for the last two; NetMQ at most 300,000. Latency:")
+            .AppendLine("  20,000 round trips up to 1 KiB, 8,000 at 64 KiB, 2,500 at 1 MiB; inproc 100,000 and 20,000): the steady")
+            .AppendLine("  state, after .NET has re-compiled the hot code optimised. Cold and warm runs of one configuration follow each")
+            .AppendLine("  other in every repetition. Mixed pairs and NetMQ are measured warm only.")
+            .AppendLine("- CPU per message: every process runs under `cpu-time` (`bench/native/cpu_time.c`), which reads its user and")
+            .AppendLine("  system CPU seconds, all threads, from exec to exit (`wait4`). The figure is the sum over both processes (inproc:")
+            .AppendLine("  the one) divided by the messages moved, timed and warm-up, in µs per message = CPU seconds per million messages.")
+            .AppendLine("  So a cold figure includes starting the runtime and compiling; a warm one spreads that over the warm-up too.")
+            .AppendLine("- The floor, without ZeroMQ (`zmq-bench raw-thr` and `raw-lat`, C): the raw pump writes every byte of COUNT")
+            .AppendLine("  payloads over a plain socket to a second process, small ones packed into 64 KiB writes, the receiver reading")
+            .AppendLine("  64 KiB at a time, clocked from its go-ahead to the last byte: what the kernel moves. The ping-pong sends SIZE")
+            .AppendLine("  bytes over a plain socket to a second process that returns them, blocking in the kernel or busy-polling")
+            .AppendLine("  (non-blocking calls in a loop, a core each); inproc's floor is two threads handing a pointer over, waiting in")
+            .AppendLine("  a futex or spinning. Sockets are tuned as Expair tunes its own (TCP_NODELAY and Reno on loopback, a 1 MiB")
+            .AppendLine("  send buffer on unix sockets).")
+            .AppendLine("- Ratio = Expair / libzmq. Throughput: above 1.00 is better. Latency and CPU: below 1.00 is better.")
+            .AppendLine("- B/msg = bytes allocated on the managed heap per message during the timed part, all threads of that process")
+            .AppendLine("  (GC.GetTotalAllocatedBytes); GCs = collections of generation 0/1/2 during it. The C driver has no managed heap.")
+            .AppendLine();
     }
 
     /// <summary>
@@ -128,7 +113,7 @@ internal static class ReportWriter
     /// </summary>
     private static void NetMqSection(StringBuilder page, ResultSet results, Dictionary<string, string> machine)
     {
-        page.AppendLine("## Expair beside NetMQ").AppendLine();
+        page.AppendLine("## Expair beside NetMQ (warm)").AppendLine();
         var transports = new[] { "tcp", "inproc" }.Where(t => results.Has(t, NetMq)).ToArray();
         if (transports.Length == 0)
         {
@@ -145,20 +130,17 @@ internal static class ReportWriter
             .AppendLine("(inproc: the one process, both ends).").AppendLine();
         foreach (var transport in transports)
         {
-            var inproc = transport == "inproc";
-            var thr = inproc ? "inproc_thr" : "thr_local";
-            var lat = inproc ? "inproc_lat" : "lat_remote";
-            double? Thr(string impl, int size, string metric) => results.Median(transport, "thr", impl, impl, size, thr, metric);
-            double? Lat(string impl, int size, string metric) => results.Median(transport, "lat", impl, impl, size, lat, metric);
+            double? Thr(string impl, int size, string metric) => results.Median(new Cell(transport, "thr", impl, size), metric);
+            double? Lat(string impl, int size, string metric) => results.Median(new Cell(transport, "lat", impl, size), metric);
             string Gc(string impl, int size) => Gcs(Thr(impl, size, "gc0"), Thr(impl, size, "gc1"), Thr(impl, size, "gc2"));
-            SizeTable(page, $"{transport}: throughput", results.Sizes,
+            ComparisonTables.SizeTable(page, $"{transport}: throughput", results.Sizes,
                 ["NetMQ msg/s", "Expair msg/s", "Expair / NetMQ", "NetMQ B/msg", "Expair B/msg", "NetMQ GCs 0/1/2", "Expair GCs 0/1/2"],
                 size => [
                     Rate(Thr(NetMq, size, "msgs_per_s")), Rate(Thr(Expair, size, "msgs_per_s")),
                     Ratio(Thr(Expair, size, "msgs_per_s"), Thr(NetMq, size, "msgs_per_s")),
-                    Bytes(results.AllocPerMessage(transport, "thr", NetMq, NetMq, size, thr)),
-                    Bytes(results.AllocPerMessage(transport, "thr", Expair, Expair, size, thr)), Gc(NetMq, size), Gc(Expair, size)]);
-            SizeTable(page, $"{transport}: latency (µs)", results.Sizes,
+                    Bytes(results.AllocPerMessage(new Cell(transport, "thr", NetMq, size))),
+                    Bytes(results.AllocPerMessage(new Cell(transport, "thr", Expair, size))), Gc(NetMq, size), Gc(Expair, size)]);
+            ComparisonTables.SizeTable(page, $"{transport}: latency (µs)", results.Sizes,
                 ["NetMQ one-way", "Expair one-way", "Expair / NetMQ", "NetMQ p50 RTT", "Expair p50 RTT", "NetMQ p99 RTT", "Expair p99 RTT"],
                 size => [
                     Micros(Lat(NetMq, size, "one_way_us")), Micros(Lat(Expair, size, "one_way_us")),
@@ -166,40 +148,6 @@ internal static class ReportWriter
                     Micros(Lat(NetMq, size, "rtt_p50_us")), Micros(Lat(Expair, size, "rtt_p50_us")),
                     Micros(Lat(NetMq, size, "rtt_p99_us")), Micros(Lat(Expair, size, "rtt_p99_us"))]);
         }
-    }
-
-    /// <summary>A "### title" table with one row per message size: the size, then <paramref name="cells"/>'s cells.</summary>
-    private static void SizeTable(StringBuilder page, string title, IEnumerable<int> sizes, string[] columns, Func<int, string[]> cells)
-    {
-        page.AppendLine(CultureInfo.InvariantCulture, $"### {title}").AppendLine();
-        page.AppendLine("| Size | " + string.Join(" | ", columns) + " |");
-        page.AppendLine("| ---: |" + string.Concat(Enumerable.Repeat(" ---: |", columns.Length)));
-        foreach (var size in sizes)
-            page.AppendLine("| " + string.Join(" | ", [SizeName(size), .. cells(size)]) + " |");
-        page.AppendLine();
-    }
-
-    private static void MixedPairs(StringBuilder page, ResultSet results)
-    {
-        (string Sender, string Receiver, string Name)[] pairs =
-        [
-            (Zmq, Zmq, "libzmq→libzmq"), (Expair, Expair, "Expair→Expair"), (Expair, Zmq, "Expair→libzmq"), (Zmq, Expair, "libzmq→Expair"),
-        ];
-        page.AppendLine("## Mixed pairs").AppendLine();
-        page.AppendLine("Sender→receiver for throughput (the receiver's msg/s), client→echo for latency (one-way µs). A mixed pair shows")
-            .AppendLine("which side limits: if Expair→libzmq is fast and libzmq→Expair slow, Expair's receive path is the bottleneck.").AppendLine();
-        page.AppendLine("| Transport | Size | " + string.Join(" | ", pairs.Select(p => p.Name + " msg/s")) + " | " + string.Join(" | ", pairs.Select(p => p.Name + " µs")) + " |");
-        page.AppendLine("| --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", pairs.Length * 2)));
-        foreach (var transport in new[] { "tcp", "ipc" })
-        {
-            foreach (var size in results.Sizes)
-            {
-                var cells = pairs.Select(p => Rate(results.Median(transport, "thr", p.Sender, p.Receiver, size, "thr_local", "msgs_per_s")))
-                    .Concat(pairs.Select(p => Micros(results.Median(transport, "lat", p.Sender, p.Receiver, size, "lat_remote", "one_way_us"))));
-                page.AppendLine($"| {transport} | {SizeName(size)} | " + string.Join(" | ", cells) + " |");
-            }
-        }
-        page.AppendLine();
     }
 
     /// <summary>
@@ -218,7 +166,7 @@ internal static class ReportWriter
         var repeated = runs.Count(t => t.GetValueOrDefault("attempts") is { } a && a != "1");
         var over = runs.Where(t => StealOf(t) > limit).ToList();
         var listed = string.Join(", ", over.Take(8).Select(t =>
-            $"{t["transport"]} {t["test"]} {t["sender"]}→{t["receiver"]} {SizeName(int.Parse(t["size"], CultureInfo.InvariantCulture))} rep {t["rep"]}: {StealOf(t):0.0} %"));
+            $"{t["transport"]} {t["test"]} {t["sender"]}→{t["receiver"]} {SizeName(int.Parse(t["size"], CultureInfo.InvariantCulture))} {t["phase"]} rep {t["rep"]}: {StealOf(t):0.0} %"));
         if (over.Count > 8)
             listed += ", …";
         page.AppendLine(CultureInfo.InvariantCulture,
@@ -226,74 +174,6 @@ internal static class ReportWriter
             $"{machine.GetValueOrDefault("steal_attempts", "?")} attempts, the calmest kept, at most {machine.GetValueOrDefault("steal_retry_budget", "?")} repeats per run of the script: " +
             $"{repeated} of {runs.Count} runs repeated; kept runs' steal median {steal[steal.Length / 2]:0.0} %, highest {steal[^1]:0.0} %; " +
             $"{over.Count} kept over {limit:0.0} %{(over.Count > 0 ? $" ({listed})" : "")} |");
-    }
-
-    /// <summary>Cells whose repetitions disagree widely: on a busy 2-core machine a median hides a bimodal cell.</summary>
-    private static void Spread(StringBuilder page, ResultSet results)
-    {
-        const double Wide = 1.3;
-        page.AppendLine("## Run-to-run spread").AppendLine();
-        page.AppendLine(CultureInfo.InvariantCulture, $"Cells of the tables above whose slowest and fastest repetition differ by more than {Wide:0.0}×, for either")
-            .AppendLine("implementation (smallest–largest; throughput in msg/s, latency one-way µs). Read their ratios with care.").AppendLine();
-        page.AppendLine("| Transport | Test | Size | libzmq | Expair |").AppendLine("| --- | --- | ---: | ---: | ---: |");
-        var rows = 0;
-        foreach (var transport in new[] { "tcp", "ipc", "inproc" })
-        {
-            var inproc = transport == "inproc";
-            foreach (var (test, kind, metric, format) in new (string, string, string, Func<double?, string>)[]
-            {
-                ("thr", inproc ? "inproc_thr" : "thr_local", "msgs_per_s", Rate),
-                ("lat", inproc ? "inproc_lat" : "lat_remote", "one_way_us", Micros),
-            })
-            {
-                foreach (var size in results.Sizes)
-                {
-                    var zmq = results.Values(transport, test, Zmq, Zmq, size, kind, metric);
-                    var expair = results.Values(transport, test, Expair, Expair, size, kind, metric);
-                    static bool IsWide(double[] v) => v.Length > 1 && v[0] > 0 && v[^1] / v[0] > Wide;
-                    if (!IsWide(zmq) && !IsWide(expair))
-                        continue;
-                    string Range(double[] v) => v.Length == 0 ? "–" : format(v[0]) + "–" + format(v[^1]);
-                    page.AppendLine(CultureInfo.InvariantCulture, $"| {transport} | {(test == "thr" ? "throughput" : "latency")} | {SizeName(size)} | {Range(zmq)} | {Range(expair)} |");
-                    rows++;
-                }
-            }
-        }
-        if (rows == 0)
-            page.AppendLine("| – | none | | | |");
-        page.AppendLine();
-    }
-
-    private static void Ceiling(StringBuilder page, ResultSet results)
-    {
-        page.AppendLine("## Raw socket ceiling").AppendLine();
-        page.AppendLine("A plain byte pump in the same run (`Expair.Benchmarks raw-tcp|raw-ipc SIZE COUNT`): the sender writes every byte")
-            .AppendLine("of COUNT payloads, small ones packed into 64 KiB writes, the receiver reads 256 KiB at a time. No framing, no")
-            .AppendLine("queue: what the kernel moves. The percentages are each implementation's MB/s over that ceiling.").AppendLine();
-        page.AppendLine("| Size | raw tcp MB/s | libzmq tcp | Expair tcp | raw ipc MB/s | libzmq ipc | Expair ipc |");
-        page.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var size in results.Sizes)
-        {
-            var cells = new List<string> { SizeName(size) };
-            foreach (var transport in new[] { "tcp", "ipc" })
-            {
-                var raw = results.Median($"raw-{transport}", "thr", "raw", "raw", size, $"raw_{transport}", "mb_per_s");
-                cells.Add(Mb(raw));
-                foreach (var impl in new[] { Zmq, Expair })
-                    cells.Add(Percent(results.Median(transport, "thr", impl, impl, size, "thr_local", "mb_per_s"), raw));
-            }
-            page.AppendLine("| " + string.Join(" | ", cells) + " |");
-        }
-        page.AppendLine();
-        const int MiB = 1 << 20;
-        foreach (var transport in new[] { "tcp", "ipc" })
-        {
-            var raw = results.Median($"raw-{transport}", "thr", "raw", "raw", MiB, $"raw_{transport}", "mb_per_s");
-            var expair = results.Median(transport, "thr", Expair, Expair, MiB, "thr_local", "mb_per_s");
-            if (raw is not null && expair is not null)
-                page.AppendLine(CultureInfo.InvariantCulture, $"- 1 MiB over {transport}: Expair moves {Percent(expair, raw)} of the raw ceiling (target: at least 60 %).");
-        }
-        page.AppendLine();
     }
 
     /// <summary>What memory a connection costs: from the code, not measured here (see FramePool and the engine).</summary>
@@ -351,34 +231,4 @@ internal static class ReportWriter
             page.AppendLine();
         }
     }
-
-    private static string SizeName(int size) => size switch
-    {
-        >= 1 << 20 when size % (1 << 20) == 0 => $"{size >> 20} MiB",
-        >= 1024 when size % 1024 == 0 => $"{size >> 10} KiB",
-        _ => $"{size} B",
-    };
-
-    private static string Rate(double? perSecond) => perSecond switch
-    {
-        null => "–",
-        >= 1e6 => (perSecond.Value / 1e6).ToString("0.00 M", CultureInfo.InvariantCulture),
-        >= 1e3 => (perSecond.Value / 1e3).ToString("0 k", CultureInfo.InvariantCulture),
-        _ => perSecond.Value.ToString("0", CultureInfo.InvariantCulture),
-    };
-
-    private static string Mb(double? mb) => mb is { } v ? v.ToString(v >= 100 ? "#,0" : "0.0", CultureInfo.InvariantCulture) : "–";
-
-    private static string Micros(double? us) => us is { } v ? v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) : "–";
-
-    private static string Bytes(double? bytes) => bytes is { } v ? v.ToString(v >= 10 ? "#,0" : "0.0", CultureInfo.InvariantCulture) : "–";
-
-    private static string Ratio(double? expair, double? other) =>
-        expair is { } e && other is { } o && o > 0 ? (e / o).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
-
-    private static string Percent(double? part, double? whole) =>
-        part is { } p && whole is { } w && w > 0 ? (100 * p / w).ToString("0", CultureInfo.InvariantCulture) + " %" : "–";
-
-    private static string Gcs(double? gen0, double? gen1, double? gen2) =>
-        gen0 is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{gen0:0}/{gen1:0}/{gen2:0}");
 }

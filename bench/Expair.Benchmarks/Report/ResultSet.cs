@@ -4,9 +4,34 @@ using Expair.Cli.Bench;
 namespace Expair.Benchmarks.Report;
 
 /// <summary>
-/// bench/run.sh's raw results: one line per summary line, <c>transport=… test=… sender=… receiver=… size=… rep=… | LINE</c>,
-/// where sender is the throughput sender or latency client and receiver the throughput receiver or echo.
-/// Each metric is the median over the repetitions.
+/// One configuration of bench/run.sh: who sent to whom (or which floor, <c>raw</c>, <c>raw-block</c>, <c>raw-busy</c>),
+/// over which transport, with which message size, cold (no warm-up) or warm.
+/// </summary>
+internal readonly record struct Cell(string Transport, string Test, string Sender, string Receiver, int Size, string Phase = "warm")
+{
+    public Cell(string transport, string test, string implementation, int size, string phase = "warm")
+        : this(transport, test, implementation, implementation, size, phase)
+    {
+    }
+
+    /// <summary>The summary line that carries this configuration's figures: the receiver's, or the latency client's.</summary>
+    public string Kind => (Test, Transport, Sender) switch
+    {
+        ("thr", _, "raw") => "raw_thr",
+        ("lat", _, var sender) when sender.StartsWith("raw-", StringComparison.Ordinal) => "raw_lat",
+        ("thr", "inproc", _) => "inproc_thr",
+        ("lat", "inproc", _) => "inproc_lat",
+        ("thr", _, _) => "thr_local",
+        _ => "lat_remote",
+    };
+}
+
+/// <summary>
+/// bench/run.sh's raw results: one line per summary line,
+/// <c>transport=… test=… sender=… receiver=… size=… phase=… warmup=… rep=… | LINE</c>, where sender is the throughput
+/// sender or latency client and receiver the throughput receiver or echo, and LINE ends with the CPU seconds its
+/// process used (<c>cpu_user_s=… cpu_sys_s=…</c>). Lines without a phase (older runs) are warm. Each metric is the
+/// median over the repetitions.
 /// </summary>
 internal sealed class ResultSet
 {
@@ -21,6 +46,7 @@ internal sealed class ResultSet
             if (bar < 0)
                 continue;
             var tags = SummaryLine.Parse("tags " + line[..bar]);
+            tags.TryAdd("phase", "warm");
             set._rows.Add((tags, SummaryLine.Parse(line[(bar + 3)..])));
         }
         return set;
@@ -34,25 +60,40 @@ internal sealed class ResultSet
     public bool Has(string transport, string implementation) =>
         _rows.Any(r => r.Tags["transport"] == transport && r.Tags["sender"] == implementation && r.Tags["receiver"] == implementation);
 
-    /// <summary>Median of <paramref name="metric"/> over the matching runs' <paramref name="kind"/> lines; null when none ran.</summary>
-    public double? Median(string transport, string test, string sender, string receiver, int size, string kind, string metric)
-    {
-        var values = Values(transport, test, sender, receiver, size, kind, metric);
-        if (values.Length == 0)
-            return null;
-        var middle = values.Length / 2;
-        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-    }
+    /// <summary>Median of <paramref name="metric"/> over the cell's runs (their <see cref="Cell.Kind"/> lines); null when none ran.</summary>
+    public double? Median(Cell cell, string metric) => Median(Values(cell, metric));
 
-    /// <summary>Every repetition's value of <paramref name="metric"/> for one configuration, smallest first.</summary>
-    public double[] Values(string transport, string test, string sender, string receiver, int size, string kind, string metric) =>
-        _rows
-            .Where(r => r.Tags["transport"] == transport && r.Tags["test"] == test && r.Tags["sender"] == sender &&
-                        r.Tags["receiver"] == receiver && r.Tags["size"] == size.ToString(CultureInfo.InvariantCulture) &&
-                        r.Fields["kind"] == kind && r.Fields.ContainsKey(metric))
-            .Select(r => double.Parse(r.Fields[metric], CultureInfo.InvariantCulture))
+    /// <summary>Every repetition's value of <paramref name="metric"/> for one cell, smallest first.</summary>
+    public double[] Values(Cell cell, string metric, string? kind = null) =>
+        Rows(cell)
+            .Where(r => r.Fields["kind"] == (kind ?? cell.Kind) && r.Fields.ContainsKey(metric))
+            .Select(r => Number(r.Fields[metric]))
             .Order()
             .ToArray();
+
+    /// <summary>Median of allocated bytes per message in the <paramref name="kind"/> line (a side of the cell).</summary>
+    public double? AllocPerMessage(Cell cell, string? kind = null) =>
+        Median(Values(cell, "alloc_bytes", kind)) is { } bytes && Median(Values(cell, "count", kind)) is { } count && count > 0
+            ? bytes / count
+            : null;
+
+    /// <summary>
+    /// Median over the repetitions of the CPU time (user + system) every process of the run used, start-up to exit,
+    /// in microseconds per message moved (timed and warm-up): equal to CPU seconds per million messages.
+    /// </summary>
+    public double? CpuPerMessage(Cell cell) =>
+        Median(Rows(cell)
+            .GroupBy(r => r.Tags["rep"], StringComparer.Ordinal)
+            .Where(run => run.All(r => r.Fields.ContainsKey("cpu_user_s") && r.Fields.ContainsKey("cpu_sys_s")))
+            .Select(run =>
+            {
+                var seconds = run.Sum(r => Number(r.Fields["cpu_user_s"]) + Number(r.Fields["cpu_sys_s"]));
+                var first = run.First();
+                var messages = Number(first.Fields["count"]) + Number(first.Tags.GetValueOrDefault("warmup", "0"));
+                return seconds * 1e6 / messages;
+            })
+            .Order()
+            .ToArray());
 
     /// <summary>
     /// The tags of every run, once each (a network run has two lines): configuration, repetition, and, when run.sh
@@ -60,13 +101,24 @@ internal sealed class ResultSet
     /// </summary>
     public IReadOnlyList<Dictionary<string, string>> Runs =>
         _rows.Select(r => r.Tags)
-            .DistinctBy(t => string.Join(' ', new[] { "transport", "test", "sender", "receiver", "size", "rep" }.Select(k => t.GetValueOrDefault(k))))
+            .DistinctBy(t => string.Join(' ', new[] { "transport", "test", "sender", "receiver", "size", "phase", "rep" }.Select(k => t.GetValueOrDefault(k))))
             .ToList();
 
-    /// <summary>Median of allocated bytes per message on the <paramref name="kind"/> side.</summary>
-    public double? AllocPerMessage(string transport, string test, string sender, string receiver, int size, string kind) =>
-        Median(transport, test, sender, receiver, size, kind, "alloc_bytes") is { } bytes &&
-        Median(transport, test, sender, receiver, size, kind, "count") is { } count && count > 0
-            ? bytes / count
-            : null;
+    private IEnumerable<(Dictionary<string, string> Tags, Dictionary<string, string> Fields)> Rows(Cell cell)
+    {
+        var size = cell.Size.ToString(CultureInfo.InvariantCulture);
+        return _rows.Where(r => r.Tags["transport"] == cell.Transport && r.Tags["test"] == cell.Test &&
+                                r.Tags["sender"] == cell.Sender && r.Tags["receiver"] == cell.Receiver &&
+                                r.Tags["size"] == size && r.Tags["phase"] == cell.Phase);
+    }
+
+    private static double? Median(double[] values)
+    {
+        if (values.Length == 0)
+            return null;
+        var middle = values.Length / 2;
+        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 }

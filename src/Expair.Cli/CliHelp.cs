@@ -41,7 +41,10 @@ internal sealed record CliHelp(string Synopsis, string About, string ExitCodes)
             text.AppendLine(line.ToString());
             line.Clear();
         }
-        foreach (var word in description.Split(' '))
+        // The default stays on one line: "(default: 30000)" is never split.
+        var at = description.LastIndexOf(" (default: ", StringComparison.Ordinal);
+        var words = at < 0 ? description.Split(' ') : [.. description[..at].Split(' '), description[(at + 1)..]];
+        foreach (var word in words)
         {
             if (line.Length > column && line.Length + 1 + word.Length > Width)
             {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using System.Reflection;
 
 namespace Expair.Cli;
 
@@ -62,7 +64,9 @@ internal static class CliParser
         var root = new RootCommand("ZeroMQ PAIR sockets from the command line");
         foreach (var command in commands.Values)
             root.Subcommands.Add(command.Command);
-        var parsed = root.Parse(args);
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
+        // No response files: a message may start with '@'.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         ThrowFirstError(parsed);
         var invocation = new InvocationConfiguration
         {
@@ -122,6 +126,17 @@ internal static class CliParser
             if (error.SymbolResult is OptionResult { Tokens.Count: 0 } option && option.Option.Arity.MinimumNumberOfValues > 0)
                 throw Error(name, $"option {option.Option.Name} needs a value");
             throw Error(name, error.Message);
+        }
+    }
+
+    /// <summary><c>expair --version</c>: this assembly's informational version (the entry assembly may be a test host).</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var version = typeof(CliParser).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            parseResult.InvocationConfiguration.Output.WriteLine(version);
+            return ExitCode.Ok;
         }
     }
 

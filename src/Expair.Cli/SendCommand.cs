@@ -46,7 +46,15 @@ internal static class SendCommand
             var wait = parsed.GetMilliseconds(timeout) ?? DefaultTimeout;
             var input = new Input(parsed.GetValue(format), parsed.GetValue(multipart), parsed.GetValue(count) ?? 1);
             // Operands are checked before the socket opens: a bad one sends nothing.
-            var operands = (parsed.GetValue(messages) ?? []).Select((text, i) => input.Parse(Encoding.UTF8.GetBytes(text), $"message {i + 1}")).ToList();
+            List<byte[][]> operands;
+            try
+            {
+                operands = [.. (parsed.GetValue(messages) ?? []).Select((text, i) => input.Parse(Encoding.UTF8.GetBytes(text), $"message {i + 1}"))];
+            }
+            catch (FormatException e)
+            {
+                throw CliParser.Error("send", e.Message);
+            }
             var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait });
             var sending = new Sending(wait, parsed.GetMilliseconds(interval), console);
             return sending.RunAsync(target, options, operands.Count > 0 ? input.Repeat(operands) : input.ReadAsync(console.In, stop), stop);
@@ -81,7 +89,7 @@ internal static class SendCommand
                     }
                     if (await socket.FlushAsync(options.Linger, stop).ConfigureAwait(false))
                         return ExitCode.Ok;
-                    var who = socket.HasPeer ? "the peer did not take them" : "no peer connected";
+                    var who = socket.IsConnected ? "the peer did not take them" : "no peer took them (none connected, or a busy PAIR peer held us waiting)";
                     Release(socket, target); // nothing more to wait for: Dispose must not linger again
                     return console.Fail($"send: messages still undelivered when the linger time ({Sockets.Milliseconds(options.Linger)}) ended: {who} ({sent} sent)", ExitCode.Failed);
                 }

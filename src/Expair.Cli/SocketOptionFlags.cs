@@ -80,7 +80,8 @@ internal sealed class SocketOptionFlags
         }
         catch (ArgumentOutOfRangeException e)
         {
-            var why = e.Message.Split(Environment.NewLine)[0]; // without .NET's "Parameter ... Actual value" lines
+            // The first line, without .NET's " (Parameter 'X')" and "Actual value was" line.
+            var why = e.Message.Split(Environment.NewLine)[0].Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
             throw CliParser.Error(command, $"option {option.Name} {value} is refused: {why}");
         }
     }

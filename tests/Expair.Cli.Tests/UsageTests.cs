@@ -67,3 +67,56 @@ public class UsageTests
         Assert.Equal([$"expair: recv: {endpoint}: the address is already in use"], result.StderrLines);
     }
 }
+
+/// <summary>--version, and help pages that list every option with its default.</summary>
+public class HelpAndVersionTests
+{
+    [Fact]
+    public async Task Version_PrintsTheInformationalVersion_Exit0()
+    {
+        var result = await CliRunner.RunAsync("--version");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var expected = typeof(Cli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        Assert.Equal([expected], result.StdoutLines);
+        Assert.Equal("", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("recv")]
+    [InlineData("send")]
+    [InlineData("echo")]
+    [InlineData("bench")]
+    public async Task Help_ListsEveryOptionWithItsDefault(string command)
+    {
+        var result = await CliRunner.RunAsync(command, "--help");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        string[] socketFlags = ["--sndhwm", "--rcvhwm", "--linger", "--reconnect-ivl", "--reconnect-ivl-max", "--heartbeat-ivl",
+            "--heartbeat-timeout", "--heartbeat-ttl", "--handshake-timeout", "--max-msg-size", "--timeout"];
+        // A row starts with "  --name"; deeper-indented lines continue its description.
+        var rows = new List<string>();
+        foreach (var line in result.StdoutLines.SkipWhile(l => l != "Options:").Skip(1).TakeWhile(l => l.Length > 0))
+        {
+            if (line.StartsWith("  --", StringComparison.Ordinal))
+                rows.Add(line.Trim());
+            else
+                rows[^1] += " " + line.Trim();
+        }
+        foreach (var flag in socketFlags)
+            Assert.Contains(rows, row => row.StartsWith(flag + " ", StringComparison.Ordinal));
+        // Every row ends with the option's default, except --bind/--connect, of which one is required.
+        foreach (var row in rows.Where(r => !r.StartsWith("--bind ", StringComparison.Ordinal) && !r.StartsWith("--connect ", StringComparison.Ordinal)))
+            Assert.Matches(@"\(default: [^)]*\)$", row);
+    }
+
+    [Fact]
+    public async Task Help_SendNamesItsFormatsAndMultipart()
+    {
+        var result = await CliRunner.RunAsync("send", "--help");
+        Assert.Contains("--format text|hex|base64", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--multipart", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(default: 10000)", result.Stdout, StringComparison.Ordinal);
+    }
+}

@@ -29,6 +29,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         Options = options ?? PairSocketOptions.Default;
         _diagnostics = new SocketDiagnostics(Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance);
         _core = new PairCore(Options, _diagnostics);
+        _diagnostics.Metrics.Track(_core.ReadTotals);
     }
 
     /// <summary>The settings this socket was created with.</summary>

@@ -61,6 +61,9 @@ internal static class CliParser
         if (commands.TryGetValue(args[0], out var chosen) && args.TakeWhile(a => a != "--").Any(HelpTokens.Contains))
             return Help(args[0], commands, console);
 
+        if (chosen is not null)
+            ThrowIfSwitchHasValue(chosen.Command, args);
+
         var root = new RootCommand("ZeroMQ PAIR sockets from the command line");
         foreach (var command in commands.Values)
             root.Subcommands.Add(command.Command);
@@ -98,7 +101,7 @@ internal static class CliParser
         if (result.Command is RootCommand)
         {
             if (parsed.UnmatchedTokens.Count > 0)
-                throw RootError($"unknown command '{parsed.UnmatchedTokens[0]}'");
+                throw RootError(IsOptionLike(parsed.UnmatchedTokens[0]) ? Unexpected(parsed.UnmatchedTokens[0]) : $"unknown command '{parsed.UnmatchedTokens[0]}'");
             if (parsed.Errors.Count > 0)
                 throw RootError("missing command");
             return;
@@ -137,6 +140,20 @@ internal static class CliParser
             var version = typeof(CliParser).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             parseResult.InvocationConfiguration.Output.WriteLine(version);
             return ExitCode.Ok;
+        }
+    }
+
+    /// <summary>
+    /// <c>--json=true</c>: System.CommandLine would split off "true" as an operand (for send, a message to send),
+    /// so a switch given a value is refused first.
+    /// </summary>
+    private static void ThrowIfSwitchHasValue(Command command, string[] args)
+    {
+        foreach (var arg in args.Skip(1).TakeWhile(a => a != "--"))
+        {
+            var split = arg.IndexOfAny(['=', ':']);
+            if (split > 0 && command.Options.Any(o => o.Arity.MaximumNumberOfValues == 0 && o.Name == arg[..split]))
+                throw Error(command.Name, $"option {arg[..split]} takes no value");
         }
     }
 

@@ -108,10 +108,17 @@ internal static class SendCommand
         {
             if (socket.Endpoint is not { } endpoint)
                 return;
-            if (target.IsBind)
-                socket.Unbind(endpoint);
-            else
-                socket.Disconnect(endpoint);
+            try
+            {
+                if (target.IsBind)
+                    socket.Unbind(endpoint);
+                else
+                    socket.Disconnect(endpoint);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already released (a connector that stopped for good): Dispose has nothing to linger for either.
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Expair.Cli;
 
 /// <summary>
@@ -6,31 +8,29 @@ namespace Expair.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    public const string Usage = """
-        Usage: expair demo
-
+    private static readonly CliHelp Help = new(
+        "Usage: expair demo",
+        """
         Runs a supervisor and a worker PAIR socket in one process. The supervisor binds tcp://*:5555
         (tcp://127.0.0.1:* when that port is taken, noted on stderr); the worker connects to it and sends
         "Status update 0" to "Status update 4"; the supervisor prints each as "Supervisor received: ...".
-
-        Exit codes: 0 all five arrived, 1 one did not arrive within 5 seconds, 130 interrupted.
-        """;
+        """,
+        "Exit codes: 0 all five arrived, 1 one did not arrive within 5 seconds, 130 interrupted.");
 
     private const string Endpoint = "tcp://*:5555";
     private const string FallbackEndpoint = "tcp://127.0.0.1:*";
     private const int Updates = 5;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken stop)
+    public static CliCommand Create(CliConsole console)
     {
-        var parsed = CliArguments.Parse("demo", args, []);
-        if (parsed.Help)
-        {
-            console.Out.WriteLine(Usage);
-            return ExitCode.Ok;
-        }
-        parsed.RequireNoOperands();
+        var command = new Command("demo", "a supervisor and a worker socket in one process");
+        command.SetAction((_, stop) => RunAsync(console, stop));
+        return new CliCommand(command, Help);
+    }
 
+    private static async Task<int> RunAsync(CliConsole console, CancellationToken stop)
+    {
         // Every wait is bounded, so the demo can fail but never hang.
         var options = PairSocketOptions.Default with { SendTimeout = Patience, ReceiveTimeout = Patience, Linger = Patience };
         var supervisor = new PairSocket(options);
@@ -58,7 +58,7 @@ internal static class DemoCommand
                         var sent = await worker.ConfigureAwait(false);
                         return console.Fail($"demo: supervisor received no status update within {Sockets.Milliseconds(Patience)} ({i} of {Updates} received, worker sent {sent})", ExitCode.Failed);
                     }
-                    console.Out.WriteLine($"Supervisor received: {Sockets.Format(update)}");
+                    console.Out.WriteLine($"Supervisor received: {MessageFormats.Line(update, MessageFormat.Text)}");
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -1,41 +1,43 @@
+using System.CommandLine;
+
 namespace Expair.Cli;
 
 /// <summary><c>expair echo</c>: sends every message straight back to the peer.</summary>
 internal static class EchoCommand
 {
-    public const string Usage = """
-        Usage: expair echo (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
-
-        Sends every message it receives back to the peer unchanged, all frames of a multipart message intact.
-
-          --bind ENDPOINT     listen on ENDPOINT for the peer (tcp://*:5555, tcp://127.0.0.1:*, ipc:///tmp/x)
-          --connect ENDPOINT  connect to the peer at ENDPOINT (tcp://127.0.0.1:5555); retried until it answers
-          --count N           stop after echoing N messages (default: run until Ctrl+C or SIGTERM)
-          --timeout MS        give up when MS milliseconds pass without a message, or when a reply cannot be
-                              queued within MS; on exit, wait at most MS for replies to go out (default: no
-                              limit on waits, 10000 ms on exit)
-
+    private static readonly CliHelp Help = new(
+        "Usage: expair echo (--bind|--connect) ENDPOINT [options]",
+        "Sends every message it receives back to the peer unchanged, all frames of a multipart message intact.",
+        """
         Exit codes: 0 done (or stopped by Ctrl+C without --count), 1 timed out, 2 bad arguments,
                     130 interrupted before N messages.
-        """;
+        """);
 
     private static readonly TimeSpan DefaultLinger = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken stop)
+    public static CliCommand Create(CliConsole console)
     {
-        var parsed = CliArguments.Parse("echo", args, ["--bind", "--connect", "--count", "--timeout"]);
-        if (parsed.Help)
+        var endpoint = CliOptions.Endpoint();
+        var count = CliOptions.WholeNumber("--count", "N", 1, "stop after echoing N messages", "run until Ctrl+C or SIGTERM");
+        var timeout = CliOptions.Milliseconds("--timeout",
+            "give up when MS milliseconds pass without a message, or when a reply cannot be queued within MS", "no limit");
+        var socketFlags = new SocketOptionFlags(lingerDefault: "--timeout, else 10000");
+        var command = new Command("echo", "send every message back to the peer") { endpoint.Bind, endpoint.Connect, count, timeout };
+        socketFlags.AddTo(command);
+        command.SetAction((parsed, stop) =>
         {
-            console.Out.WriteLine(Usage);
-            return ExitCode.Ok;
-        }
-        var target = parsed.GetTarget();
-        var count = parsed.GetInt("--count", min: 1);
-        var timeout = parsed.GetMilliseconds("--timeout");
-        parsed.RequireNoOperands();
+            var target = parsed.Target(endpoint);
+            var wait = parsed.GetMilliseconds(timeout);
+            // Linger so the last replies reach the peer before the socket closes.
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait ?? DefaultLinger });
+            return RunAsync(target, options, parsed.GetValue(count), wait, console, stop);
+        });
+        return new CliCommand(command, Help);
+    }
 
-        // Linger so the last replies reach the peer before the socket closes.
-        var socket = Sockets.Open("echo", target, PairSocketOptions.Default with { Linger = timeout ?? DefaultLinger }, console);
+    private static async Task<int> RunAsync(SocketTarget target, PairSocketOptions options, int? count, TimeSpan? timeout, CliConsole console, CancellationToken stop)
+    {
+        var socket = Sockets.Open("echo", target, options, console);
         await using (socket.ConfigureAwait(false))
         {
             var echoed = 0;

@@ -25,7 +25,7 @@ internal static class Program
         // Messages are UTF-8 whatever the console's code page; stdout is not flushed per line (Console.Out
         // is), so a busy `recv` writes in blocks: commands flush whenever they wait and when they end.
         await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        using var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        await using var stdin = Console.OpenStandardInput(); // bytes: `send` decodes per --format, binary stays exact
         return await Cli.RunAsync(args, stdout, Console.Error, stdin, stop.Token).ConfigureAwait(false);
     }
 }

@@ -1,38 +1,48 @@
+using System.Buffers;
+using System.CommandLine;
+
 namespace Expair.Cli;
 
 /// <summary><c>expair recv</c>: prints what the peer sends.</summary>
 internal static class RecvCommand
 {
-    public const string Usage = """
-        Usage: expair recv (--bind|--connect) ENDPOINT [--count N] [--timeout MS]
-
-        Receives messages and prints each on one line of stdout, as UTF-8 (invalid bytes print as U+FFFD).
-        The frames of a multipart message are printed tab-separated on that one line.
-
-          --bind ENDPOINT     listen on ENDPOINT for the peer (tcp://*:5555, tcp://127.0.0.1:*, ipc:///tmp/x)
-          --connect ENDPOINT  connect to the peer at ENDPOINT (tcp://127.0.0.1:5555); retried until it answers
-          --count N           stop after N messages (default: run until Ctrl+C or SIGTERM)
-          --timeout MS        give up when MS milliseconds pass without a message (default: wait for ever)
-
+    private static readonly CliHelp Help = new(
+        "Usage: expair recv (--bind|--connect) ENDPOINT [options]",
+        """
+        Receives messages and prints each on one line of stdout, its frames tab-separated, each in --format:
+        text prints UTF-8 (bytes that are not UTF-8 print as U+FFFD; line breaks inside a frame as \n and \r,
+        and in a multipart message a tab inside a frame as \t), hex and base64 are exact for any bytes.
+        With --json each message is one JSON object instead: {"frames":[...],"bytes":N}.
+        """,
+        """
         Exit codes: 0 done (or stopped by Ctrl+C without --count), 1 timed out, 2 bad arguments,
                     130 interrupted before N messages.
-        """;
+        """);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken stop)
+    public static CliCommand Create(CliConsole console)
     {
-        var parsed = CliArguments.Parse("recv", args, ["--bind", "--connect", "--count", "--timeout"]);
-        if (parsed.Help)
+        var endpoint = CliOptions.Endpoint();
+        var count = CliOptions.WholeNumber("--count", "N", 1, "stop after N messages", "run until Ctrl+C or SIGTERM");
+        var timeout = CliOptions.Milliseconds("--timeout", "give up when MS milliseconds pass without a message", "wait for ever");
+        var format = CliOptions.Format("how each frame is printed");
+        var json = CliOptions.Flag("--json", "print each message as a JSON object {\"frames\":[...],\"bytes\":N}, frames in --format");
+        var socketFlags = new SocketOptionFlags(lingerDefault: "0, nothing of its own to send");
+        var command = new Command("recv", "print the messages the peer sends") { endpoint.Bind, endpoint.Connect, count, timeout, format, json };
+        socketFlags.AddTo(command);
+        command.SetAction((parsed, stop) =>
         {
-            console.Out.WriteLine(Usage);
-            return ExitCode.Ok;
-        }
-        var target = parsed.GetTarget();
-        var count = parsed.GetInt("--count", min: 1);
-        var timeout = parsed.GetMilliseconds("--timeout");
-        parsed.RequireNoOperands();
+            var target = parsed.Target(endpoint);
+            // A receiver has nothing of its own to flush at close.
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = TimeSpan.Zero });
+            var printer = new Printer(parsed.GetValue(format), parsed.GetValue(json));
+            return RunAsync(target, options, parsed.GetValue(count), parsed.GetMilliseconds(timeout), printer, console, stop);
+        });
+        return new CliCommand(command, Help);
+    }
 
-        // A receiver has nothing of its own to flush at close.
-        var socket = Sockets.Open("recv", target, PairSocketOptions.Default with { Linger = TimeSpan.Zero }, console);
+    private static async Task<int> RunAsync(SocketTarget target, PairSocketOptions options, int? count, TimeSpan? timeout, Printer printer, CliConsole console, CancellationToken stop)
+    {
+        var socket = Sockets.Open("recv", target, options, console);
         await using (socket.ConfigureAwait(false))
         {
             var received = 0;
@@ -49,7 +59,7 @@ internal static class RecvCommand
                             return console.Fail($"recv: no message within {Sockets.Milliseconds(timeout!.Value)} ({received} received)", ExitCode.Failed);
                     }
                     using (message)
-                        console.Out.WriteLine(Sockets.Format(message));
+                        console.Out.WriteLine(printer.Print(message));
                     received++;
                 }
                 return ExitCode.Ok;
@@ -61,5 +71,13 @@ internal static class RecvCommand
                     : console.Fail($"recv: interrupted after {received} of {count} messages", ExitCode.Interrupted);
             }
         }
+    }
+
+    /// <summary>One message as one line of output, in the chosen format.</summary>
+    private sealed class Printer(MessageFormat format, bool json)
+    {
+        private readonly ArrayBufferWriter<byte> _json = new();
+
+        public string Print(Message message) => json ? MessageFormats.Json(message, format, _json) : MessageFormats.Line(message, format);
     }
 }

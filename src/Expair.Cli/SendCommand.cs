@@ -1,95 +1,163 @@
+using System.CommandLine;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 namespace Expair.Cli;
 
 /// <summary><c>expair send</c>: sends messages from the command line or stdin, and waits until they went out.</summary>
 internal static class SendCommand
 {
-    public const string Usage = """
-        Usage: expair send (--bind|--connect) ENDPOINT [--count N] [--interval MS] [--timeout MS] [MESSAGE...]
-
-        Sends each MESSAGE as a one-frame UTF-8 message, or, with no MESSAGE, each line of stdin (without
-        its line ending). Put -- before messages that start with '-'. Exits once everything was handed over,
-        lingering up to MS milliseconds at the end for queued messages to reach the peer.
-
-          --bind ENDPOINT     listen on ENDPOINT for the peer (tcp://*:5555, tcp://127.0.0.1:*, ipc:///tmp/x)
-          --connect ENDPOINT  connect to the peer at ENDPOINT (tcp://127.0.0.1:5555); retried until it answers
-          --count N           send the whole list N times (default 1)
-          --interval MS       wait MS milliseconds between messages (default 0)
-          --timeout MS        fail when a message cannot be queued within MS (no peer yet, or its queue is
-                              full), and linger at most MS at the end (default 10000)
-
-        Note: a connecting socket queues messages before its peer answers, so if no peer ever answers they
-        are dropped when the linger time ends, and the exit code is still 0.
-
-        Exit codes: 0 all sent, 1 a message could not be sent in time, 2 bad arguments, 130 interrupted.
-        """;
+    private static readonly CliHelp Help = new(
+        "Usage: expair send (--bind|--connect) ENDPOINT [options] [MESSAGE...]",
+        """
+        Sends each MESSAGE, or, with no MESSAGE, each line of stdin (without its line ending; the bytes as
+        they are, not decoded), as a one-frame message; with --multipart a tab separates the frames of a
+        message, as recv prints them. Each frame is read in --format: text takes the bytes as given, hex and
+        base64 decode them, so any bytes can be sent. Put -- before messages that start with '-'.
+        Exits once everything was handed over and has reached the peer (handed to the operating system for
+        tcp and ipc), waiting up to --linger for that; a message still queued then is an error.
+        """,
+        """
+        Exit codes: 0 all sent and delivered, 1 a message could not be queued in time or was still undelivered
+                    when the linger time ended, 2 bad arguments or input, 130 interrupted.
+        """);
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken stop)
+    public static CliCommand Create(CliConsole console)
     {
-        var parsed = CliArguments.Parse("send", args, ["--bind", "--connect", "--count", "--interval", "--timeout"]);
-        if (parsed.Help)
+        var endpoint = CliOptions.Endpoint();
+        var count = CliOptions.WholeNumber("--count", "N", 1, "send the whole list N times", "1");
+        var interval = CliOptions.Milliseconds("--interval", "wait MS milliseconds between messages", "0");
+        var timeout = CliOptions.Milliseconds("--timeout",
+            "fail when a message cannot be queued within MS (no peer yet, or its queue is full)", "10000");
+        var format = CliOptions.Format("how each frame is written");
+        var multipart = CliOptions.Flag("--multipart", "a tab separates the frames of a message");
+        var messages = new Argument<string[]>("MESSAGE") { Arity = ArgumentArity.ZeroOrMore, Description = "the messages; none: stdin's lines" };
+        var socketFlags = new SocketOptionFlags(lingerDefault: "--timeout");
+        var command = new Command("send", "send messages from the command line or stdin")
         {
-            console.Out.WriteLine(Usage);
-            return ExitCode.Ok;
-        }
-        var target = parsed.GetTarget();
-        var count = parsed.GetInt("--count", min: 1) ?? 1;
-        var interval = parsed.GetMilliseconds("--interval");
-        var timeout = parsed.GetMilliseconds("--timeout") ?? DefaultTimeout;
-        var messages = parsed.Operands.Count > 0
-            ? Enumerable.Repeat(parsed.Operands, count).SelectMany(list => list).ToAsyncEnumerable()
-            : ReadLinesAsync(console.In, count, stop);
-
-        // PairSocket.Dispose lingers up to Options.Linger for queued messages to leave.
-        var socket = Sockets.Open("send", target, PairSocketOptions.Default with { Linger = timeout }, console);
-        await using (socket.ConfigureAwait(false))
+            endpoint.Bind, endpoint.Connect, count, interval, timeout, format, multipart, messages,
+        };
+        socketFlags.AddTo(command);
+        command.SetAction((parsed, stop) =>
         {
-            var sent = 0;
+            var target = parsed.Target(endpoint);
+            var wait = parsed.GetMilliseconds(timeout) ?? DefaultTimeout;
+            var input = new Input(parsed.GetValue(format), parsed.GetValue(multipart), parsed.GetValue(count) ?? 1);
+            // Operands are checked before the socket opens: a bad one sends nothing.
+            List<byte[][]> operands;
             try
             {
-                await foreach (var text in messages.ConfigureAwait(false))
-                {
-                    if (sent > 0 && interval is { } pause && pause > TimeSpan.Zero)
-                        await Task.Delay(pause, stop).ConfigureAwait(false);
-                    using var message = new Message(text);
-                    if (!await Sockets.SendAsync(socket, message, timeout, stop).ConfigureAwait(false))
-                    {
-                        var why = socket.HasPeer ? "the peer's queue stayed full" : "no peer connected";
-                        return console.Fail($"send: message {sent + 1} not sent within {Sockets.Milliseconds(timeout)}: {why} ({sent} sent)", ExitCode.Failed);
-                    }
-                    sent++;
-                }
-                return ExitCode.Ok;
+                operands = [.. (parsed.GetValue(messages) ?? []).Select((text, i) => input.Parse(Encoding.UTF8.GetBytes(text), $"message {i + 1}"))];
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (FormatException e)
             {
-                return console.Fail($"send: interrupted after {sent} messages", ExitCode.Interrupted);
+                throw CliParser.Error("send", e.Message);
+            }
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait });
+            var sending = new Sending(wait, parsed.GetMilliseconds(interval), console);
+            return sending.RunAsync(target, options, operands.Count > 0 ? input.Repeat(operands) : input.ReadAsync(console.In, stop), stop);
+        });
+        return new CliCommand(command, Help);
+    }
+
+    /// <summary>The send loop and the final wait for delivery.</summary>
+    private sealed class Sending(TimeSpan timeout, TimeSpan? interval, CliConsole console)
+    {
+        public async Task<int> RunAsync(SocketTarget target, PairSocketOptions options, IAsyncEnumerable<byte[][]> messages, CancellationToken stop)
+        {
+            // Linger is both the final wait below and Dispose's, which then finds nothing left (or, after
+            // Ctrl+C, still lets what was queued go out).
+            var socket = Sockets.Open("send", target, options, console);
+            await using (socket.ConfigureAwait(false))
+            {
+                var sent = 0;
+                try
+                {
+                    await foreach (var frames in messages.ConfigureAwait(false))
+                    {
+                        if (sent > 0 && interval is { } pause && pause > TimeSpan.Zero)
+                            await Task.Delay(pause, stop).ConfigureAwait(false);
+                        using var message = new Message(frames);
+                        if (!await Sockets.SendAsync(socket, message, timeout, stop).ConfigureAwait(false))
+                        {
+                            var why = socket.HasPeer ? "the peer's queue stayed full" : "no peer connected";
+                            return console.Fail($"send: message {sent + 1} not sent within {Sockets.Milliseconds(timeout)}: {why} ({sent} sent)", ExitCode.Failed);
+                        }
+                        sent++;
+                    }
+                    if (await socket.FlushAsync(options.Linger, stop).ConfigureAwait(false))
+                        return ExitCode.Ok;
+                    var who = socket.IsConnected ? "the peer did not take them" : "no peer took them (none connected, or a busy PAIR peer held us waiting)";
+                    Release(socket, target); // nothing more to wait for: Dispose must not linger again
+                    return console.Fail($"send: messages still undelivered when the linger time ({Sockets.Milliseconds(options.Linger)}) ended: {who} ({sent} sent)", ExitCode.Failed);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return console.Fail($"send: interrupted after {sent} messages", ExitCode.Interrupted);
+                }
+                catch (FormatException e)
+                {
+                    return console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Usage);
+                }
+            }
+        }
+
+        private static void Release(PairSocket socket, SocketTarget target)
+        {
+            if (socket.Endpoint is not { } endpoint)
+                return;
+            try
+            {
+                if (target.IsBind)
+                    socket.Unbind(endpoint);
+                else
+                    socket.Disconnect(endpoint);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already released (a connector that stopped for good): Dispose has nothing to linger for either.
             }
         }
     }
 
-    /// <summary>Stdin's lines as they arrive (so `tail -f log | expair send` streams); kept for later rounds only when --count asks for them.</summary>
-    private static async IAsyncEnumerable<string> ReadLinesAsync(TextReader stdin, int count, [EnumeratorCancellation] CancellationToken stop)
+    /// <summary>How text becomes messages: each a list of frames, per --format and --multipart, repeated --count times.</summary>
+    private sealed class Input(MessageFormat format, bool multipart, int count)
     {
-        List<string>? kept = count > 1 ? [] : null;
-        while (true)
+        /// <summary>One message from its text; throws <see cref="FormatException"/> naming <paramref name="where"/>.</summary>
+        public byte[][] Parse(ReadOnlySpan<byte> text, string where)
         {
-            // Console streams ignore the token while blocked in read(2); WaitAsync lets Ctrl+C stop us anyway
-            // (the abandoned read dies with the process).
-            var pending = stdin.ReadLineAsync(stop);
-            var line = pending.IsCompletedSuccessfully ? pending.Result : await pending.AsTask().WaitAsync(stop).ConfigureAwait(false);
-            if (line is null)
-                break;
-            kept?.Add(line);
-            yield return line;
+            try
+            {
+                return MessageFormats.ParseFrames(text, format, multipart);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"{where}: {e.Message}", e);
+            }
         }
-        for (var round = 1; round < count; round++)
+
+        public IAsyncEnumerable<byte[][]> Repeat(IReadOnlyList<byte[][]> messages) =>
+            Enumerable.Repeat(messages, count).SelectMany(list => list).ToAsyncEnumerable();
+
+        /// <summary>Stdin's lines as they arrive; kept for later rounds only when --count asks for them.</summary>
+        public async IAsyncEnumerable<byte[][]> ReadAsync(Stream stdin, [EnumeratorCancellation] CancellationToken stop)
         {
-            foreach (var line in kept!)
-                yield return line;
+            List<byte[][]>? kept = count > 1 ? [] : null;
+            var reader = new LineReader(stdin);
+            var number = 0;
+            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)
+            {
+                var message = Parse(line.Span, $"line {++number} of stdin");
+                kept?.Add(message);
+                yield return message;
+            }
+            for (var round = 1; round < count; round++)
+            {
+                foreach (var message in kept!)
+                    yield return message;
+            }
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Expair.Cli;
 
 /// <summary>What every socket command shares: opening the one endpoint, and waits bounded by a timeout and Ctrl+C.</summary>
@@ -92,21 +90,6 @@ internal static class Sockets
         {
             return false;
         }
-    }
-
-    /// <summary>A message as one line: its frames as UTF-8 (invalid bytes become U+FFFD), tab-separated.</summary>
-    public static string Format(Message message)
-    {
-        if (message.Count == 1)
-            return message.GetString(0);
-        var line = new StringBuilder();
-        for (var i = 0; i < message.Count; i++)
-        {
-            if (i > 0)
-                line.Append('\t');
-            line.Append(Encoding.UTF8.GetString(message[i].Span));
-        }
-        return line.ToString();
     }
 
     public static string Milliseconds(TimeSpan timeout) => $"{timeout.TotalMilliseconds:0} ms";

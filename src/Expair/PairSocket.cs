@@ -31,6 +31,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         _diagnostics = new SocketDiagnostics(Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance);
         _settings = Options.ToSettings();
         _core = new PairCore(_settings, _diagnostics);
+        _diagnostics.Metrics.Track(_core.ReadTotals);
     }
 
     /// <summary>The settings this socket was created with.</summary>

@@ -1,48 +1,71 @@
 namespace Expair.Cli.Tests;
 
+/// <summary>
+/// How the command line is read (System.CommandLine underneath): the rules the hand-written parser had, kept
+/// with their assertions, now checked through the whole CLI.
+/// </summary>
 public class CliArgumentsTests
 {
-    private static readonly string[] Valued = ["--bind", "--connect", "--count"];
+    private static string NewInProc() => $"inproc://args-{Guid.NewGuid():N}";
+
+    private static PairSocket NewPeer() => new(new PairSocketOptions { ReceiveTimeout = TimeSpan.FromSeconds(10) });
 
     [Fact]
-    public void Parse_ValueAfterSpaceOrEquals_BothAccepted()
+    public async Task Parse_ValueAfterSpaceOrEquals_BothAccepted()
     {
-        var parsed = CliArguments.Parse("recv", ["--bind", "tcp://*:1", "--count=7"], Valued);
-        Assert.Equal(new SocketTarget(true, "tcp://*:1"), parsed.GetTarget());
-        Assert.Equal(7, parsed.GetInt("--count", min: 1));
+        using var peer = NewPeer();
+        var endpoint = peer.Bind(NewInProc());
+
+        var send = await CliRunner.RunAsync("send", "--connect", endpoint, "--count=2", "--interval", "0", "x");
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Equal(["x", "x"], new[] { peer.ReceiveString(), peer.ReceiveString() });
     }
 
     [Fact]
-    public void Parse_DoubleDash_EndsOptions()
+    public async Task Parse_DoubleDash_EndsOptions()
     {
-        var parsed = CliArguments.Parse("send", ["a", "--", "--count", "-x", "--help"], Valued);
-        Assert.False(parsed.Help);
-        Assert.Equal(["a", "--count", "-x", "--help"], parsed.Operands);
-        Assert.False(parsed.Has("--count"));
+        using var peer = NewPeer();
+        var endpoint = peer.Bind(NewInProc());
+
+        var send = await CliRunner.RunAsync("send", "--connect", endpoint, "a", "--", "--count", "-x", "--help");
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Equal(["a", "--count", "-x", "--help"], Enumerable.Range(0, 4).Select(_ => peer.ReceiveString()));
+        Assert.False(peer.TryReceive(out _, TimeSpan.Zero)); // --count was a message, not the option
     }
 
     [Fact]
-    public void Parse_SingleDash_IsAnOperand()
+    public async Task Parse_SingleDash_IsAnOperand()
     {
-        var parsed = CliArguments.Parse("send", ["-"], Valued);
-        Assert.Equal(["-"], parsed.Operands);
+        using var peer = NewPeer();
+        var endpoint = peer.Bind(NewInProc());
+
+        var send = await CliRunner.RunAsync("send", "--connect", endpoint, "-");
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        Assert.Equal("-", peer.ReceiveString());
     }
 
-    [Fact]
-    public void Parse_HelpWhereAValueWasDue_IsHelp()
+    [Theory]
+    [InlineData("recv", "--bind", "--help")]
+    [InlineData("recv", "--nonsense", "-h")]
+    public async Task Parse_HelpWhereAValueWasDue_IsHelp(params string[] args)
     {
-        Assert.True(CliArguments.Parse("recv", ["--bind", "--help"], Valued).Help);
-        Assert.True(CliArguments.Parse("recv", ["--nonsense", "-h"], Valued).Help);
+        var result = await CliRunner.RunAsync(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("Usage: expair recv", result.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("unknown option '--nope'", "--nope")]
     [InlineData("option --count needs a value", "--count")]
     [InlineData("option --count given twice", "--count", "1", "--count", "2")]
-    public void Parse_Wrong_ThrowsUsageNamingTheProblem(string expected, params string[] args)
+    public async Task Parse_Wrong_ThrowsUsageNamingTheProblem(string expected, params string[] args)
     {
-        var error = Assert.Throws<UsageException>(() => CliArguments.Parse("recv", args, Valued));
-        Assert.Equal($"recv: {expected} (see 'expair recv --help')", error.Message);
+        var result = await CliRunner.RunAsync(["recv", "--bind", NewInProc(), .. args]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal([$"expair: recv: {expected} (see 'expair recv --help')"], result.StderrLines);
     }
 
     [Theory]
@@ -52,16 +75,17 @@ public class CliArgumentsTests
     [InlineData("1.5")]
     [InlineData("")]
     [InlineData("99999999999")]
-    public void GetInt_NotAWholeNumberOfAtLeastOne_Throws(string value)
+    public async Task GetInt_NotAWholeNumberOfAtLeastOne_Throws(string value)
     {
-        var parsed = CliArguments.Parse("recv", ["--count", value], Valued);
-        Assert.Throws<UsageException>(() => parsed.GetInt("--count", min: 1));
+        var result = await CliRunner.RunAsync("recv", "--bind", NewInProc(), "--count", value);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Matches(@"^expair: recv: option --count (needs a whole number, not '.*'|must be at least 1, not -?\d+) \(see 'expair recv --help'\)$", Assert.Single(result.StderrLines));
     }
 
     [Fact]
-    public void GetTarget_NeitherOrBoth_Throws()
+    public async Task GetTarget_NeitherOrBoth_Throws()
     {
-        Assert.Contains("missing endpoint", Assert.Throws<UsageException>(() => CliArguments.Parse("recv", [], Valued).GetTarget()).Message, StringComparison.Ordinal);
-        Assert.Contains("not both", Assert.Throws<UsageException>(() => CliArguments.Parse("recv", ["--bind", "a", "--connect", "b"], Valued).GetTarget()).Message, StringComparison.Ordinal);
+        Assert.Contains("missing endpoint", (await CliRunner.RunAsync("recv")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("not both", (await CliRunner.RunAsync("recv", "--bind", "a", "--connect", "b")).Stderr, StringComparison.Ordinal);
     }
 }

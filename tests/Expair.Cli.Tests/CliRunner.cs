@@ -28,7 +28,11 @@ internal sealed class CliRunner
     /// its socket is bound or connected. That ordering is what makes inproc tests deterministic (no sleeps).
     /// </summary>
     public Task<int> Start(string stdin, CancellationToken stop, params string[] args) =>
-        Cli.RunAsync(args, Stdout, Stderr, new StringReader(stdin), stop);
+        Start(Encoding.UTF8.GetBytes(stdin), stop, args);
+
+    /// <summary>As <see cref="Start(string, CancellationToken, string[])"/>, with stdin's exact bytes.</summary>
+    public Task<int> Start(byte[] stdin, CancellationToken stop, params string[] args) =>
+        Cli.RunAsync(args, Stdout, Stderr, new MemoryStream(stdin), stop);
 
     public async Task<CliResult> ResultAsync(Task<int> run)
     {
@@ -38,7 +42,10 @@ internal sealed class CliRunner
 
     public static Task<CliResult> RunAsync(params string[] args) => RunWithStdinAsync("", args);
 
-    public static async Task<CliResult> RunWithStdinAsync(string stdin, params string[] args)
+    public static Task<CliResult> RunWithStdinAsync(string stdin, params string[] args) =>
+        RunWithStdinAsync(Encoding.UTF8.GetBytes(stdin), args);
+
+    public static async Task<CliResult> RunWithStdinAsync(byte[] stdin, params string[] args)
     {
         var runner = new CliRunner();
         return await runner.ResultAsync(runner.Start(stdin, CancellationToken.None, args));

@@ -9,7 +9,7 @@ namespace Expair.Cli.Tests;
 /// </summary>
 public class ProcessTests
 {
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -24,7 +24,7 @@ public class ProcessTests
         return Process.Start(info)!;
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> FinishAsync(Process process)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

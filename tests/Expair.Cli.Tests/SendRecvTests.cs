@@ -228,3 +228,37 @@ public class SendRecvTests
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"message {i}"), result.StdoutLines);
     }
 }
+
+/// <summary>send's exit code says whether its messages reached the peer before the linger time ended.</summary>
+public class SendDeliveryTests
+{
+    [Fact]
+    public async Task Send_ConnectingToNobody_LingerEnds_Exit1()
+    {
+        // A tcp port nobody listens on: the connecting socket queues the message and retries in vain.
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        var send = await CliRunner.RunAsync("send", "--connect", $"tcp://127.0.0.1:{port}", "--linger", "300", "lost");
+
+        Assert.True(send.ExitCode == 1, send.ToString());
+        Assert.Equal(["expair: send: messages still undelivered when the linger time (300 ms) ended: no peer took them (none connected, or a busy PAIR peer held us waiting) (1 sent)"], send.StderrLines);
+    }
+
+    [Fact]
+    public async Task Send_HeldByABusyPairPeer_Exit1()
+    {
+        using var binder = new PairSocket(new PairSocketOptions { Linger = TimeSpan.Zero });
+        var endpoint = binder.Bind($"inproc://busy-{Guid.NewGuid():N}");
+        using var first = new PairSocket(new PairSocketOptions { Linger = TimeSpan.Zero });
+        first.Connect(endpoint); // takes the PAIR slot
+
+        var send = await CliRunner.RunAsync("send", "--connect", endpoint, "--linger", "200", "never taken");
+
+        Assert.True(send.ExitCode == 1, send.ToString());
+        Assert.StartsWith("expair: send: messages still undelivered when the linger time (200 ms) ended", Assert.Single(send.StderrLines), StringComparison.Ordinal);
+        Assert.False(binder.TryReceive(out _, TimeSpan.Zero));
+    }
+}

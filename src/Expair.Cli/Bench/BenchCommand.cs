@@ -1,12 +1,16 @@
+using System.CommandLine;
+
 namespace Expair.Cli.Bench;
 
 /// <summary><c>expair bench</c>: throughput and latency with libzmq's perf-tool arguments, one summary line per run.</summary>
 internal static class BenchCommand
 {
-    public const string Usage = """
-        Usage: expair bench MODE ENDPOINT SIZE COUNT [--timeout MS] [--warmup N]
-               expair bench (inproc-thr|inproc-lat) SIZE COUNT [--timeout MS] [--warmup N]
-
+    private static readonly CliHelp Help = new(
+        """
+        Usage: expair bench MODE ENDPOINT SIZE COUNT [options]
+               expair bench (inproc-thr|inproc-lat) SIZE COUNT [options]
+        """,
+        """
         Measures throughput and latency the way libzmq's local_thr/remote_thr/local_lat/remote_lat do, so
         either side can run against a libzmq PAIR peer (bench/Expair.Benchmarks has one).
 
@@ -18,36 +22,44 @@ internal static class BenchCommand
           lat-remote ENDPOINT SIZE COUNT  connect, do COUNT round trips (the first is an untimed warm-up)
           inproc-thr SIZE COUNT           thr-local and thr-remote over inproc, two threads of one process
           inproc-lat SIZE COUNT           lat-local and lat-remote over inproc, two threads of one process
-          --timeout MS                    fail when any wait (peer, message, acknowledgement) takes longer
-                                          (default 60000)
-          --warmup N                      first move N untimed messages (or round trips); give both sides
-                                          the same N (default 0, libzmq's protocol unchanged)
 
         Prints one line, for example
           thr_local endpoint=tcp://*:5555 size=64 count=1000000 secs=0.41 msgs_per_s=2425000 mb_per_s=155.2 gc0=0 gc1=0 gc2=0 alloc_bytes=4096 impl=expair
           lat_remote endpoint=... size=64 count=10000 secs=... one_way_us=30.1 rtt_us=60.2 rtt_p50_us=58.0 rtt_p99_us=90.3 ...
         MB = 10^6 bytes; gc0-2 and alloc_bytes count collections and allocated bytes during the timed part.
+        """,
+        "Exit codes: 0 done, 1 timed out or a wrong message arrived, 2 bad arguments, 130 interrupted.");
 
-        Exit codes: 0 done, 1 timed out or a wrong message arrived, 2 bad arguments, 130 interrupted.
-        """;
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken stop)
+    public static CliCommand Create(CliConsole console)
     {
-        if (args.Any(a => a is "--help" or "-h"))
+        var timeout = CliOptions.WholeNumber("--timeout", "MS", 1,
+            "fail when any wait (peer, message, acknowledgement) takes longer", $"{BenchSpec.DefaultTimeout.TotalMilliseconds:0}");
+        var warmup = CliOptions.WholeNumber("--warmup", "N", 0,
+            "first move N untimed messages (or round trips); give both sides the same N", "0, libzmq's protocol unchanged");
+        var operands = new Argument<string[]>("MODE [ENDPOINT] SIZE COUNT") { Arity = ArgumentArity.ZeroOrMore };
+        var socketFlags = new SocketOptionFlags(lingerDefault: "--timeout");
+        var command = new Command("bench", "throughput and latency, as libzmq's perf tools measure them") { timeout, warmup, operands };
+        socketFlags.AddTo(command);
+        command.SetAction((parsed, stop) =>
         {
-            console.Out.WriteLine(Usage);
-            return ExitCode.Ok;
-        }
-        BenchSpec spec;
-        try
-        {
-            spec = BenchSpec.Parse(args);
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException($"bench: {e.Message} (see 'expair bench --help')", e);
-        }
-        var sockets = new ExpairBenchSockets(spec.Timeout, spec.Size);
+            BenchSpec spec;
+            try
+            {
+                var wait = parsed.GetValue(timeout) is { } ms ? TimeSpan.FromMilliseconds(ms) : BenchSpec.DefaultTimeout;
+                spec = BenchSpec.FromOperands(parsed.GetValue(operands) ?? [], wait, parsed.GetValue(warmup) ?? 0);
+            }
+            catch (FormatException e)
+            {
+                throw CliParser.Error("bench", e.Message);
+            }
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = spec.Timeout });
+            return RunAsync(spec, new ExpairBenchSockets(spec.Timeout, spec.Size, options), console, stop);
+        });
+        return new CliCommand(command, Help);
+    }
+
+    private static async Task<int> RunAsync(BenchSpec spec, ExpairBenchSockets sockets, CliConsole console, CancellationToken stop)
+    {
         try
         {
             if (spec.IsInProc)

@@ -40,6 +40,12 @@ internal sealed record BenchSpec(BenchMode Mode, string? Endpoint, int Size, int
             else
                 operands.Add(args[i]);
         }
+        return FromOperands(operands, timeout, warmup);
+    }
+
+    /// <summary>The spec from <c>MODE [ENDPOINT] SIZE COUNT</c> and the option values; throws <see cref="FormatException"/> with a one-line reason.</summary>
+    public static BenchSpec FromOperands(IReadOnlyList<string> operands, TimeSpan timeout, int warmup)
+    {
         if (operands.Count == 0)
             throw new FormatException($"missing mode ({ModeNames})");
         var mode = operands[0] switch

@@ -1,11 +1,14 @@
 namespace Expair.Cli.Bench;
 
-/// <summary>Expair's side of the benchmark: PairSocket with libzmq's default high-water marks, every wait bounded.</summary>
-internal sealed class ExpairBenchSockets(TimeSpan timeout, int size) : IBenchSockets
+/// <summary>
+/// Expair's side of the benchmark: PairSocket with libzmq's default high-water marks (or the command line's
+/// <paramref name="options"/>), every wait bounded by <paramref name="timeout"/>.
+/// </summary>
+internal sealed class ExpairBenchSockets(TimeSpan timeout, int size, PairSocketOptions options) : IBenchSockets
 {
     public string Implementation => "expair";
 
-    private PairSocketOptions Options => PairSocketOptions.Default with { SendTimeout = timeout, ReceiveTimeout = timeout, Linger = timeout };
+    private PairSocketOptions Options => options with { SendTimeout = timeout, ReceiveTimeout = timeout };
 
     public IBenchSocket Bind(string endpoint, out string bound)
     {

@@ -66,7 +66,8 @@ internal sealed partial class PairCore
                 default:
                     lock (_lock)
                     {
-                        _inbound.Remove(pipe); // drained and its writer gone
+                        if (_inbound.Remove(pipe)) // drained and its writer gone
+                            RetireInboundLocked(pipe);
                         _firstInbound = _inbound.Count > 0 ? _inbound[0] : null;
                     }
                     continue;

@@ -151,6 +151,7 @@ internal sealed partial class PairCore
         var pipes = pipesFactory?.Invoke() ?? new PeerPipes(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));
         _peer = peer;
         _outbound = pipes.Outbound;
+        CountOutboundLocked(pipes.Outbound);
         if (!_inbound.Contains(pipes.Inbound))
             _inbound.Add(pipes.Inbound);
         _firstInbound = _inbound[0];

@@ -21,14 +21,16 @@ internal sealed partial class Pipe
             var tail = _c.Tail;
             var ring = Reserve(tail, message.Length);
             var mask = ring.Length - 1;
+            long bytes = 0;
             for (var i = 0; i < message.Length; i++)
             {
                 // The flag is usually right already: then one 80-byte copy, not two.
                 ref readonly var frame = ref message[i];
                 var more = i < message.Length - 1;
                 ring[(tail + i) & mask] = frame.More == more ? frame : frame.WithMore(more);
+                bytes += frame.Length;
             }
-            wake = Publish(tail + message.Length, 1);
+            wake = Publish(tail + message.Length, 1, bytes);
         }
         if (wake)
             WakeReader(message);
@@ -69,9 +71,13 @@ internal sealed partial class Pipe
                 var tail = _c.Tail;
                 var ring = Reserve(tail, taken);
                 var mask = ring.Length - 1;
+                long bytes = 0;
                 for (var i = 0; i < taken; i++)
+                {
                     ring[(tail + i) & mask] = frames[i];
-                wake = Publish(tail + taken, messages);
+                    bytes += frames[i].Length;
+                }
+                wake = Publish(tail + taken, messages, bytes);
             }
             result = taken == frames.Length ? WriteResult.Written : WriteResult.Full;
         }
@@ -122,10 +128,11 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the writer's lock: makes the frames up to <paramref name="tail"/> visible; true when a reader waits for them.</summary>
-    private bool Publish(long tail, int messages)
+    private bool Publish(long tail, int messages, long bytes)
     {
         Volatile.Write(ref _c.Tail, tail); // after the slots: a reader that sees the tail sees them
         Volatile.Write(ref _c.Written, _c.Written + messages);
+        Volatile.Write(ref _c.WrittenBytes, _c.WrittenBytes + bytes); // on the writer's own line: no extra sharing
         Interlocked.MemoryBarrier(); // against the reader's mark-then-look (see AnyQueued)
         return Volatile.Read(ref _c.ReaderWaits) != 0;
     }

@@ -61,6 +61,9 @@ internal sealed partial class Pipe
     /// <summary>Whole messages written since the pipe was made (any thread may look).</summary>
     public long MessagesWritten => Volatile.Read(ref _c.Written);
 
+    /// <summary>Payload bytes of the whole messages written since the pipe was made (any thread may look).</summary>
+    public long BytesWritten => Volatile.Read(ref _c.WrittenBytes);
+
     /// <summary>Whole messages taken since the pipe was made (any thread may look).</summary>
     public long MessagesRead => Volatile.Read(ref _c.Read);
 

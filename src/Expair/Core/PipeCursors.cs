@@ -30,6 +30,9 @@ internal struct PipeCursors
     /// <summary>High-water mark in messages; 0 means none.</summary>
     [FieldOffset(168)] public int Capacity;
 
+    /// <summary>Payload bytes of the whole messages ever written (metrics read it; see <see cref="Written"/>).</summary>
+    [FieldOffset(176)] public long WrittenBytes;
+
     // --- written by readers only, under ReaderLock ---
     [FieldOffset(256)] public int ReaderLock;
 

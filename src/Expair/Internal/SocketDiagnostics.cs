@@ -15,6 +15,9 @@ internal sealed class SocketDiagnostics(ILogger log)
     private bool _completed;
     private string? _endpoint;
 
+    /// <summary>The socket's metrics; the event methods below count on them too.</summary>
+    public SocketMetrics Metrics { get; } = new();
+
     /// <summary>The socket's endpoint, stamped on every event; set by the socket on Bind and Connect.</summary>
     public string? Endpoint
     {
@@ -43,6 +46,7 @@ internal sealed class SocketDiagnostics(ILogger log)
 
     public void Listening()
     {
+        Metrics.Opened(Endpoint ?? "", "bind");
         Log.Bound(log, Endpoint ?? "");
         Publish(SocketEventKind.Listening);
     }
@@ -63,6 +67,7 @@ internal sealed class SocketDiagnostics(ILogger log)
 
     public void Connecting()
     {
+        Metrics.Opened(Endpoint ?? "", "connect");
         Log.Connecting(log, Endpoint ?? "");
         Publish(SocketEventKind.Connecting);
     }
@@ -71,15 +76,22 @@ internal sealed class SocketDiagnostics(ILogger log)
 
     public void ConnectRetried(string reason, TimeSpan delay)
     {
+        Metrics.Reconnect();
         Log.ConnectRetry(log, Endpoint ?? "", reason, (long)delay.TotalMilliseconds);
         Publish(SocketEventKind.ConnectRetried, reason: reason, delay: delay);
     }
 
-    public void HandshakeSucceeded(string peer) => Publish(SocketEventKind.HandshakeSucceeded, Log.PeerConnected, peer);
+    public void HandshakeSucceeded(string peer)
+    {
+        Metrics.ConnectionOpened();
+        Publish(SocketEventKind.HandshakeSucceeded, Log.PeerConnected, peer);
+    }
 
     /// <summary>A connection failed: <see cref="SocketEventKind.HandshakeFailed"/> before its handshake completed, <see cref="SocketEventKind.ProtocolError"/> after.</summary>
     public void ConnectionFailed(string peer, string reason, bool handshakeComplete, string? peerError)
     {
+        if (!handshakeComplete)
+            Metrics.HandshakeFailed(peerError is not null ? "peer_error" : "error");
         if (peerError is not null)
             Log.PeerSentError(log, peer, peerError);
         else
@@ -90,6 +102,7 @@ internal sealed class SocketDiagnostics(ILogger log)
     /// <summary>The handshake timer ran out: <see cref="SocketEventKind.HandshakeFailed"/>, log 313.</summary>
     public void HandshakeTimedOut(string peer, string reason, long timeoutMs)
     {
+        Metrics.HandshakeFailed("timeout");
         Log.HandshakeTimedOut(log, peer, timeoutMs);
         Publish(SocketEventKind.HandshakeFailed, peer, reason);
     }
@@ -97,6 +110,7 @@ internal sealed class SocketDiagnostics(ILogger log)
     /// <summary>Too many connections were handshaking and this, the oldest, was closed: <see cref="SocketEventKind.HandshakeFailed"/>, log 312.</summary>
     public void PendingHandshakeEvicted(string peer, string reason, int max)
     {
+        Metrics.HandshakeFailed("evicted");
         Log.PendingHandshakeEvicted(log, peer, max, Endpoint ?? "");
         Publish(SocketEventKind.HandshakeFailed, peer, reason);
     }
@@ -120,12 +134,14 @@ internal sealed class SocketDiagnostics(ILogger log)
 
     public void PeerKeptWaiting(string peer, string current)
     {
+        Metrics.PeerHeld();
         Log.PeerKeptWaiting(log, peer, current);
         Publish(SocketEventKind.PeerKeptWaiting, peer);
     }
 
     public void PeerRefused(string peer, string current, int waiting)
     {
+        Metrics.PeerRefused();
         Log.PeerRefusedBusy(log, peer, current, waiting);
         Publish(SocketEventKind.PeerRefused, peer, $"this PAIR socket already has peer {current} and {waiting} more waiting", count: waiting);
     }
@@ -134,12 +150,14 @@ internal sealed class SocketDiagnostics(ILogger log)
 
     public void Disconnected(string peer, string reason)
     {
+        Metrics.ConnectionClosed();
         Log.PeerDisconnected(log, peer, reason);
         Publish(SocketEventKind.Disconnected, peer, reason);
     }
 
     public void MessagesDiscarded(string peer, int count)
     {
+        Metrics.Discarded(count);
         Log.OutboundDiscarded(log, peer, count);
         Publish(SocketEventKind.MessagesDiscarded, peer, count: count);
     }
@@ -153,6 +171,7 @@ internal sealed class SocketDiagnostics(ILogger log)
     /// <summary>The socket is closed: the last event. Every monitor's stream ends after it.</summary>
     public void Closed()
     {
+        Metrics.Untrack();
         Log.Closed(log);
         Publish(SocketEventKind.Closed);
         EventBuffer[] monitors;

@@ -4,8 +4,10 @@
 #   ./test.sh                      all tests (Release)
 #   ./test.sh --filter Interop     extra arguments go to `dotnet test`
 #
-# The interop tests load the system libzmq (libzmq.so.5). If it is missing this script installs it when it
-# can (root with apt-get) and otherwise says what to install and fails: interop tests are never skipped.
+# The interop tests load the system libzmq (libzmq.so.5) and run pyzmq (/usr/bin/python3 with python3-zmq).
+# If either is missing this script installs it when it can (root with apt-get) and otherwise says what to
+# install and fails: interop tests are never skipped. A run without arguments then checks the packages
+# (tests/package/check.sh: pack, install the tool, samples against the packed library and pyzmq, NativeAOT).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -40,28 +42,44 @@ have_libzmq() {
     return 1
 }
 
-install_libzmq() {
+have_pyzmq() {
+    [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import zmq' >/dev/null 2>&1
+}
+
+# Installs the Debian packages named in the arguments.
+install_packages() {
     [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
-    log "libzmq.so.5 not found; installing the Debian package libzmq5"
+    log "installing the Debian packages: $*"
     # Wait for the dpkg lock rather than fail if another apt run (e.g. unattended-upgrades) holds it.
     local -a apt=(apt-get -q -o DPkg::Lock::Timeout=600)
     DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends libzmq5 >&2
+        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >&2
 }
 
+missing=()
+have_libzmq || missing+=(libzmq5)
+have_pyzmq || missing+=(python3-zmq)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    install_packages "${missing[@]}" || true
+fi
+
 if ! have_libzmq; then
-    if ! install_libzmq || ! have_libzmq; then
-        log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
-        if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-            log "Installing it with apt-get failed (see above)."
-        fi
-        log "Install it, then run ./test.sh again:"
-        log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
-        log "  Fedora/RHEL:    sudo dnf install -y zeromq"
-        log "  Alpine:         apk add libzmq"
-        log "  Arch:           sudo pacman -S zeromq"
-        exit 1
+    log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "Installing it with apt-get failed (see above)."
     fi
+    log "Install it, then run ./test.sh again:"
+    log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
+    log "  Fedora/RHEL:    sudo dnf install -y zeromq"
+    log "  Alpine:         apk add libzmq"
+    log "  Arch:           sudo pacman -S zeromq"
+    exit 1
+fi
+
+if ! have_pyzmq; then
+    log "pyzmq for /usr/bin/python3 (the Debian package python3-zmq) is required by the pyzmq interop tests and the samples and was not found."
+    log "Install it, then run ./test.sh again:  sudo apt-get install -y python3-zmq"
+    exit 1
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -118,7 +136,18 @@ while IFS= read -r -d '' trx; do
     skipped=$((skipped + $(counter total "$counters") - $(counter executed "$counters")))
 done < <(find "$results" -name '*.trx' -print0)
 
+# The packages, the installed tool and the samples, the way a user meets them (one line per step). Only in a
+# full run: `./test.sh --filter X` runs tests alone.
+package_rc=0
+if [[ $# -eq 0 ]]; then
+    bash tests/package/check.sh || package_rc=$?
+fi
+
 status=0
+if [[ "$package_rc" -ne 0 ]]; then
+    status=1
+    log "tests/package/check.sh failed (see its lines above)."
+fi
 if [[ "$failed" -gt 0 ]]; then
     status=1
 fi

@@ -63,7 +63,7 @@ expect_line() {
     fi
 }
 
-version="$(dotnet msbuild src/Expair/Expair.csproj -getProperty:Version)"
+version="$(dotnet msbuild src/Expair/Expair.csproj -getProperty:Version)" || { say "cannot read the version from src/Expair"; exit 1; }
 packages_cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 
 # A package of this version left in the NuGet cache by an earlier run would be used instead of the new one.

@@ -162,8 +162,10 @@ public sealed partial class PairSocket
             cancellationToken.ThrowIfCancellationRequested();
             var attempt = read;
             var step = _core.TryReceiveStep(ref attempt, out var signal, out var seen);
+            if (step == Step.Done)
+                return attempt;
             if (step != Step.Wait)
-                return ThrowUnlessDone(step, attempt);
+                throw ReceiveFailed(step, attempt.RefusedLength);
             _core.BeforeAsyncWait(signal);
             await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
         }
@@ -213,11 +215,10 @@ public sealed partial class PairSocket
         {
             ThrowIfClosed();
             var step = _core.TryReceiveStep(ref read, out var signal, out var seen);
-            if (step != Step.Wait)
-            {
-                ThrowUnlessDone(step, read);
+            if (step == Step.Done)
                 return true;
-            }
+            if (step != Step.Wait)
+                throw ReceiveFailed(step, read.RefusedLength);
             deadline ??= Deadline.After(timeout);
             if (_core.TryFillOnCaller(signal, seen, deadline.Value))
                 continue; // read the connection on this thread: look again
@@ -226,17 +227,14 @@ public sealed partial class PairSocket
         }
     }
 
-    /// <summary>The outcome of a receive step that did not say "wait": the read on success, else the matching exception.</summary>
-    private static TRead ThrowUnlessDone<TRead>(Step step, TRead read)
-        where TRead : struct, IPipeRead => step switch
-        {
-            Step.Done => read,
-            Step.Closed => throw new ObjectDisposedException(nameof(PairSocket)),
-            Step.Multipart => throw new InvalidOperationException(
-                "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued."),
-            _ => throw new ArgumentException(
-                $"The next message ({read.RefusedLength} bytes) does not fit the buffer; it stays queued."),
-        };
+    /// <summary>Why a receive step neither took a message nor said "wait": the socket closed, or the next message does not fit the call.</summary>
+    private static Exception ReceiveFailed(Step step, int refusedLength) => step switch
+    {
+        Step.Closed => new ObjectDisposedException(nameof(PairSocket)),
+        Step.Multipart => new InvalidOperationException(
+            "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued."),
+        _ => new ArgumentException($"The next message ({refusedLength} bytes) does not fit the buffer; it stays queued."),
+    };
 
     private TimeoutException ReceiveTimeout() =>
         new($"Receive timed out after {Options.ReceiveTimeout.TotalMilliseconds:0} ms with no message from the peer.");

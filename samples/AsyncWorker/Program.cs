@@ -2,7 +2,7 @@
 // cancelled, and a client awaits each reply. Over tcp in one process here; the client could be anywhere.
 using Expair;
 
-using var stop = new CancellationTokenSource();
+var stop = new CancellationTokenSource(); // not disposed: the Ctrl+C handler may still run while the program ends
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;

@@ -7,7 +7,7 @@ using System.Text.Json.Serialization;
 using Expair;
 
 var endpoint = args.ElementAtOrDefault(0) ?? "tcp://127.0.0.1:5556";
-await using var socket = new PairSocket(new PairSocketOptions { ReceiveTimeout = TimeSpan.FromSeconds(30) });
+await using var socket = new PairSocket();
 Console.WriteLine($"Bound to {socket.Bind(endpoint)}; waiting for peer.py"); // the real port when it was *
 
 int[][] batches = [[1, 2, 3], [10, 20], []];

@@ -11,38 +11,51 @@ var endpoint = args.ElementAtOrDefault(1) ?? "tcp://127.0.0.1:5555";
 var count = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue;
 var interval = TimeSpan.FromMilliseconds(args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1000);
 
-using var stop = new CancellationTokenSource();
+var stop = new CancellationTokenSource(); // not disposed: the Ctrl+C handler may still run while the program ends
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     stop.Cancel();
 };
 
-switch (role)
+try
 {
-    case "supervisor":
+    switch (role)
     {
-        await using var supervisor = new PairSocket();
-        Console.WriteLine($"Supervisor bound to {supervisor.Bind(endpoint)}"); // with the real port when it was *
-        for (var received = 0; received < count; received++)
-            Console.WriteLine($"Supervisor received: {await supervisor.ReceiveStringAsync(stop.Token)}");
-        return 0;
+        case "supervisor":
+            await SuperviseAsync(endpoint, count, stop.Token);
+            return 0;
+        case "worker":
+            await WorkAsync(endpoint, count, interval, stop.Token);
+            return 0;
+        default:
+            Console.Error.WriteLine("usage: Supervisor supervisor|worker [endpoint] [count] [interval-ms]");
+            return 2;
     }
-    case "worker":
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    return 130; // Ctrl+C
+}
+
+static async Task SuperviseAsync(string endpoint, int count, CancellationToken cancellationToken)
+{
+    await using var supervisor = new PairSocket();
+    Console.WriteLine($"Supervisor bound to {supervisor.Bind(endpoint)}"); // with the real port when it was *
+    for (var received = 0; received < count; received++)
+        Console.WriteLine($"Supervisor received: {await supervisor.ReceiveStringAsync(cancellationToken)}");
+}
+
+static async Task WorkAsync(string endpoint, int count, TimeSpan interval, CancellationToken cancellationToken)
+{
+    // Linger: Dispose waits (up to 5 s) until the last update has left, so "send, then exit" delivers it.
+    await using var worker = new PairSocket(new PairSocketOptions { Linger = TimeSpan.FromSeconds(5) });
+    worker.Connect(endpoint); // returns at once; updates wait in the queue until the supervisor is there
+    for (var n = 0; n < count; n++)
     {
-        // Linger: Dispose waits (up to 5 s) until the last update has left, so "send, then exit" delivers it.
-        await using var worker = new PairSocket(new PairSocketOptions { Linger = TimeSpan.FromSeconds(5) });
-        worker.Connect(endpoint); // returns at once; updates wait in the queue until the supervisor is there
-        for (var n = 0; n < count; n++)
-        {
-            if (n > 0)
-                await Task.Delay(interval, stop.Token);
-            await worker.SendAsync($"Status update {n}", stop.Token);
-            Console.WriteLine($"Worker sent: Status update {n}");
-        }
-        return 0;
+        if (n > 0)
+            await Task.Delay(interval, cancellationToken);
+        await worker.SendAsync($"Status update {n}", cancellationToken);
+        Console.WriteLine($"Worker sent: Status update {n}");
     }
-    default:
-        Console.Error.WriteLine("usage: Supervisor supervisor|worker [endpoint] [count] [interval-ms]");
-        return 2;
 }

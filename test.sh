@@ -4,9 +4,11 @@
 #   ./test.sh                      all tests (Release)
 #   ./test.sh --filter Interop     extra arguments go to `dotnet test`
 #
-# The interop tests load the system libzmq (libzmq.so.5), and tests/Expair.Cli.Tests builds the native benchmark
-# driver (bench/native: a C compiler and libzmq's headers). If they are missing this script installs them when it
-# can (root with apt-get) and otherwise says what to install and fails: these tests are never skipped.
+# The interop tests load the system libzmq (libzmq.so.5) and run pyzmq (/usr/bin/python3 with python3-zmq), and
+# tests/Expair.Cli.Tests builds the native benchmark driver (bench/native: a C compiler and libzmq's headers).
+# If they are missing this script installs them when it can (root with apt-get) and otherwise says what to install
+# and fails: these tests are never skipped. A run without arguments then checks the packages
+# (tests/package/check.sh: pack, install the tool, samples against the packed library and pyzmq, NativeAOT).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -41,53 +43,59 @@ have_libzmq() {
     return 1
 }
 
-apt_updated=0
-install_packages() { # Debian packages
-    [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
-    log "installing the Debian packages $*"
-    # Wait for the dpkg lock rather than fail if another apt run (e.g. unattended-upgrades) holds it.
-    local -a apt=(apt-get -q -o DPkg::Lock::Timeout=600)
-    if ((!apt_updated)); then
-        DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 || return 1
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >&2
-}
-
-install_libzmq() {
-    log "libzmq.so.5 not found"
-    install_packages libzmq5
+have_pyzmq() {
+    [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import zmq' >/dev/null 2>&1
 }
 
 have_native_tools() { # what bench/native/build.sh needs: a C compiler that finds zmq.h
     command -v cc >/dev/null 2>&1 && echo '#include <zmq.h>' | cc -E -x c - >/dev/null 2>&1
 }
 
+# Installs the Debian packages named in the arguments.
+install_packages() {
+    [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 || return 1
+    log "installing the Debian packages: $*"
+    # Wait for the dpkg lock rather than fail if another apt run (e.g. unattended-upgrades) holds it.
+    local -a apt=(apt-get -q -o DPkg::Lock::Timeout=600)
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update >&2 &&
+        DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "$@" >&2
+}
+
+missing=()
+have_libzmq || missing+=(libzmq5)
+have_pyzmq || missing+=(python3-zmq)
+have_native_tools || missing+=(gcc libc6-dev libzmq3-dev)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    install_packages "${missing[@]}" || true
+fi
+
 if ! have_libzmq; then
-    if ! install_libzmq || ! have_libzmq; then
-        log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
-        if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-            log "Installing it with apt-get failed (see above)."
-        fi
-        log "Install it, then run ./test.sh again:"
-        log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
-        log "  Fedora/RHEL:    sudo dnf install -y zeromq"
-        log "  Alpine:         apk add libzmq"
-        log "  Arch:           sudo pacman -S zeromq"
-        exit 1
+    log "libzmq.so.5 (libzmq 4.2 or newer) is required by tests/Expair.Interop.Tests and was not found."
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "Installing it with apt-get failed (see above)."
     fi
+    log "Install it, then run ./test.sh again:"
+    log "  Debian/Ubuntu:  sudo apt-get install -y libzmq5"
+    log "  Fedora/RHEL:    sudo dnf install -y zeromq"
+    log "  Alpine:         apk add libzmq"
+    log "  Arch:           sudo pacman -S zeromq"
+    exit 1
+fi
+
+if ! have_pyzmq; then
+    log "pyzmq for /usr/bin/python3 (the Debian package python3-zmq) is required by the pyzmq interop tests and the samples and was not found."
+    log "Install it, then run ./test.sh again:  sudo apt-get install -y python3-zmq"
+    exit 1
 fi
 
 if ! have_native_tools; then
     log "a C compiler or libzmq's headers (zmq.h) not found: tests/Expair.Cli.Tests builds bench/native with them"
-    if ! install_packages gcc libc6-dev libzmq3-dev || ! have_native_tools; then
-        log "Install them, then run ./test.sh again:"
-        log "  Debian/Ubuntu:  sudo apt-get install -y gcc libc6-dev libzmq3-dev"
-        log "  Fedora/RHEL:    sudo dnf install -y gcc zeromq-devel"
-        log "  Alpine:         apk add gcc musl-dev zeromq-dev"
-        log "  Arch:           sudo pacman -S gcc zeromq"
-        exit 1
-    fi
+    log "Install them, then run ./test.sh again:"
+    log "  Debian/Ubuntu:  sudo apt-get install -y gcc libc6-dev libzmq3-dev"
+    log "  Fedora/RHEL:    sudo dnf install -y gcc zeromq-devel"
+    log "  Alpine:         apk add gcc musl-dev zeromq-dev"
+    log "  Arch:           sudo pacman -S gcc zeromq"
+    exit 1
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -144,7 +152,18 @@ while IFS= read -r -d '' trx; do
     skipped=$((skipped + $(counter total "$counters") - $(counter executed "$counters")))
 done < <(find "$results" -name '*.trx' -print0)
 
+# The packages, the installed tool and the samples, the way a user meets them (one line per step). Only in a
+# full run: `./test.sh --filter X` runs tests alone.
+package_rc=0
+if [[ $# -eq 0 ]]; then
+    bash tests/package/check.sh || package_rc=$?
+fi
+
 status=0
+if [[ "$package_rc" -ne 0 ]]; then
+    status=1
+    log "tests/package/check.sh failed (see its lines above)."
+fi
 if [[ "$failed" -gt 0 ]]; then
     status=1
 fi

@@ -86,12 +86,35 @@ public sealed partial class PairSocket
     }
 
     /// <summary>Receives the next one-frame message decoded as UTF-8. See <see cref="ReceiveBytes"/>.</summary>
-    public string ReceiveString()
+    public string ReceiveString() => DecodeUtf8(ReceiveSingleFrame());
+
+    /// <summary>
+    /// Receives the next one-frame message decoded as UTF-8 (see <see cref="ReceiveString"/>), waiting at most
+    /// <paramref name="timeout"/>. False when none came.
+    /// </summary>
+    public bool TryReceiveString([NotNullWhen(true)] out string? text, TimeSpan timeout)
     {
-        var frame = ReceiveSingleFrame();
-        var text = Encoding.UTF8.GetString(frame.Span);
-        frame.Release();
-        return text;
+        text = TryReceiveSingleFrame(out var frame, ValidTimeout(timeout)) ? DecodeUtf8(frame) : null;
+        return text is not null;
+    }
+
+    /// <summary>
+    /// Receives the next one-frame message decoded as UTF-8, asynchronously. A multipart message is left queued
+    /// and <see cref="InvalidOperationException"/> thrown, as <see cref="ReceiveString"/> does.
+    /// </summary>
+    public async ValueTask<string> ReceiveStringAsync(CancellationToken cancellationToken = default) =>
+        DecodeUtf8(await ReceiveSingleFrameAsync(cancellationToken).ConfigureAwait(false));
+
+    private static string DecodeUtf8(Frame frame)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(frame.Span);
+        }
+        finally
+        {
+            frame.Release();
+        }
     }
 
     /// <summary>Receives the next message, waiting at most <paramref name="timeout"/>. False when none came.</summary>
@@ -105,9 +128,8 @@ public sealed partial class PairSocket
     /// <summary>Receives the next whole message asynchronously.</summary>
     public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        var frames = new List<Frame>(1);
-        await ReceiveIntoAsync(frames, cancellationToken).ConfigureAwait(false);
-        return new Message(frames);
+        var read = await ReceiveStepAsync(new WholeMessageRead(new List<Frame>(1), singleFrameOnly: false), cancellationToken).ConfigureAwait(false);
+        return new Message(read.Into);
     }
 
     /// <summary>
@@ -120,7 +142,7 @@ public sealed partial class PairSocket
         var frames = message.PrepareForReuse();
         try
         {
-            await ReceiveIntoAsync(frames, cancellationToken).ConfigureAwait(false);
+            await ReceiveStepAsync(new WholeMessageRead(frames, singleFrameOnly: false), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -130,20 +152,20 @@ public sealed partial class PairSocket
         message.CompleteReuse(frames);
     }
 
-    private async ValueTask ReceiveIntoAsync(List<Frame> frames, CancellationToken cancellationToken)
+    /// <summary>The one async receive loop: each attempt starts from a fresh copy of <paramref name="read"/>; returns the one that took a message.</summary>
+    private async ValueTask<TRead> ReceiveStepAsync<TRead>(TRead read, CancellationToken cancellationToken)
+        where TRead : struct, IPipeRead
     {
         while (true)
         {
             ThrowIfClosed();
             cancellationToken.ThrowIfCancellationRequested();
-            var read = new WholeMessageRead(frames, singleFrameOnly: false);
-            switch (_core.TryReceiveStep(ref read, out var signal, out var seen))
-            {
-                case Step.Done:
-                    return;
-                case Step.Closed:
-                    throw new ObjectDisposedException(nameof(PairSocket));
-            }
+            var attempt = read;
+            var step = _core.TryReceiveStep(ref attempt, out var signal, out var seen);
+            if (step == Step.Done)
+                return attempt;
+            if (step != Step.Wait)
+                throw ReceiveFailed(step, attempt.RefusedLength);
             _core.BeforeAsyncWait(signal);
             await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
         }
@@ -170,11 +192,19 @@ public sealed partial class PairSocket
         }
     }
 
-    private Frame ReceiveSingleFrame()
+    private Frame ReceiveSingleFrame() =>
+        TryReceiveSingleFrame(out var frame, Options.ReceiveTimeout) ? frame : throw ReceiveTimeout();
+
+    private bool TryReceiveSingleFrame(out Frame frame, TimeSpan timeout)
     {
         var read = new SingleFrameRead(int.MaxValue);
-        return TryReceiveStep(ref read, Options.ReceiveTimeout) ? read.Frame : throw ReceiveTimeout();
+        var received = TryReceiveStep(ref read, timeout);
+        frame = read.Frame;
+        return received;
     }
+
+    private async ValueTask<Frame> ReceiveSingleFrameAsync(CancellationToken cancellationToken) =>
+        (await ReceiveStepAsync(new SingleFrameRead(int.MaxValue), cancellationToken).ConfigureAwait(false)).Frame;
 
     /// <summary>The one blocking receive loop, shared by every blocking receive method. False on timeout.</summary>
     private bool TryReceiveStep<TRead>(ref TRead read, TimeSpan timeout)
@@ -184,19 +214,11 @@ public sealed partial class PairSocket
         while (true)
         {
             ThrowIfClosed();
-            switch (_core.TryReceiveStep(ref read, out var signal, out var seen))
-            {
-                case Step.Done:
-                    return true;
-                case Step.Closed:
-                    throw new ObjectDisposedException(nameof(PairSocket));
-                case Step.Multipart:
-                    throw new InvalidOperationException(
-                        "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued.");
-                case Step.TooLarge:
-                    throw new ArgumentException(
-                        $"The next message ({read.RefusedLength} bytes) does not fit the buffer; it stays queued.");
-            }
+            var step = _core.TryReceiveStep(ref read, out var signal, out var seen);
+            if (step == Step.Done)
+                return true;
+            if (step != Step.Wait)
+                throw ReceiveFailed(step, read.RefusedLength);
             deadline ??= Deadline.After(timeout);
             if (_core.TryFillOnCaller(signal, seen, deadline.Value))
                 continue; // read the connection on this thread: look again
@@ -204,6 +226,15 @@ public sealed partial class PairSocket
                 return false;
         }
     }
+
+    /// <summary>Why a receive step neither took a message nor said "wait": the socket closed, or the next message does not fit the call.</summary>
+    private static Exception ReceiveFailed(Step step, int refusedLength) => step switch
+    {
+        Step.Closed => new ObjectDisposedException(nameof(PairSocket)),
+        Step.Multipart => new InvalidOperationException(
+            "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued."),
+        _ => new ArgumentException($"The next message ({refusedLength} bytes) does not fit the buffer; it stays queued."),
+    };
 
     private TimeoutException ReceiveTimeout() =>
         new($"Receive timed out after {Options.ReceiveTimeout.TotalMilliseconds:0} ms with no message from the peer.");

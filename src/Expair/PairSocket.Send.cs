@@ -102,7 +102,10 @@ public sealed partial class PairSocket
 
     private TimeoutException SendTimedOut() =>
         new($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +
-            (HasPeer ? "the peer's queue stayed full (high-water mark reached)." : "the socket has no peer."));
+            (HasPeer ? "the peer's queue stayed full (high-water mark reached)."
+                : _diagnostics.Endpoint is null ? "the socket was never bound or connected; call Bind or Connect first."
+                : Endpoint is null ? "the socket is no longer bound or connected." // after Unbind, Disconnect, or a connector that gave up
+                : "the socket has no peer."));
 
     /// <summary>
     /// The one blocking send loop: try a step, wait on the signal it names, try again. Frames the socket copied

@@ -28,7 +28,8 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     public PairSocket(PairSocketOptions? options = null)
     {
         Options = options ?? PairSocketOptions.Default;
-        _diagnostics = new SocketDiagnostics(Options.LoggerFactory?.CreateLogger("Expair.PairSocket") ?? NullLogger.Instance);
+        var logger = Options.LoggerFactory?.CreateLogger("Expair.PairSocket");
+        _diagnostics = new SocketDiagnostics(logger is null ? NullLogger.Instance : new EndpointScopedLogger(logger, () => _diagnostics?.Endpoint));
         _settings = Options.ToSettings();
         _core = new PairCore(_settings, _diagnostics);
         _diagnostics.Metrics.Track(_core.ReadTotals);

@@ -63,5 +63,9 @@ internal static class StreamTransport
     }
 
     public static string Describe(Socket socket, Endpoint endpoint) =>
-        endpoint.Kind == TransportKind.Tcp && socket.RemoteEndPoint is IPEndPoint ip ? $"tcp://{ip}" : endpoint.ToString();
+        endpoint.Kind == TransportKind.Tcp && socket.RemoteEndPoint is IPEndPoint ip ? $"tcp://{Unmapped(ip)}" : endpoint.ToString();
+
+    /// <summary>An IPv4 peer reached through a dual-mode socket as itself (127.0.0.1:5555, not [::ffff:127.0.0.1]:5555).</summary>
+    internal static IPEndPoint Unmapped(IPEndPoint ip) =>
+        ip.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(ip.Address.MapToIPv4(), ip.Port) : ip;
 }

@@ -2,7 +2,7 @@
 # Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
 # NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (660 runs: about half
+#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (660 runs: estimated half
 #                                an hour on a quiet 2-core machine, hours on a busy one; the page states the run time)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
 #                                artifacts/bench/benchmarks.md

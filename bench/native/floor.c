@@ -179,10 +179,12 @@ int run_raw_thr(const struct bench_spec *spec)
     int64_t started = bench_now();
     transfer(fds[1], &go, 1, 1, spec);
     for (received = 0; received < total;) {
-        ssize_t read = recv(fds[1], buffer, READ_BYTES, 0);
-        if (read <= 0)
+        ssize_t got = recv(fds[1], buffer, READ_BYTES, 0);
+        if (got == 0)
+            bench_die(EXIT_FAILED, "the peer closed the connection after %lld of %lld bytes", received, total);
+        if (got < 0)
             fail_errno("recv");
-        received += read;
+        received += got;
     }
     int64_t elapsed = bench_now() - started;
     transfer(fds[1], buffer, 1, 1, spec);

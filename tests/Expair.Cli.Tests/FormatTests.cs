@@ -60,6 +60,34 @@ public class FormatTests
         Assert.False(peer.TryReceive(out _, TimeSpan.Zero));
     }
 
+    /// <summary>Lines longer than the reader's buffer, and many short ones across its refills, come out whole and in order.</summary>
+    [Fact]
+    public async Task Send_LongAndManyStdinLines_EachSentWhole()
+    {
+        using var peer = NewPeer();
+        var endpoint = peer.Bind(NewInProc());
+        var random = new Random(3);
+        var lines = new List<byte[]> { RandomLine(random, 300_000), RandomLine(random, 0) };
+        lines.AddRange(Enumerable.Range(0, 5000).Select(i => RandomLine(random, i % 97)));
+        lines.Add(RandomLine(random, 140_000));
+        var stdin = lines.SelectMany(line => line.Append((byte)'\n')).ToArray();
+
+        var sending = CliRunner.RunWithStdinAsync(stdin, "send", "--connect", endpoint, "--format", "hex");
+        foreach (var line in lines)
+            Assert.Equal(Convert.FromHexString(System.Text.Encoding.ASCII.GetString(line)), peer.ReceiveBytes());
+        var send = await sending;
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+    }
+
+    /// <summary>Hex text of <paramref name="bytes"/> random bytes: never a LF or CR inside.</summary>
+    private static byte[] RandomLine(Random random, int bytes)
+    {
+        var data = new byte[bytes];
+        random.NextBytes(data);
+        return System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(data));
+    }
+
     [Fact]
     public async Task Send_MultipartText_SplitsAtTabs()
     {

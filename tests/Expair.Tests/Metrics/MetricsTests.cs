@@ -153,6 +153,27 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task HandshakeFailures_OldestPendingEvicted_CountedAsEvicted()
+    {
+        using var recorder = new MetricsRecorder();
+        using var binder = new PairSocket(Options with { MaxPendingHandshakes = 1 });
+        using var monitor = binder.Monitor();
+        var events = new MonitorReading(monitor);
+        var endpoint = binder.Bind("tcp://127.0.0.1:*");
+        var port = int.Parse(endpoint[(endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+        using var first = new TcpClient();
+        await first.ConnectAsync("127.0.0.1", port);
+        await events.UntilAsync(SocketEventKind.Accepted);
+        using var second = new TcpClient();
+        await second.ConnectAsync("127.0.0.1", port); // one too many handshaking: the first is closed
+        await events.UntilAsync(SocketEventKind.HandshakeFailed);
+
+        Assert.Equal(1, recorder.Counted("expair.handshake.failures", endpoint, "bind", "evicted"));
+        Assert.Equal(1, recorder.Counted("expair.handshake.failures", endpoint, "bind"));
+    }
+
+    [Fact]
     public async Task Peers_HeldThenRefused_WhenTheSlotIsTaken()
     {
         using var recorder = new MetricsRecorder();

@@ -34,11 +34,24 @@ internal static class Commands
     /// <summary>Writes a whole command frame (header and body) for READY with the given metadata.</summary>
     public static int WriteReady(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
     {
+        var bodyLength = ReadyBodyLength(properties);
+        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
+        return offset + WriteReadyBody(destination[offset..], properties);
+    }
+
+    /// <summary>The exact length of a READY command body with the given metadata.</summary>
+    public static int ReadyBodyLength(IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
         var bodyLength = 1 + Ready.Length;
         foreach (var (key, value) in properties)
             bodyLength += 1 + Encoding.ASCII.GetByteCount(key) + 4 + Encoding.UTF8.GetByteCount(value);
-        var offset = FrameHeader.Write(destination, bodyLength, more: false, command: true);
-        offset += WriteName(destination[offset..], Ready);
+        return bodyLength;
+    }
+
+    /// <summary>Writes a READY command body (name length, name, metadata; no frame header); returns its length.</summary>
+    public static int WriteReadyBody(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
+    {
+        var offset = WriteName(destination, Ready);
         foreach (var (key, value) in properties)
         {
             var keyLength = Encoding.ASCII.GetBytes(key, destination[(offset + 1)..]);

@@ -117,6 +117,5 @@ public sealed class CurveKeyPair : IDisposable
     /// <summary>Names the pair by its public key; never shows the secret key.</summary>
     public override string ToString() => $"CurveKeyPair {PublicKeyZ85}";
 
-    // Pinned so that no garbage collection leaves a copy of the secret behind in memory it moved the array from.
-    private static byte[] NewSecretBuffer() => GC.AllocateArray<byte>(KeyLength, pinned: true);
+    private static byte[] NewSecretBuffer() => Sodium.AllocateSecret(KeyLength);
 }

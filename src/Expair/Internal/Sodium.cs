@@ -37,6 +37,12 @@ internal static unsafe partial class Sodium
         // The static constructor ran on the way here.
     }
 
+    /// <summary>
+    /// A buffer for secret bytes: pinned, so no garbage collection leaves a copy behind in memory it moved the
+    /// array from. Zero it with <see cref="Zero"/> when done.
+    /// </summary>
+    public static byte[] AllocateSecret(int length) => GC.AllocateArray<byte>(length, pinned: true);
+
     /// <summary>A fresh random key pair.</summary>
     public static void BoxKeyPair(Span<byte> publicKey, Span<byte> secretKey)
     {

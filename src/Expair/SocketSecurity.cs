@@ -1,4 +1,5 @@
 using System.Text;
+using Expair.Protocol.Mechanisms;
 
 namespace Expair;
 
@@ -114,6 +115,20 @@ public abstract class SocketSecurity
         return new PlainClientSecurity(userName, password);
     }
 
+    /// <summary>
+    /// The security one socket uses: the same, except that a CURVE client without its own pair gets a fresh one
+    /// here, so that every connection of the socket presents the same client key. Called once per socket.
+    /// </summary>
+    internal virtual SocketSecurity ForSocket() => this;
+
+    /// <summary>The socket that called <see cref="ForSocket"/> has closed: zero what was made for it alone.</summary>
+    internal virtual void ReleaseForSocket()
+    {
+    }
+
+    /// <summary>A new mechanism for one connection, sending <paramref name="localProperties"/> as its metadata.</summary>
+    internal abstract IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties);
+
     /// <summary>The mechanism and role, for logs (never a secret).</summary>
     public override string ToString() => Mechanism == SecurityMechanism.Null
         ? "NULL"
@@ -141,6 +156,8 @@ internal sealed class NullSecurity : SocketSecurity
     public override SecurityMechanism Mechanism => SecurityMechanism.Null;
 
     public override bool IsServer => false;
+
+    internal override IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties) => new NullMechanism(localProperties);
 }
 
 /// <summary>A CURVE server's long-term pair and its authenticator (null: any client key is accepted).</summary>
@@ -153,10 +170,13 @@ internal sealed class CurveServerSecurity(CurveKeyPair serverKeys, IPeerAuthenti
     public override SecurityMechanism Mechanism => SecurityMechanism.Curve;
 
     public override bool IsServer => true;
+
+    internal override IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties) =>
+        CurveMechanism.Server(ServerKeys.PublicKey, ServerKeys.SecretKey, authenticate: Authenticator is not null, localProperties);
 }
 
 /// <summary>A CURVE client's view of the server's public key and its own pair (null: a fresh pair per socket).</summary>
-internal sealed class CurveClientSecurity(byte[] serverPublicKey, CurveKeyPair? clientKeys) : SocketSecurity
+internal sealed class CurveClientSecurity(byte[] serverPublicKey, CurveKeyPair? clientKeys, bool ownsClientKeys = false) : SocketSecurity
 {
     public ReadOnlySpan<byte> ServerPublicKey => serverPublicKey;
 
@@ -165,6 +185,21 @@ internal sealed class CurveClientSecurity(byte[] serverPublicKey, CurveKeyPair? 
     public override SecurityMechanism Mechanism => SecurityMechanism.Curve;
 
     public override bool IsServer => false;
+
+    internal override SocketSecurity ForSocket() =>
+        ClientKeys is null ? new CurveClientSecurity(serverPublicKey, CurveKeyPair.Generate(), ownsClientKeys: true) : this;
+
+    internal override void ReleaseForSocket()
+    {
+        if (ownsClientKeys)
+            ClientKeys?.Dispose();
+    }
+
+    internal override IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties)
+    {
+        var keys = ClientKeys ?? throw new InvalidOperationException("ForSocket gives a CURVE client its pair before connections are made.");
+        return CurveMechanism.Client(ServerPublicKey, keys.PublicKey, keys.SecretKey, localProperties);
+    }
 }
 
 /// <summary>A PLAIN server and the authenticator that checks the passwords.</summary>
@@ -175,6 +210,8 @@ internal sealed class PlainServerSecurity(IPeerAuthenticator authenticator) : So
     public override SecurityMechanism Mechanism => SecurityMechanism.Plain;
 
     public override bool IsServer => true;
+
+    internal override IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties) => PlainMechanism.Server(localProperties);
 }
 
 /// <summary>A PLAIN client's user name and password.</summary>
@@ -187,4 +224,6 @@ internal sealed class PlainClientSecurity(string userName, string password) : So
     public override SecurityMechanism Mechanism => SecurityMechanism.Plain;
 
     public override bool IsServer => false;
+
+    internal override IMechanism CreateMechanism(IReadOnlyList<KeyValuePair<string, string>> localProperties) => PlainMechanism.Client(UserName, Password, localProperties);
 }

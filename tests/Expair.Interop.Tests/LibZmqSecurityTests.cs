@@ -19,12 +19,11 @@ public sealed class LibZmqSecurityTests : IDisposable
     private const string ServerSecret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
 
     private readonly ZmqContext _context = new();
-    private readonly List<IDisposable> _cleanup = [];
+    private readonly TestResources _resources = new();
 
     public void Dispose()
     {
-        for (var i = _cleanup.Count - 1; i >= 0; i--)
-            _cleanup[i].Dispose();
+        _resources.Dispose();
         _context.Dispose();
     }
 
@@ -238,22 +237,8 @@ public sealed class LibZmqSecurityTests : IDisposable
         Assert.Equal("from server", Encoding.UTF8.GetString(Assert.Single(client.Receive())));
     }
 
-    private string IpcEndpoint()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"expair-sec-{Guid.NewGuid():N}.sock");
-        _cleanup.Add(new FileCleanup(path));
-        return "ipc://" + path;
-    }
+    private string IpcEndpoint() => _resources.IpcEndpoint();
 
     private T Track<T>(T disposable)
-        where T : IDisposable
-    {
-        _cleanup.Add(disposable);
-        return disposable;
-    }
-
-    private sealed class FileCleanup(string path) : IDisposable
-    {
-        public void Dispose() => File.Delete(path);
-    }
+        where T : IDisposable => _resources.Track(disposable);
 }

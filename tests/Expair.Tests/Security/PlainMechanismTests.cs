@@ -96,6 +96,16 @@ public class PlainMechanismTests
     }
 
     [Fact]
+    public void LibzmqsMalformedPlainError_IsStillAnError()
+    {
+        // libzmq 4.3.4's PLAIN server sends ERROR as 0x5E "RROR" (its source's "\x5ERROR"), seen on the wire.
+        using var client = PlainMechanism.Client("u", "p", PairMetadata);
+        MechanismExchange.Write(client);
+        var e = Assert.Throws<ProtocolViolationException>(() => client.ReceiveCommand(Convert.FromHexString("5E52524F5203343030")));
+        Assert.Equal("400", e.PeerError);
+    }
+
+    [Fact]
     public void Greeting_OldPeersAndTwoServersAreRefused_LibzmqsZeroIsAccepted()
     {
         using var server = PlainMechanism.Server(PairMetadata);

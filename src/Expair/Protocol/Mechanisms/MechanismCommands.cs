@@ -69,6 +69,23 @@ internal static class MechanismCommands
             ? properties
             : throw new ProtocolViolationException($"{command}: malformed metadata");
 
+    /// <summary>
+    /// Whether <paramref name="body"/> is an ERROR command, and its reason. Also recognises the form libzmq
+    /// 4.3.4's PLAIN server sends, whose name is written <c>"\x5ERROR"</c> in its source: the bytes 0x5E "RROR"
+    /// (a C hex escape that swallowed the E), then the usual length and reason.
+    /// </summary>
+    public static bool IsError(ReadOnlySpan<byte> body, out string reason)
+    {
+        reason = "";
+        var nameLength = HasName(body, Error) ? 1 + Error.Length : body.StartsWith(LibZmqPlainError) ? LibZmqPlainError.Length : 0;
+        if (nameLength == 0)
+            return false;
+        reason = Commands.ParseErrorReason(body[nameLength..]);
+        return true;
+    }
+
+    private static ReadOnlySpan<byte> LibZmqPlainError => [0x5E, (byte)'R', (byte)'R', (byte)'O', (byte)'R'];
+
     /// <summary>The length of an ERROR body for <paramref name="reason"/> (cut to 255 ASCII bytes).</summary>
     public static int ErrorLength(string reason) => 1 + Error.Length + 1 + Math.Min(Encoding.ASCII.GetByteCount(reason), byte.MaxValue);
 

@@ -16,10 +16,13 @@ internal static class MechanismGreeting
             throw new ProtocolViolationException($"both sides are {mechanism.Name} servers; one must be the client");
     }
 
-    /// <summary>An ERROR command during the handshake ends it with the peer's reason (23/ZMTP "Error Handling").</summary>
+    /// <summary>
+    /// An ERROR command during the handshake ends it with the peer's reason (23/ZMTP "Error Handling"), also in
+    /// the malformed shape libzmq 4.3.4's PLAIN server sends (see <see cref="MechanismCommands.IsError"/>).
+    /// </summary>
     public static void ThrowIfError(ReadOnlySpan<byte> body)
     {
-        if (MechanismCommands.HasName(body, MechanismCommands.Error))
-            throw ProtocolViolationException.FromPeerError(Commands.ParseErrorReason(body[(1 + MechanismCommands.Error.Length)..]));
+        if (MechanismCommands.IsError(body, out var reason))
+            throw ProtocolViolationException.FromPeerError(reason);
     }
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using Expair.Interop.Tests.Native;
 
+using static Expair.Interop.Tests.CurveTestKeys;
+
 namespace Expair.Interop.Tests;
 
 /// <summary>
@@ -12,11 +14,6 @@ namespace Expair.Interop.Tests;
 /// </summary>
 public sealed class LibZmqSecurityTests : IDisposable
 {
-    // libzmq's zmq_curve(7) example pairs.
-    private const string ClientPublic = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
-    private const string ClientSecret = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
-    private const string ServerPublic = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
-    private const string ServerSecret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
 
     private readonly ZmqContext _context = new();
     private readonly TestResources _resources = new();

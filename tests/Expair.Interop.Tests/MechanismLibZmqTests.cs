@@ -1,10 +1,12 @@
 using System.Net;
-using ProtocolViolationException = Expair.Protocol.ProtocolViolationException;
 using System.Net.Sockets;
 using System.Text;
 using Expair.Interop.Tests.Native;
 using Expair.Protocol;
 using Expair.Protocol.Mechanisms;
+using ProtocolViolationException = Expair.Protocol.ProtocolViolationException;
+
+using static Expair.Interop.Tests.CurveTestKeys;
 
 namespace Expair.Interop.Tests;
 
@@ -15,10 +17,6 @@ namespace Expair.Interop.Tests;
 /// </summary>
 public sealed class MechanismLibZmqTests : IDisposable
 {
-    private const string ClientPublic = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
-    private const string ClientSecret = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
-    private const string ServerPublic = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
-    private const string ServerSecret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
     private static readonly KeyValuePair<string, string>[] Pair = [new("Socket-Type", "PAIR")];
 
     private readonly ZmqContext _context = new();

@@ -142,6 +142,29 @@ public class CurveTrafficTests
     }
 
     [Fact]
+    public void WrapAndUnwrap_AllocateNothing()
+    {
+        var (client, server) = Pair(Key());
+        var payload = new byte[1024];
+        var wire = new byte[CurveTraffic.WrappedLength(payload.Length)];
+        var received = new byte[CurveTraffic.UnwrappedLength(wire.Length)];
+        for (var i = 0; i < 10; i++)
+        {
+            client.Wrap(FrameFlags.More, payload, wire);
+            server.Unwrap(wire, received, out _);
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            client.Wrap(FrameFlags.More, payload, wire);
+            server.Unwrap(wire, received, out _);
+            server.Wrap(FrameFlags.None, payload, wire);
+            client.Unwrap(wire, wire, out _);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Dispose_ZeroesTheKey_SoNothingOpensAfterwards()
     {
         var (client, server) = Pair(Key());

@@ -28,13 +28,15 @@ public sealed class MechanismLibZmqTests : IDisposable
         _context.Dispose();
     }
 
-    [Fact]
-    public void CurveClient_AgainstLibzmqCurveServer_CarriesMessagesBothWays()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public void CurveClient_AgainstLibzmqCurveServer_CarriesMessagesBothWays(string transport)
     {
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_CURVE_SERVER, 1);
         server.SetOption(LibZmq.ZMQ_CURVE_SECRETKEY, Z85.Decode(ServerSecret));
-        var endpoint = server.Bind("tcp://127.0.0.1:*");
+        var endpoint = server.Bind(transport == "tcp" ? "tcp://127.0.0.1:*" : _resources.IpcEndpoint());
 
         using var client = RawMechanismPeer.Connect(endpoint, CurveMechanism.Client(Z85.Decode(ServerPublic), Z85.Decode(ClientPublic), Z85.Decode(ClientSecret), Pair));
         client.Handshake();
@@ -81,10 +83,12 @@ public sealed class MechanismLibZmqTests : IDisposable
         Assert.Equal("400", e.PeerError);
     }
 
-    [Fact]
-    public void CurveServer_AgainstLibzmqCurveClient_AllowsTheListedKey_AndCarriesMessages()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public void CurveServer_AgainstLibzmqCurveClient_AllowsTheListedKey_AndCarriesMessages(string transport)
     {
-        var (listener, endpoint) = Listen();
+        var (listener, endpoint) = Listen(transport);
         var client = LibZmqSocket();
         client.SetOption(LibZmq.ZMQ_CURVE_SERVERKEY, Z85.Decode(ServerPublic));
         client.SetOption(LibZmq.ZMQ_CURVE_PUBLICKEY, Z85.Decode(ClientPublic));
@@ -215,17 +219,30 @@ public sealed class MechanismLibZmqTests : IDisposable
 
     private ZmqMonitor Monitor(ZmqSocket socket) => _resources.Track(new ZmqMonitor(socket));
 
-    private (TcpListener Listener, string Endpoint) Listen()
+    private (Socket Listener, string Endpoint) Listen(string transport = "tcp")
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        _resources.Track(new Stopper(listener));
-        return (listener, $"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        Socket listener;
+        string endpoint;
+        if (transport == "tcp")
+        {
+            listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            endpoint = $"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}";
+        }
+        else
+        {
+            endpoint = _resources.IpcEndpoint();
+            listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(endpoint["ipc://".Length..]));
+        }
+        listener.Listen();
+        _resources.Track(listener);
+        return (listener, endpoint);
     }
 
-    private static RawMechanismPeer Accept(TcpListener listener, IMechanism mechanism)
+    private static RawMechanismPeer Accept(Socket listener, IMechanism mechanism)
     {
-        var accept = listener.AcceptSocketAsync();
+        var accept = listener.AcceptAsync();
         Assert.True(accept.Wait(TimeSpan.FromSeconds(10)), "libzmq did not connect");
         return new RawMechanismPeer(accept.Result, mechanism);
     }
@@ -233,9 +250,4 @@ public sealed class MechanismLibZmqTests : IDisposable
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static string[] Strings(List<byte[]> frames) => [.. frames.Select(frame => Encoding.UTF8.GetString(frame))];
-
-    private sealed class Stopper(TcpListener listener) : IDisposable
-    {
-        public void Dispose() => listener.Stop();
-    }
 }

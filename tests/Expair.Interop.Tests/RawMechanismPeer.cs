@@ -28,9 +28,15 @@ internal sealed class RawMechanismPeer : IDisposable
 
     public PeerGreeting PeerGreeting { get; private set; }
 
-    /// <summary>Connects to <paramref name="endpoint"/> (tcp://127.0.0.1:port).</summary>
+    /// <summary>Connects to <paramref name="endpoint"/> (tcp://127.0.0.1:port or ipc:///path).</summary>
     public static RawMechanismPeer Connect(string endpoint, IMechanism mechanism)
     {
+        if (endpoint.StartsWith("ipc://", StringComparison.Ordinal))
+        {
+            var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            unix.Connect(new UnixDomainSocketEndPoint(endpoint["ipc://".Length..]));
+            return new RawMechanismPeer(unix, mechanism);
+        }
         var port = int.Parse(endpoint[(endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.Connect(System.Net.IPAddress.Loopback, port);

@@ -108,6 +108,23 @@ public sealed record PairSocketOptions
     public long MaxMessageSize { get; init => field = value >= -1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxMessageSize), value, "MaxMessageSize must be -1 (no limit) or a byte count of 0 or more."); } = -1;
 
     /// <summary>
+    /// The security mechanism and its credentials: <see cref="SocketSecurity.Null"/> (the default: no
+    /// authentication, no encryption), or a CURVE or PLAIN server or client made by <see cref="SocketSecurity"/>'s
+    /// factory methods. Both sides must use the same mechanism, one as server and one as client; a peer
+    /// speaking another mechanism is refused. See docs/security.md.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public SocketSecurity Security { get; init => field = value ?? throw new ArgumentNullException(nameof(Security), "Security must not be null; SocketSecurity.Null is the NULL mechanism."); } = SocketSecurity.Null;
+
+    /// <summary>
+    /// How long a server waits for its <see cref="SocketSecurity.Authenticator"/> to answer about one peer; a
+    /// later answer, like an exception from the authenticator, denies the peer. Default 5 seconds; more than
+    /// zero and at most <see cref="int.MaxValue"/> milliseconds. The handshake's own limit,
+    /// <see cref="HandshakeTimeout"/>, still applies.
+    /// </summary>
+    public TimeSpan AuthenticationTimeout { get; init => field = Positive(value); } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How many extra peers a bound socket keeps waiting, with their handshake held, while it already has a
     /// peer. When the peer leaves, the first waiting one takes its place at once. Beyond this number new
     /// arrivals are closed (they retry). Default 4.
@@ -138,6 +155,11 @@ public sealed record PairSocketOptions
 
     private static TimeSpan NonNegative(TimeSpan value, [CallerMemberName] string name = "") =>
         value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be zero or more.");
+
+    private static TimeSpan Positive(TimeSpan value, [CallerMemberName] string name = "") =>
+        value > TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be more than zero and at most int.MaxValue milliseconds.");
 
     private static TimeSpan PositiveOrInfinite(TimeSpan value, [CallerMemberName] string name = "") =>
         (value > TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue) || value == Timeout.InfiniteTimeSpan

@@ -1,0 +1,20 @@
+namespace Expair;
+
+/// <summary>
+/// Decides whether a peer that passed a PLAIN or CURVE handshake may become the socket's peer: Expair's
+/// counterpart of libzmq's ZAP handler (27/ZAP), called in-process. It runs off the socket's I/O threads and
+/// before the peer can take the PAIR slot, so a refused peer never displaces the current one or waits in
+/// line for it. An answer later than <see cref="PairSocketOptions.AuthenticationTimeout"/>, or an exception,
+/// counts as a denial. Ready-made: <see cref="CurveAllowList"/> and <see cref="PlainCredentials"/>.
+/// </summary>
+public interface IPeerAuthenticator
+{
+    /// <summary>
+    /// Answers <see cref="AuthenticationResult.Allow"/> or <see cref="AuthenticationResult.Deny"/> for one
+    /// connecting peer. May be called for several connections at once.
+    /// </summary>
+    /// <param name="request">Who the peer is: its address, mechanism and credentials.</param>
+    /// <param name="cancellationToken">Cancelled when the answer is no longer wanted (the timeout passed, or
+    /// the connection or socket closed).</param>
+    ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken);
+}

@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Expair.Internal;
+
+namespace Expair.Protocol.Mechanisms;
+
+/// <summary>
+/// A CURVE connection's MESSAGE traffic after the handshake (26/CurveZMQ "The MESSAGE Command"): each frame
+/// becomes "MESSAGE", an 8-byte short nonce and Box[flags + payload] under the shared key of the two transient
+/// pairs. The flags byte carries MORE (bit 0) and COMMAND (bit 1, libzmq's extension for PING/PONG). Sending
+/// and receiving keep separate counters, so one thread may wrap while another unwraps. A received nonce must
+/// be larger than every one before it (libzmq's rule; gaps allowed), so a replayed or reordered MESSAGE is
+/// refused; a forged one never moves the counter.
+/// </summary>
+internal sealed class CurveTraffic : IDisposable
+{
+    public const string Message = "MESSAGE";
+
+    /// <summary>Name, short nonce and MAC: the bytes before the boxed flags byte.</summary>
+    public const int HeaderLength = 1 + 7 + CurveNonce.ShortLength + Sodium.MacLength;
+
+    /// <summary>26/CurveZMQ: a MESSAGE is at least 33 bytes (its box holds at least the flags byte).</summary>
+    public const int MinLength = HeaderLength + 1;
+
+    private const int NonceOffset = 8;
+    private const int MacOffset = 16;
+    private const byte More = 0x01;
+    private const byte Command = 0x02;
+
+    private readonly byte[] _sharedKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
+    private readonly bool _fromServer;
+    private ulong _nextSendNonce;
+    private ulong _lastReceivedNonce;
+
+    /// <param name="sharedKey">crypto_box_beforenm of the peer's transient public key and this side's transient secret (copied).</param>
+    /// <param name="isServer">Whether this side is the server (its nonces are prefixed "CurveZMQMESSAGES").</param>
+    /// <param name="nextSendNonce">The short nonce of the first MESSAGE this side sends.</param>
+    /// <param name="lastReceivedNonce">The peer's last handshake short nonce: its MESSAGEs must come after it.</param>
+    public CurveTraffic(ReadOnlySpan<byte> sharedKey, bool isServer, ulong nextSendNonce, ulong lastReceivedNonce)
+    {
+        sharedKey.CopyTo(_sharedKey);
+        _fromServer = isServer;
+        _nextSendNonce = nextSendNonce;
+        _lastReceivedNonce = lastReceivedNonce;
+    }
+
+    /// <summary>The wire body carrying <paramref name="payloadLength"/> bytes.</summary>
+    public static long WrappedLength(long payloadLength) => MinLength + payloadLength;
+
+    /// <summary>
+    /// The room a payload needs when unwrapped from <paramref name="wireLength"/> bytes: the payload and one
+    /// byte for the flags it is decrypted with.
+    /// </summary>
+    public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - HeaderLength);
+
+    /// <summary>Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame.</summary>
+    public void Wrap(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody)
+    {
+        if (wireBody.Length != MinLength + payload.Length)
+            throw new ArgumentException($"A MESSAGE carrying {payload.Length} bytes is {MinLength + payload.Length} bytes, not {wireBody.Length}.", nameof(wireBody));
+        if (_nextSendNonce == ulong.MaxValue)
+            throw new ProtocolViolationException("CURVE: this connection used up its 2^64-1 short nonces");
+        var nonce = _nextSendNonce++;
+        MechanismCommands.WriteName(wireBody, Message);
+        BinaryPrimitives.WriteUInt64BigEndian(wireBody[NonceOffset..], nonce);
+        wireBody[HeaderLength] = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
+        payload.CopyTo(wireBody[MinLength..]);
+        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
+        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, nonce);
+        Sodium.BoxInPlaceAfterNm(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey);
+    }
+
+    /// <summary>
+    /// Opens one MESSAGE: writes its payload to the start of <paramref name="payload"/> (at least
+    /// <see cref="UnwrappedLength"/> bytes; it may be the same memory as <paramref name="wireBody"/>) and returns
+    /// the payload's length and real flags. Throws <see cref="ProtocolViolationException"/> for anything else.
+    /// </summary>
+    public int Unwrap(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags)
+    {
+        if (wireBody.Length < MinLength || !MechanismCommands.HasName(wireBody, Message))
+        {
+            throw new ProtocolViolationException(MechanismCommands.HasName(wireBody, Message)
+                ? $"CURVE MESSAGE: {wireBody.Length} bytes, fewer than {MinLength}"
+                : $"CURVE: expected MESSAGE, received {MechanismCommands.NameOf(wireBody)}");
+        }
+        var nonce = BinaryPrimitives.ReadUInt64BigEndian(wireBody[NonceOffset..]);
+        if (nonce <= _lastReceivedNonce)
+            throw new ProtocolViolationException($"CURVE MESSAGE: short nonce {nonce} is not above the last one, {_lastReceivedNonce} (replayed or reordered)");
+        var textLength = wireBody.Length - HeaderLength;
+        if (payload.Length < textLength)
+            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {textLength} bytes of room, not {payload.Length}.", nameof(payload));
+
+        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
+        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, nonce);
+        // Decrypted in place when the payload is the wire buffer itself (no move of the cipher text first).
+        var inPlace = payload.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(payload));
+        var text = inPlace ? payload.Slice(HeaderLength, textLength) : payload[..textLength];
+        if (!Sodium.BoxOpenDetachedAfterNm(text, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey))
+            throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: the box does not open (altered or forged)");
+        var flagsByte = text[0];
+        if ((flagsByte & ~(More | Command)) != 0)
+            throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: reserved flag bits set (0x{flagsByte:X2})");
+        _lastReceivedNonce = nonce;
+        flags = ((flagsByte & More) != 0 ? FrameFlags.More : FrameFlags.None) | ((flagsByte & Command) != 0 ? FrameFlags.Command : FrameFlags.None);
+        text[1..].CopyTo(payload);
+        return textLength - 1;
+    }
+
+    /// <summary>Zeroes the shared key.</summary>
+    public void Dispose() => Sodium.Zero(_sharedKey);
+}

@@ -6,8 +6,8 @@ namespace Expair.Transport;
 /// Blocking reads and writes on a connected stream socket, for a connection whose loops run on their own
 /// threads. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool hop sit
 /// between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
-/// milliseconds on the slowest round trips). On Linux the calls go straight to the C library on a socket
-/// switched back to blocking mode; elsewhere .NET's own blocking calls are used.
+/// milliseconds on the slowest round trips). On the Linux path (<see cref="Internal.IoPlatform"/>) the calls go
+/// straight to the C library on a socket switched back to blocking mode; elsewhere .NET's own blocking calls are used.
 /// <see cref="Abort"/> wakes any blocked call from another thread.
 /// </summary>
 internal sealed class BlockingStream
@@ -18,8 +18,11 @@ internal sealed class BlockingStream
     public BlockingStream(Socket socket)
     {
         _socket = socket;
-        _native = OperatingSystem.IsLinux() ? LinuxSocketCalls.TryCreate(socket.SafeHandle) : null;
+        _native = LinuxSocketCalls.TryCreate(socket.SafeHandle);
     }
+
+    /// <summary>True when the calls go to the C library (the Linux path), false when they are .NET's.</summary>
+    internal bool UsesLinuxCalls => _native is not null;
 
     /// <summary>The socket the calls go to (after <see cref="LeaveEventLoop"/>, not the one the handshake used).</summary>
     public Socket Socket => _socket;
@@ -29,12 +32,10 @@ internal sealed class BlockingStream
     /// event loop does not watch, and closes the old one. Otherwise every arrival of bytes would wake the event
     /// loop's thread and a thread-pool worker as well as our blocked reader: on 2 cores about 15 % of the CPU, and
     /// a quarter of all context switches.
-    /// Returns the socket unchanged where that is not possible.
+    /// Returns the socket unchanged where that is not possible, and off the Linux path.
     /// </summary>
     public static Socket LeaveEventLoop(Socket socket)
     {
-        if (!OperatingSystem.IsLinux())
-            return socket;
         var fd = LinuxSocketCalls.Duplicate(socket.SafeHandle);
         if (fd < 0)
             return socket;
@@ -50,7 +51,7 @@ internal sealed class BlockingStream
     public int Receive(Span<byte> buffer) =>
         _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
 
-    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (Linux); false where that is not done.</summary>
+    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (the Linux path); false where that is not done.</summary>
     public bool TrySetReceiveTimeout(TimeSpan timeout) => _native?.SetReceiveTimeout(timeout) == true;
 
     /// <summary>
@@ -70,7 +71,7 @@ internal sealed class BlockingStream
             bytes = bytes[(_native?.Send(bytes) ?? _socket.Send(bytes, SocketFlags.None))..];
     }
 
-    /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (Linux): a write that never waits.</summary>
+    /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (the Linux path): a write that never waits.</summary>
     public bool CanSendWithoutWaiting => _native is not null;
 
     /// <summary>Writes what the kernel's send buffer takes now, without waiting; returns the bytes written (0 when full).</summary>

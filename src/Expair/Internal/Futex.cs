@@ -19,8 +19,13 @@ internal static unsafe partial class Futex
     private const nint SYS_futex_x64 = 202; // arch/x86/entry/syscalls/syscall_64.tbl
     private const nint SYS_futex_arm64 = 98; // include/uapi/asm-generic/unistd.h
 
-    /// <summary>The futex system call's number: it differs between architectures (none outside the Linux path).</summary>
-    private static readonly nint SystemCall = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? SYS_futex_arm64 : SYS_futex_x64;
+    /// <summary>The futex system call's number: it differs between architectures (-1: not on the Linux path).</summary>
+    private static readonly nint SystemCall = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => SYS_futex_x64,
+        Architecture.Arm64 => SYS_futex_arm64,
+        _ => -1,
+    };
 
     /// <summary>True on the Linux path (<see cref="IoPlatform.UsesLinuxCalls"/>): the futex may be used.</summary>
     public static bool IsSupported => IoPlatform.UsesLinuxCalls;

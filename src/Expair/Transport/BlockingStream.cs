@@ -7,18 +7,21 @@ namespace Expair.Transport;
 /// threads. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool hop sit
 /// between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
 /// milliseconds on the slowest round trips). On the Linux path (<see cref="Internal.IoPlatform"/>) the calls go
-/// straight to the C library on a socket switched back to blocking mode; elsewhere .NET's own blocking calls are used.
+/// straight to the C library on a socket switched back to blocking mode; elsewhere they are .NET's, waiting in poll
+/// (<see cref="PortableSocketCalls"/>).
 /// <see cref="Abort"/> wakes any blocked call from another thread.
 /// </summary>
 internal sealed class BlockingStream
 {
     private readonly Socket _socket;
     private readonly LinuxSocketCalls? _native;
+    private readonly PortableSocketCalls? _portable; // when there is no _native
 
     public BlockingStream(Socket socket)
     {
         _socket = socket;
         _native = LinuxSocketCalls.TryCreate(socket.SafeHandle);
+        _portable = _native is null ? new PortableSocketCalls(socket) : null;
     }
 
     /// <summary>True when the calls go to the C library (the Linux path), false when they are .NET's.</summary>
@@ -49,7 +52,7 @@ internal sealed class BlockingStream
     /// the receive timeout set with <see cref="TrySetReceiveTimeout"/>.
     /// </summary>
     public int Receive(Span<byte> buffer) =>
-        _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
+        _native?.Receive(buffer) ?? _portable!.Receive(buffer);
 
     /// <summary>Bounds every blocking read to <paramref name="timeout"/> (the Linux path); false where that is not done.</summary>
     public bool TrySetReceiveTimeout(TimeSpan timeout) => _native?.SetReceiveTimeout(timeout) == true;
@@ -68,7 +71,7 @@ internal sealed class BlockingStream
     public void Send(ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
-            bytes = bytes[(_native?.Send(bytes) ?? _socket.Send(bytes, SocketFlags.None))..];
+            bytes = bytes[(_native?.Send(bytes) ?? _portable!.Send(bytes))..];
     }
 
     /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (the Linux path): a write that never waits.</summary>
@@ -91,10 +94,10 @@ internal sealed class BlockingStream
             Send(pieces[0]);
             return;
         }
-        var sent = _native?.SendGathered(pieces) ?? _socket.Send(pieces, SocketFlags.None);
+        var sent = _native?.SendGathered(pieces) ?? _portable!.SendGathered(pieces);
         if (sent == total)
             return;
-        // A gathered write may stop short (a signal, or .NET's fallback): finish the rest piece by piece.
+        // A gathered write may stop short (a signal, a full send buffer): finish the rest piece by piece.
         foreach (var piece in pieces)
         {
             if (sent >= piece.Count)

@@ -7,23 +7,23 @@ using Expair.Transport;
 namespace Expair.Tests.Platform;
 
 /// <summary>What the process's I/O path looks like from inside: the decision, a wait, and a connection's calls.</summary>
-internal sealed record IoPathObservation(bool LinuxCalls, bool FutexWaits, bool NativeStream, bool SendsWithoutWaiting, bool ReceiveTimeout, bool LeftEventLoop, bool RoundTrips)
+internal sealed record IoPathObservation(bool LinuxCalls, bool FutexWaits, bool NativeStream, bool SendsWithoutWaiting, bool ReceiveTimeout, bool LeftEventLoop, bool WaitsInPoll, bool RoundTrips)
 {
     /// <summary>The Linux path in every respect.</summary>
-    public static IoPathObservation Linux { get; } = new(true, true, true, true, true, true, true);
+    public static IoPathObservation Linux { get; } = new(true, true, true, true, true, true, false, true);
 
     /// <summary>The portable path in every respect.</summary>
-    public static IoPathObservation Portable { get; } = new(false, false, false, false, false, false, true);
+    public static IoPathObservation Portable { get; } = new(false, false, false, false, false, false, true, true);
 
     public string Format() =>
         $"linux-calls={LinuxCalls} futex-waits={FutexWaits} native-stream={NativeStream} sends-without-waiting={SendsWithoutWaiting} " +
-        $"receive-timeout={ReceiveTimeout} left-event-loop={LeftEventLoop} round-trips={RoundTrips}";
+        $"receive-timeout={ReceiveTimeout} left-event-loop={LeftEventLoop} waits-in-poll={WaitsInPoll} round-trips={RoundTrips}";
 
     public static IoPathObservation Parse(string line)
     {
         var values = line.Trim().Split(' ').Select(pair => pair.Split('=')).ToDictionary(kv => kv[0], kv => bool.Parse(kv[1]));
         return new(values["linux-calls"], values["futex-waits"], values["native-stream"], values["sends-without-waiting"],
-            values["receive-timeout"], values["left-event-loop"], values["round-trips"]);
+            values["receive-timeout"], values["left-event-loop"], values["waits-in-poll"], values["round-trips"]);
     }
 }
 
@@ -54,6 +54,7 @@ internal static class IoPathProbe
             stream.CanSendWithoutWaiting,
             stream.TrySetReceiveTimeout(Patience),
             !ReferenceEquals(moved, accepted),
+            !moved.Blocking, // the portable calls switch .NET's socket to non-blocking mode and wait in poll
             RoundTrips(client, stream));
         if (!ReferenceEquals(moved, accepted))
             accepted.Dispose();

@@ -183,7 +183,6 @@ portable_filter="$(printf '%s|' \
     FullyQualifiedName~Expair.Tests.Engine. \
     FullyQualifiedName~Expair.Tests.Unit.SignalTests. \
     FullyQualifiedName~Expair.Tests.Unit.PipeTests. \
-    FullyQualifiedName~Expair.Tests.Fuzz.LiveSocketFuzzTests. \
     FullyQualifiedName~Expair.Tests.Platform.ThisProcessIoPathTests. \
     FullyQualifiedName~Expair.Interop.Tests.)"
 portable_filter="(${portable_filter%|})&Category!=Soak&IoPath!=Linux"

@@ -35,12 +35,13 @@ internal static class TcpTransport
     }
 
     /// <summary>
-    /// On a loopback connection (the Linux path only: <see cref="Internal.IoPlatform"/>), switches congestion control to Reno. Where BBR is the system default it
-    /// paces every write to its estimate of the path's bandwidth; a request-reply or bursty flow on loopback keeps
-    /// that estimate far below what the machine moves, and the pacing itself holds it there: measured here,
-    /// 1 MiB messages went at 1.5 GB/s under BBR and 3.4-3.9 GB/s under Reno, 1 MiB round trips took 0.8 ms
-    /// instead of 0.5 ms. A loopback link has no network to share, so nothing is lost. Reno is built into every
-    /// Linux kernel and allowed to unprivileged processes; if the kernel refuses, the default stays.
+    /// On a loopback connection (the Linux path only: <see cref="Internal.IoPlatform"/>), switches congestion
+    /// control to Reno. Where BBR is the system default it paces every write to its estimate of the path's
+    /// bandwidth; a request-reply or bursty flow on loopback keeps that estimate far below what the machine moves,
+    /// and the pacing itself holds it there: measured here, 1 MiB messages went at 1.5 GB/s under BBR and 3.4-3.9
+    /// GB/s under Reno, 1 MiB round trips took 0.8 ms instead of 0.5 ms. A loopback link has no network to share,
+    /// so nothing is lost. Reno is built into every Linux kernel and allowed to unprivileged processes; if the
+    /// kernel refuses, the default stays.
     /// </summary>
     public static void UnpaceLoopback(Socket socket)
     {

@@ -6,7 +6,8 @@ namespace Expair.Internal;
 /// Which I/O path this process takes, decided once at first use. The Linux path (x64 and arm64 only: its system
 /// call numbers and structure layouts are those two architectures') makes blocking socket calls and futex waits
 /// straight to the kernel, moves a connection off .NET's event loop, and tunes loopback tcp. Every other system and
-/// architecture takes the portable path: .NET's blocking socket calls and <see cref="Monitor"/> waits only.
+/// architecture takes the portable path: .NET's own socket calls waiting in poll (Transport's PortableSocketCalls) and
+/// <see cref="Monitor"/> waits.
 /// <see cref="EnvironmentVariable"/>=1 or the AppContext switch <see cref="SwitchName"/> forces the portable path
 /// on Linux too, so that it can be tested there.
 /// </summary>

@@ -6,7 +6,7 @@ namespace Expair.Tests.Platform;
 
 /// <summary>
 /// EXPAIR_PORTABLE_IO=1 and the AppContext switch Expair.PortableIO put a process on the portable I/O path (.NET's
-/// blocking socket calls, Monitor waits, no descriptor duplication). The decision is made once per process, so each
+/// socket calls waiting in poll, Monitor waits, no descriptor duplication). The decision is made once per process, so each
 /// setting is checked in a child process running this assembly's probe (<see cref="Program"/>). The test process
 /// itself is checked by <see cref="ThisProcessIoPathTests"/>.
 /// </summary>

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test project in Expair.slnx and ends with one summary line: "N passed, N failed, N skipped".
+# Runs every test project in Expair.slnx, then the portable run, and ends with one summary line for both:
+# "N passed, N failed, N skipped".
 #
-#   ./test.sh                      all tests (Release)
-#   ./test.sh --filter Interop     extra arguments go to `dotnet test`
+#   ./test.sh                      all tests (Release), then the portable run
+#   ./test.sh --filter Interop     extra arguments go to `dotnet test`; with them there is no portable run
+#   ./test.sh --portable           the portable run only
+#
+# The portable run repeats the contract, hostile-peer, fault (not the soak), shutdown, event and interop suites, the
+# signal and pipe tests and the engine's own, with EXPAIR_PORTABLE_IO=1: Expair then takes the I/O path it takes
+# off Linux x64/arm64 (.NET's socket calls waiting in poll, Monitor waits, no descriptor duplication). Its results go to
+# their own directory, and it prints its own line, "portable: N passed, N failed, N skipped", before the overall one.
+# Tests of the Linux path's own behaviour carry the trait IoPath=Linux and are not in it. The script fails if
+# either run fails.
 #
 # The interop tests load the system libzmq (libzmq.so.5) and run pyzmq (/usr/bin/python3 with python3-zmq), and
 # tests/Expair.Cli.Tests builds the native benchmark driver (bench/native: a C compiler and libzmq's headers).
@@ -19,6 +28,18 @@ if [[ "${CI:-}" == "true" ]]; then
 fi
 
 log() { echo "test.sh: $*" >&2; }
+
+portable_only=false
+if [[ "${1:-}" == "--portable" ]]; then
+    portable_only=true
+    shift
+    if [[ $# -gt 0 ]]; then
+        log "--portable takes no other arguments."
+        exit 2
+    fi
+fi
+# The main run takes the Linux path where there is one; only the portable run sets this.
+unset EXPAIR_PORTABLE_IO
 
 have_libzmq() {
     local ldconfig cache dir
@@ -103,88 +124,131 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 1
 fi
 
-# A fresh results directory, so only this run's TRX files are counted.
+# A fresh results directory, with one directory per run, so each run's TRX files are counted once.
 results="$PWD/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-# Two hang guards: --blame-hang-timeout ends a test host when one test runs for 5 minutes (the run fails,
-# and the log names the test); `timeout` bounds the whole run, restore and build included, inside CI's
-# 90-minute budget. No hang dump: nobody collects it, and writing one can itself take minutes.
-guard=()
-if command -v timeout >/dev/null 2>&1; then
-    guard=(timeout --kill-after=1m 80m)
-fi
-
-# The output is also kept in the results directory, to check below that no TRX report went missing.
-log_file="$results/dotnet-test.log"
-rc=0
-"${guard[@]}" dotnet test Expair.slnx -c Release \
-    --results-directory "$results" \
-    --logger trx \
-    --logger "console;verbosity=normal" \
-    --blame-hang-timeout 5m \
-    --blame-hang-dump-type none \
-    "$@" </dev/null 2>&1 | tee "$log_file" || rc=$?
-
-if [[ "${CI:-}" == "true" ]]; then
-    dotnet build-server shutdown >/dev/null 2>&1 || true
-fi
-
-# Sum the <Counters> of every TRX file (one per test project). Skipped tests are not counted under any
+# Sums the <Counters> of every TRX file (one per test project) under $1. Skipped tests are not counted under any
 # attribute of their own: they are the ones in "total" that were not "executed".
 counter() {
     local value
     value="$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2")"
     echo "${value:-0}"
 }
-passed=0 failed=0 skipped=0 reports=0
-while IFS= read -r -d '' trx; do
-    counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1 || true)"
-    [[ -n "$counters" ]] || continue
-    reports=$((reports + 1))
-    for name in passed passedButRunAborted; do
-        passed=$((passed + $(counter "$name" "$counters")))
-    done
-    for name in failed error timeout aborted; do
-        failed=$((failed + $(counter "$name" "$counters")))
-    done
-    skipped=$((skipped + $(counter total "$counters") - $(counter executed "$counters")))
-done < <(find "$results" -name '*.trx' -print0)
+
+# run_tests NAME TIME_LIMIT DOTNET_TEST_ARGUMENTS...: one `dotnet test` of the solution, its results and log in
+# $results/NAME; sets run_passed, run_failed, run_skipped, and run_status (0 when the run passed).
+run_tests() {
+    local name="$1" limit="$2"
+    shift 2
+    local dir="$results/$name"
+    mkdir -p "$dir"
+    # Two hang guards: --blame-hang-timeout ends a test host when one test runs for 5 minutes (the run fails,
+    # and the log names the test); `timeout` bounds the whole run, restore and build included, inside CI's
+    # 90-minute budget. No hang dump: nobody collects it, and writing one can itself take minutes.
+    local -a guard=()
+    if command -v timeout >/dev/null 2>&1; then
+        guard=(timeout --kill-after=1m "$limit")
+    fi
+    # The output is also kept in the run's directory, to check below that no TRX report went missing.
+    local log_file="$dir/dotnet-test.log"
+    local rc=0
+    "${guard[@]}" dotnet test Expair.slnx -c Release \
+        --results-directory "$dir" \
+        --logger trx \
+        --logger "console;verbosity=normal" \
+        --blame-hang-timeout 5m \
+        --blame-hang-dump-type none \
+        "$@" </dev/null 2>&1 | tee "$log_file" || rc=$?
+
+    if [[ "${CI:-}" == "true" ]]; then
+        dotnet build-server shutdown >/dev/null 2>&1 || true
+    fi
+
+    local reports=0 counters trx attribute
+    run_passed=0 run_failed=0 run_skipped=0
+    while IFS= read -r -d '' trx; do
+        counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1 || true)"
+        [[ -n "$counters" ]] || continue
+        reports=$((reports + 1))
+        for attribute in passed passedButRunAborted; do
+            run_passed=$((run_passed + $(counter "$attribute" "$counters")))
+        done
+        for attribute in failed error timeout aborted; do
+            run_failed=$((run_failed + $(counter "$attribute" "$counters")))
+        done
+        run_skipped=$((run_skipped + $(counter total "$counters") - $(counter executed "$counters")))
+    done < <(find "$dir" -name '*.trx' -print0)
+
+    run_status=0
+    if [[ "$run_failed" -gt 0 ]]; then
+        run_status=1
+    fi
+    if [[ "$rc" -ne 0 ]]; then
+        run_status=1
+        if [[ "$rc" -eq 124 ]]; then
+            log "the $name run took longer than $limit and was stopped."
+        elif [[ "$run_failed" -eq 0 ]]; then
+            log "dotnet test ($name run) exited with code $rc without a failed test: a build error, or a test host that crashed or hung (see above)."
+        fi
+    fi
+    # Test projects finishing in the same second can race for one TRX file name (microsoft/vstest#2489);
+    # a lost report would make the counts too low, so fail rather than report them.
+    local announced
+    announced="$(grep -c 'Results File: .*\.trx' "$log_file" || true)"
+    if [[ "$reports" -lt "$announced" ]]; then
+        log "dotnet test ($name run) announced $announced TRX reports but $reports were found; the counts below are incomplete."
+        run_status=1
+    fi
+    if [[ $((run_passed + run_failed)) -eq 0 ]]; then
+        log "no test ran in the $name run ($reports test reports in $dir)."
+        run_status=1
+    fi
+}
+
+# The portable run's selection: namespaces of the suites it repeats, less the soak and the Linux path's own tests.
+portable_filter="$(printf '%s|' \
+    FullyQualifiedName~Expair.Tests.Contract. \
+    FullyQualifiedName~Expair.Tests.Hostile. \
+    FullyQualifiedName~Expair.Tests.Faults. \
+    FullyQualifiedName~Expair.Tests.Shutdown. \
+    FullyQualifiedName~Expair.Tests.Events. \
+    FullyQualifiedName~Expair.Tests.Engine. \
+    FullyQualifiedName~Expair.Tests.Unit.SignalTests. \
+    FullyQualifiedName~Expair.Tests.Unit.PipeTests. \
+    FullyQualifiedName~Expair.Tests.Platform.ThisProcessIoPathTests. \
+    FullyQualifiedName~Expair.Interop.Tests.)"
+portable_filter="(${portable_filter%|})&Category!=Soak&IoPath!=Linux"
+
+passed=0 failed=0 skipped=0 status=0
+portable_args=(--filter "$portable_filter")
+if [[ "$portable_only" == false ]]; then
+    run_tests main 65m "$@"
+    passed=$run_passed failed=$run_failed skipped=$run_skipped status=$run_status
+    portable_args=(--no-build "${portable_args[@]}") # the main run built everything
+fi
+
+if [[ "$portable_only" == true || $# -eq 0 ]]; then
+    export EXPAIR_PORTABLE_IO=1
+    run_tests portable 15m "${portable_args[@]}"
+    unset EXPAIR_PORTABLE_IO
+    echo "portable: $run_passed passed, $run_failed failed, $run_skipped skipped"
+    passed=$((passed + run_passed)) failed=$((failed + run_failed)) skipped=$((skipped + run_skipped))
+    if [[ "$run_status" -ne 0 ]]; then
+        status=1
+    fi
+else
+    log "arguments given: no portable run (./test.sh alone runs both, ./test.sh --portable the portable one)."
+fi
 
 # The packages, the installed tool and the samples, the way a user meets them (one line per step). Only in a
 # full run: `./test.sh --filter X` runs tests alone.
-package_rc=0
-if [[ $# -eq 0 ]]; then
-    bash tests/package/check.sh || package_rc=$?
-fi
-
-status=0
-if [[ "$package_rc" -ne 0 ]]; then
-    status=1
-    log "tests/package/check.sh failed (see its lines above)."
-fi
-if [[ "$failed" -gt 0 ]]; then
-    status=1
-fi
-if [[ "$rc" -ne 0 ]]; then
-    status=1
-    if [[ "$rc" -eq 124 ]]; then
-        log "the test run took longer than 80 minutes and was stopped."
-    elif [[ "$failed" -eq 0 ]]; then
-        log "dotnet test exited with code $rc without a failed test: a build error, or a test host that crashed or hung (see above)."
+if [[ "$portable_only" == false && $# -eq 0 ]]; then
+    if ! bash tests/package/check.sh; then
+        status=1
+        log "tests/package/check.sh failed (see its lines above)."
     fi
-fi
-# Test projects finishing in the same second can race for one TRX file name (microsoft/vstest#2489);
-# a lost report would make the counts too low, so fail rather than report them.
-announced="$(grep -c 'Results File: .*\.trx' "$log_file" || true)"
-if [[ "$reports" -lt "$announced" ]]; then
-    log "dotnet test announced $announced TRX reports but $reports were found; the counts below are incomplete."
-    status=1
-fi
-if [[ $((passed + failed)) -eq 0 ]]; then
-    log "no test ran ($reports test reports in $results)."
-    status=1
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -62,6 +62,9 @@ internal sealed class Signal
 
     public long Version => ReadVersion();
 
+    /// <summary>True when a blocking wait sleeps on a futex (the Linux path), false when it uses <see cref="Monitor"/>.</summary>
+    internal static bool SleepsOnFutex => Futex.IsSupported;
+
     /// <summary>Waiters past their spin, asleep or about to sleep (tests use it to know a wait really blocks).</summary>
     public int Waiters => Volatile.Read(ref _waiters);
 

@@ -5,22 +5,30 @@ namespace Expair.Internal;
 /// <summary>
 /// Linux's futex: sleep while a word in memory holds a value, and wake the sleepers of a word. One system call on
 /// each side, where .NET's <see cref="Monitor"/> wait goes through the runtime's own event layer and makes the woken
-/// thread take the lock again: the difference shows in every round trip, which wakes a sleeping thread 4 times.
+/// thread take the lock again. Used only on the Linux path (<see cref="IoPlatform.UsesLinuxCalls"/>); elsewhere
+/// the callers wait with <see cref="Monitor"/>.
 /// </summary>
 internal static unsafe partial class Futex
 {
-    private const int WaitPrivate = 0 | 128; // FUTEX_WAIT | FUTEX_PRIVATE_FLAG: the word is not shared with other processes
-    private const int WakePrivate = 1 | 128; // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+    private const int FUTEX_WAIT = 0;
+    private const int FUTEX_WAKE = 1;
+    private const int FUTEX_PRIVATE_FLAG = 128; // the word is not shared with other processes
+    private const int WaitPrivate = FUTEX_WAIT | FUTEX_PRIVATE_FLAG;
+    private const int WakePrivate = FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
 
-    /// <summary>The futex system call's number: it differs between architectures.</summary>
+    private const nint SYS_futex_x64 = 202; // arch/x86/entry/syscalls/syscall_64.tbl
+    private const nint SYS_futex_arm64 = 98; // include/uapi/asm-generic/unistd.h
+
+    /// <summary>The futex system call's number: it differs between architectures (-1: not on the Linux path).</summary>
     private static readonly nint SystemCall = RuntimeInformation.ProcessArchitecture switch
     {
-        Architecture.X64 => 202,
-        Architecture.Arm64 => 98,
+        Architecture.X64 => SYS_futex_x64,
+        Architecture.Arm64 => SYS_futex_arm64,
         _ => -1,
     };
 
-    public static bool IsSupported { get; } = OperatingSystem.IsLinux() && SystemCall > 0;
+    /// <summary>True on the Linux path (<see cref="IoPlatform.UsesLinuxCalls"/>): the futex may be used.</summary>
+    public static bool IsSupported => IoPlatform.UsesLinuxCalls;
 
     /// <summary>
     /// Sleeps while <paramref name="word"/> holds <paramref name="expected"/>, at most <paramref name="timeout"/>

@@ -6,20 +6,26 @@ namespace Expair.Transport;
 /// Blocking reads and writes on a connected stream socket, for a connection whose loops run on their own
 /// threads. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool hop sit
 /// between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
-/// milliseconds on the slowest round trips). On Linux the calls go straight to the C library on a socket
-/// switched back to blocking mode; elsewhere .NET's own blocking calls are used.
+/// milliseconds on the slowest round trips). On the Linux path (<see cref="Internal.IoPlatform"/>) the calls go
+/// straight to the C library on a socket switched back to blocking mode; elsewhere they are .NET's, waiting in poll
+/// (<see cref="PortableSocketCalls"/>).
 /// <see cref="Abort"/> wakes any blocked call from another thread.
 /// </summary>
 internal sealed class BlockingStream
 {
     private readonly Socket _socket;
     private readonly LinuxSocketCalls? _native;
+    private readonly PortableSocketCalls? _portable; // when there is no _native
 
     public BlockingStream(Socket socket)
     {
         _socket = socket;
-        _native = OperatingSystem.IsLinux() ? LinuxSocketCalls.TryCreate(socket.SafeHandle) : null;
+        _native = LinuxSocketCalls.TryCreate(socket.SafeHandle);
+        _portable = _native is null ? new PortableSocketCalls(socket) : null;
     }
+
+    /// <summary>True when the calls go to the C library (the Linux path), false when they are .NET's.</summary>
+    internal bool UsesLinuxCalls => _native is not null;
 
     /// <summary>The socket the calls go to (after <see cref="LeaveEventLoop"/>, not the one the handshake used).</summary>
     public Socket Socket => _socket;
@@ -28,12 +34,10 @@ internal sealed class BlockingStream
     /// Moves a connection that was used asynchronously (connect, accept, handshake) to a new descriptor that .NET's
     /// event loop does not watch, and closes the old one. Otherwise every arrival of bytes would wake the event
     /// loop's thread and a thread-pool worker as well as our blocked reader.
-    /// Returns the socket unchanged where that is not possible.
+    /// Returns the socket unchanged where that is not possible, and off the Linux path.
     /// </summary>
     public static Socket LeaveEventLoop(Socket socket)
     {
-        if (!OperatingSystem.IsLinux())
-            return socket;
         var fd = LinuxSocketCalls.Duplicate(socket.SafeHandle);
         if (fd < 0)
             return socket;
@@ -47,9 +51,9 @@ internal sealed class BlockingStream
     /// the receive timeout set with <see cref="TrySetReceiveTimeout"/>.
     /// </summary>
     public int Receive(Span<byte> buffer) =>
-        _native?.Receive(buffer) ?? _socket.Receive(buffer, SocketFlags.None);
+        _native?.Receive(buffer) ?? _portable!.Receive(buffer);
 
-    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (Linux); false where that is not done.</summary>
+    /// <summary>Bounds every blocking read to <paramref name="timeout"/> (the Linux path); false where that is not done.</summary>
     public bool TrySetReceiveTimeout(TimeSpan timeout) => _native?.SetReceiveTimeout(timeout) == true;
 
     /// <summary>
@@ -66,10 +70,10 @@ internal sealed class BlockingStream
     public void Send(ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
-            bytes = bytes[(_native?.Send(bytes) ?? _socket.Send(bytes, SocketFlags.None))..];
+            bytes = bytes[(_native?.Send(bytes) ?? _portable!.Send(bytes))..];
     }
 
-    /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (Linux): a write that never waits.</summary>
+    /// <summary>Whether <see cref="SendNow(ReadOnlySpan{byte})"/> is available (the Linux path): a write that never waits.</summary>
     public bool CanSendWithoutWaiting => _native is not null;
 
     /// <summary>Writes what the kernel's send buffer takes now, without waiting; returns the bytes written (0 when full).</summary>
@@ -89,10 +93,10 @@ internal sealed class BlockingStream
             Send(pieces[0]);
             return;
         }
-        var sent = _native?.SendGathered(pieces) ?? _socket.Send(pieces, SocketFlags.None);
+        var sent = _native?.SendGathered(pieces) ?? _portable!.SendGathered(pieces);
         if (sent == total)
             return;
-        // A gathered write may stop short (a signal, or .NET's fallback): finish the rest piece by piece.
+        // A gathered write may stop short (a signal, a full send buffer): finish the rest piece by piece.
         foreach (var piece in pieces)
         {
             if (sent >= piece.Count)

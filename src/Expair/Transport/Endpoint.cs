@@ -12,9 +12,6 @@ internal enum TransportKind { Tcp, Ipc, InProc }
 /// </summary>
 internal sealed record Endpoint(TransportKind Kind, string Address, string Host, int Port)
 {
-    /// <summary>Linux sun_path holds 108 bytes including the terminating zero.</summary>
-    public const int MaxIpcPathBytes = 107;
-
     public const int MaxInProcNameLength = 256;
 
     public static Endpoint Parse(string endpoint, bool forBind)
@@ -74,8 +71,8 @@ internal sealed record Endpoint(TransportKind Kind, string Address, string Host,
     {
         if (path.Length == 0)
             throw Bad(endpoint, "the ipc path is empty; use ipc:///path/to/socket");
-        if (Encoding.UTF8.GetByteCount(path) > MaxIpcPathBytes)
-            throw Bad(endpoint, $"the ipc path is {Encoding.UTF8.GetByteCount(path)} bytes; unix sockets allow at most {MaxIpcPathBytes}");
+        if (Encoding.UTF8.GetByteCount(path) > Ipc.IpcPathLimit.MaxBytes)
+            throw Bad(endpoint, $"the ipc path is {Encoding.UTF8.GetByteCount(path)} bytes; unix sockets on this system allow at most {Ipc.IpcPathLimit.MaxBytes}");
         if (path.Contains('\0', StringComparison.Ordinal))
             throw Bad(endpoint, "the ipc path contains a NUL character");
         return new Endpoint(TransportKind.Ipc, path, "", 0);

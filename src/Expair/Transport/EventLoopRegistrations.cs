@@ -3,15 +3,15 @@ using System.Runtime.InteropServices;
 namespace Expair.Transport;
 
 /// <summary>
-/// Takes a socket out of .NET's own epoll sets (Linux). .NET registers a socket edge-triggered on its first
+/// Takes a socket out of .NET's own epoll sets (the Linux path only: <see cref="Internal.IoPlatform"/>). .NET registers a socket edge-triggered on its first
 /// asynchronous call and never removes it: closing the descriptor is not enough while a <c>dup</c> of it lives
 /// (epoll watches the open file, not the number), so its event-loop thread would wake on every arrival and every
 /// freed byte of send buffer of a connection it no longer serves.
 /// </summary>
 internal static partial class EventLoopRegistrations
 {
-    private const int Delete = 2; // EPOLL_CTL_DEL
-    private const int NotRegistered = 2; // ENOENT
+    private const int EPOLL_CTL_DEL = 2;
+    private const int ENOENT = 2; // not in that set
 
     private static readonly Lock Gate = new();
     private static int[] s_epollDescriptors = [];
@@ -45,9 +45,9 @@ internal static partial class EventLoopRegistrations
         anyMissing = false;
         foreach (var epoll in epolls)
         {
-            if (EpollControl(epoll, Delete, fd, 0) == 0)
+            if (EpollControl(epoll, EPOLL_CTL_DEL, fd, 0) == 0)
                 removed++;
-            else if (Marshal.GetLastPInvokeError() != NotRegistered)
+            else if (Marshal.GetLastPInvokeError() != ENOENT)
                 anyMissing = true; // EBADF or EINVAL: that number is no longer an epoll set
         }
         return removed;

@@ -1,25 +1,42 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Expair.Internal;
 
 namespace Expair.Transport;
 
 /// <summary>
-/// recv, send and sendmsg from the C library on a blocking socket (Linux). .NET keeps a socket it has used
+/// recv, send and sendmsg from the C library on a blocking socket, on the Linux path only (Linux x64 and arm64 without
+/// the portable switch: <see cref="IoPlatform"/>); elsewhere <see cref="TryCreate"/> gives null and
+/// <see cref="Duplicate"/> -1, and .NET's own calls are used. .NET keeps a socket it has used
 /// asynchronously in non-blocking mode for good and emulates blocking calls by waiting on its event-loop
 /// thread; calling the C library directly lets the kernel wake the blocked thread itself.
 /// Each call holds a reference on the handle, so a concurrent close cannot hand its descriptor to another socket.
 /// </summary>
 internal sealed unsafe partial class LinuxSocketCalls
 {
-    private const int GetFlags = 3; // F_GETFL
-    private const int SetFlags = 4; // F_SETFL
-    private const int NonBlocking = 0x800; // O_NONBLOCK
-    private const int DuplicateCloseOnExec = 1030; // F_DUPFD_CLOEXEC
+    // Linux's values, the same on x64 and arm64 (the only architectures this class is used on: IoPlatform).
+    private const int F_GETFL = 3;
+    private const int F_SETFL = 4;
+    private const int F_DUPFD_CLOEXEC = 1030;
+    private const int O_NONBLOCK = 0x800;
+    private const int MSG_DONTWAIT = 0x40;
+    private const int MSG_NOSIGNAL = 0x4000; // a closed peer is an error, not SIGPIPE
+    private const int SOL_SOCKET = 1;
+    private const int SO_RCVTIMEO = 20;
+    private const short POLLIN = 1;
     private const int NoFlags = 0;
-    private const int NoSignal = 0x4000; // MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE
-    private const int Interrupted = 4; // EINTR
-    private const int WouldBlock = 11; // EAGAIN
-    private const int DontWait = 0x40; // MSG_DONTWAIT
+
+    // errno values (asm-generic/errno-base.h and errno.h, shared by x64 and arm64)
+    private const int EBADF = 9;
+    private const int EINTR = 4;
+    private const int EAGAIN = 11;
+    private const int EPIPE = 32;
+    private const int ENETUNREACH = 101;
+    private const int ECONNABORTED = 103;
+    private const int ECONNRESET = 104;
+    private const int ENOTCONN = 107;
+    private const int ETIMEDOUT = 110;
+    private const int EHOSTUNREACH = 113;
 
     /// <summary>Pieces per gathered write; more wait for the next call (Linux's IOV_MAX is 1024).</summary>
     private const int MaxPieces = 256;
@@ -29,16 +46,18 @@ internal sealed unsafe partial class LinuxSocketCalls
 
     private LinuxSocketCalls(SafeHandle handle) => _handle = handle;
 
-    /// <summary>Switches the socket to blocking mode; null when that fails (the caller then uses .NET's calls).</summary>
+    /// <summary>Switches the socket to blocking mode; null off the Linux path or when that fails (the caller then uses .NET's calls).</summary>
     public static LinuxSocketCalls? TryCreate(SafeHandle handle)
     {
+        if (!IoPlatform.UsesLinuxCalls)
+            return null;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             var fd = (int)handle.DangerousGetHandle();
-            var flags = Fcntl(fd, GetFlags, 0);
-            if (flags < 0 || ((flags & NonBlocking) != 0 && Fcntl(fd, SetFlags, flags & ~NonBlocking) < 0))
+            var flags = Fcntl(fd, F_GETFL, 0);
+            if (flags < 0 || ((flags & O_NONBLOCK) != 0 && Fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0))
                 return null;
             return new LinuxSocketCalls(handle);
         }
@@ -61,13 +80,15 @@ internal sealed unsafe partial class LinuxSocketCalls
     /// </summary>
     public static int Duplicate(SafeHandle handle)
     {
+        if (!IoPlatform.UsesLinuxCalls)
+            return -1;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             var fd = (int)handle.DangerousGetHandle();
             EventLoopRegistrations.Remove(fd);
-            return Fcntl(fd, DuplicateCloseOnExec, 0);
+            return Fcntl(fd, F_DUPFD_CLOEXEC, 0);
         }
         catch (ObjectDisposedException)
         {
@@ -92,7 +113,7 @@ internal sealed unsafe partial class LinuxSocketCalls
             _handle.DangerousAddRef(ref added);
             var ticks = timeout.Ticks;
             var value = new TimeValue(ticks / TimeSpan.TicksPerSecond, ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMicrosecond);
-            return SetOption((int)_handle.DangerousGetHandle(), SocketLevel, ReceiveTimeoutOption, &value, sizeof(TimeValue)) == 0;
+            return SetOption((int)_handle.DangerousGetHandle(), SOL_SOCKET, SO_RCVTIMEO, &value, sizeof(TimeValue)) == 0;
         }
         finally
         {
@@ -101,10 +122,10 @@ internal sealed unsafe partial class LinuxSocketCalls
         }
     }
 
-    public int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, NoSignal);
+    public int Send(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, MSG_NOSIGNAL);
 
     /// <summary>Writes what the kernel takes without waiting: 0 when its send buffer is full.</summary>
-    public int SendNow(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, NoSignal | DontWait);
+    public int SendNow(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, MSG_NOSIGNAL | MSG_DONTWAIT);
 
     /// <summary>One recv or send, retried when a signal interrupts it; returns the bytes moved (0 when it would wait).</summary>
     private int Transfer(ReadOnlySpan<byte> buffer, bool send, int flags)
@@ -121,9 +142,9 @@ internal sealed unsafe partial class LinuxSocketCalls
                     var moved = send ? SendBytes(fd, bytes, buffer.Length, flags) : Recv(fd, bytes, buffer.Length, flags);
                     if (moved >= 0)
                         return (int)moved;
-                    if ((flags & DontWait) != 0 && Marshal.GetLastPInvokeError() == WouldBlock)
+                    if ((flags & MSG_DONTWAIT) != 0 && Marshal.GetLastPInvokeError() == EAGAIN)
                         return 0;
-                    if (!send && Marshal.GetLastPInvokeError() == WouldBlock)
+                    if (!send && Marshal.GetLastPInvokeError() == EAGAIN)
                         return -1; // the receive timeout passed
                     ThrowUnlessInterrupted();
                 }
@@ -146,7 +167,7 @@ internal sealed unsafe partial class LinuxSocketCalls
         try
         {
             _handle.DangerousAddRef(ref added);
-            var entry = new PollEntry { Fd = (int)_handle.DangerousGetHandle(), Events = PollIn };
+            var entry = new PollEntry { Fd = (int)_handle.DangerousGetHandle(), Events = POLLIN };
             while (true)
             {
                 var ready = Poll(&entry, 1, timeoutMs);
@@ -163,10 +184,10 @@ internal sealed unsafe partial class LinuxSocketCalls
     }
 
     /// <summary>One sendmsg of up to <see cref="MaxPieces"/> pieces; returns the bytes the kernel took.</summary>
-    public long SendGathered(List<ArraySegment<byte>> pieces) => SendGathered(pieces, NoSignal);
+    public long SendGathered(List<ArraySegment<byte>> pieces) => SendGathered(pieces, MSG_NOSIGNAL);
 
     /// <summary>One sendmsg that never waits: returns the bytes the kernel took now (0 when its send buffer is full).</summary>
-    public long SendGatheredNow(List<ArraySegment<byte>> pieces) => SendGathered(pieces, NoSignal | DontWait);
+    public long SendGatheredNow(List<ArraySegment<byte>> pieces) => SendGathered(pieces, MSG_NOSIGNAL | MSG_DONTWAIT);
 
     private long SendGathered(List<ArraySegment<byte>> pieces, int flags)
     {
@@ -190,7 +211,7 @@ internal sealed unsafe partial class LinuxSocketCalls
                 var sent = SendMessage(fd, &header, flags);
                 if (sent >= 0)
                     return sent;
-                if ((flags & DontWait) != 0 && Marshal.GetLastPInvokeError() == WouldBlock)
+                if ((flags & MSG_DONTWAIT) != 0 && Marshal.GetLastPInvokeError() == EAGAIN)
                     return 0;
                 ThrowUnlessInterrupted();
             }
@@ -207,27 +228,25 @@ internal sealed unsafe partial class LinuxSocketCalls
     private static void ThrowUnlessInterrupted()
     {
         var errno = Marshal.GetLastPInvokeError();
-        if (errno != Interrupted)
+        if (errno != EINTR)
             throw new SocketException((int)ToSocketError(errno));
     }
 
     /// <summary>The errors a connected stream socket reports, in .NET's terms (Linux errno values).</summary>
     private static SocketError ToSocketError(int errno) => errno switch
     {
-        104 => SocketError.ConnectionReset, // ECONNRESET
-        32 => SocketError.Shutdown, // EPIPE: we or the peer shut the socket down
-        103 => SocketError.ConnectionAborted, // ECONNABORTED
-        110 => SocketError.TimedOut, // ETIMEDOUT
-        113 => SocketError.HostUnreachable, // EHOSTUNREACH
-        101 => SocketError.NetworkUnreachable, // ENETUNREACH
-        107 => SocketError.NotConnected, // ENOTCONN
-        9 => SocketError.OperationAborted, // EBADF
+        ECONNRESET => SocketError.ConnectionReset,
+        EPIPE => SocketError.Shutdown, // we or the peer shut the socket down
+        ECONNABORTED => SocketError.ConnectionAborted,
+        ETIMEDOUT => SocketError.TimedOut,
+        EHOSTUNREACH => SocketError.HostUnreachable,
+        ENETUNREACH => SocketError.NetworkUnreachable,
+        ENOTCONN => SocketError.NotConnected,
+        EBADF => SocketError.OperationAborted,
         _ => SocketError.SocketError,
     };
 
-    private const short PollIn = 1; // POLLIN
-    private const int SocketLevel = 1; // SOL_SOCKET
-    private const int ReceiveTimeoutOption = 20; // SO_RCVTIMEO
+    // The C structures as laid out on 64-bit Linux (LP64: long and size_t are 8 bytes), the same on x64 and arm64.
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct TimeValue(long seconds, long microseconds)

@@ -55,7 +55,14 @@ internal static class StreamTransport
     {
         if (socket.AddressFamily == AddressFamily.Unix)
         {
-            socket.SendBufferSize = UnixSendBufferSize;
+            try
+            {
+                socket.SendBufferSize = UnixSendBufferSize;
+            }
+            catch (SocketException)
+            {
+                // A system that does not size unix socket buffers this way keeps its default.
+            }
             return;
         }
         socket.NoDelay = true;

@@ -5,6 +5,7 @@ using Expair.Engine;
 using Expair.Protocol;
 using Expair.Tests.Events;
 using Expair.Tests.Hostile;
+using Expair.Tests.Platform;
 
 namespace Expair.Tests.Engine;
 
@@ -14,9 +15,12 @@ namespace Expair.Tests.Engine;
 /// what the receive thread did while it read — answering PINGs, seeing the end of the connection, a protocol
 /// violation, a body still arriving — still happens when a caller holds the read side.
 /// </summary>
+[Trait(LinuxPath.Trait, LinuxPath.Value)]
 public sealed class CallerReadTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    public CallerReadTests() => LinuxPath.Require();
 
     public static TheoryData<string> Transports => new() { "tcp://127.0.0.1:*", $"ipc://{Path.GetTempPath()}expair-caller-{Guid.NewGuid():N}.sock" };
 

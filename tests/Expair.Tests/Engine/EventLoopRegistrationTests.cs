@@ -1,6 +1,7 @@
 using System.Globalization;
 
 using Expair.Tests.Hostile;
+using Expair.Tests.Platform;
 
 namespace Expair.Tests.Engine;
 
@@ -11,6 +12,7 @@ namespace Expair.Tests.Engine;
 /// the I/O threads make blocking calls). Runs in the process-wide collection so no other test's sockets come and go.
 /// </summary>
 [Collection(nameof(ProcessWideMeasurements))]
+[Trait(LinuxPath.Trait, LinuxPath.Value)]
 public class EventLoopRegistrationTests
 {
     [Theory]
@@ -18,7 +20,7 @@ public class EventLoopRegistrationTests
     [InlineData("ipc")]
     public void ConnectedSockets_AreNotWatchedByDotNetsEventLoop(string transport)
     {
-        Assert.True(OperatingSystem.IsLinux(), "these checks read Linux's /proc");
+        LinuxPath.Require(); // which also means Linux, whose /proc these checks read
         var options = PairSocketOptions.Default with { SendTimeout = TimeSpan.FromSeconds(10), ReceiveTimeout = TimeSpan.FromSeconds(10), Linger = TimeSpan.Zero };
         var path = $"{Path.GetTempPath()}expair-epoll-{Guid.NewGuid():N}.sock";
         using var server = new PairSocket(options);

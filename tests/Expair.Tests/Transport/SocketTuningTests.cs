@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Expair.Tests.Platform;
 using Expair.Transport;
 using Expair.Transport.Tcp;
 
@@ -47,8 +48,10 @@ public class SocketTuningTests
     [InlineData("127.0.0.1", false)]
     [InlineData("127.0.0.1", true)] // a dual-mode IPv6 socket sees its peer as ::ffff:127.0.0.1
     [InlineData("::1", false)]
+    [Trait(LinuxPath.Trait, LinuxPath.Value)]
     public void LoopbackConnections_UseReno_AtBothEnds(string address, bool dualModeClient)
     {
+        LinuxPath.Require();
         var (client, server) = ConnectedPair(IPAddress.Parse(address), dualModeClient);
         using (client)
         using (server)

@@ -1,4 +1,5 @@
 using Expair.Transport;
+using Expair.Transport.Ipc;
 
 namespace Expair.Tests.Unit;
 
@@ -54,9 +55,9 @@ public class EndpointTests
     }
 
     [Fact]
-    public void Parse_IpcPathOf107Bytes_IsAccepted()
+    public void Parse_IpcPathAtTheSystemsLimit_IsAccepted()
     {
-        var path = "/" + new string('p', Endpoint.MaxIpcPathBytes - 1);
+        var path = "/" + new string('p', IpcPathLimit.MaxBytes - 1);
         Assert.Equal(path, Endpoint.Parse("ipc://" + path, forBind: true).Address);
     }
 
@@ -105,9 +106,9 @@ public class EndpointTests
     }
 
     [Fact]
-    public void Parse_IpcPathOver107Bytes_ThrowsNamingEndpoint()
+    public void Parse_IpcPathOverTheSystemsLimit_ThrowsNamingEndpoint()
     {
-        var text = "ipc:///" + new string('p', Endpoint.MaxIpcPathBytes);
+        var text = "ipc:///" + new string('p', IpcPathLimit.MaxBytes);
         var error = Assert.Throws<ArgumentException>(() => Endpoint.Parse(text, forBind: true));
         Assert.Contains(text, error.Message, StringComparison.Ordinal);
     }

@@ -35,19 +35,20 @@ internal static class TcpTransport
     }
 
     /// <summary>
-    /// On a loopback connection (Linux), switches congestion control to Reno. Where BBR is the system default it
+    /// On a loopback connection (the Linux path only: <see cref="Internal.IoPlatform"/>), switches congestion
+    /// control to Reno. Where BBR is the system default it
     /// paces every write to its estimate of the path's bandwidth, which a request-reply or bursty flow on loopback
     /// keeps far below what the machine moves. A loopback link has no network to share, so nothing is lost. Reno
     /// is built into every Linux kernel and allowed to unprivileged processes; if the kernel refuses, the default stays.
     /// </summary>
     public static void UnpaceLoopback(Socket socket)
     {
-        if (!OperatingSystem.IsLinux())
+        if (!Internal.IoPlatform.UsesLinuxCalls)
             return;
         try
         {
             if (socket.RemoteEndPoint is IPEndPoint { Address: var peer } && IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
-                socket.SetRawSocketOption(IpProtocolTcp, TcpCongestion, "reno\0"u8);
+                socket.SetRawSocketOption(IPPROTO_TCP, TCP_CONGESTION, "reno\0"u8);
         }
         catch (SocketException)
         {
@@ -56,14 +57,14 @@ internal static class TcpTransport
         }
     }
 
-    private const int IpProtocolTcp = 6; // IPPROTO_TCP
-    private const int TcpCongestion = 13; // TCP_CONGESTION (Linux)
+    private const int IPPROTO_TCP = 6;
+    private const int TCP_CONGESTION = 13; // Linux, every architecture
 
     /// <summary>The congestion control a connected tcp socket uses (Linux), for tests and diagnostics.</summary>
     internal static string CongestionControl(Socket socket)
     {
         Span<byte> name = stackalloc byte[16];
-        var length = socket.GetRawSocketOption(IpProtocolTcp, TcpCongestion, name);
+        var length = socket.GetRawSocketOption(IPPROTO_TCP, TCP_CONGESTION, name);
         return System.Text.Encoding.ASCII.GetString(name[..length]).TrimEnd('\0');
     }
 

@@ -9,6 +9,7 @@ namespace Expair.Engine;
 /// The connecting side over tcp or ipc. Owns the double queue from Connect on (31/EXPAIR) and keeps it
 /// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync ends the connector and disposes _stop.")]
 internal sealed class StreamConnector : IEndpointHandler, IPeer
 {
     private readonly Endpoint _endpoint;
@@ -19,10 +20,15 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly PeerPipes _pipes;
     private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
+    private KernelSendQueue? _sendQueue; // the current connection's, for linger
 
     /// <summary>The current connection's engine, if any (for tests).</summary>
     internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
     private Task _loop = Task.CompletedTask;
+
+    // The loop starts on the thread pool; closing before it ran must not wait for a pool thread to run it.
+    private const int NotStarted = 0, Running = 1, ClosedBeforeStart = 2;
+    private int _loopState;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
     public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
@@ -56,6 +62,8 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     private async Task RunAsync()
     {
+        if (Interlocked.CompareExchange(ref _loopState, Running, NotStarted) != NotStarted)
+            return;
         var token = _stop.Token;
         var delay = _options.ReconnectInterval;
         while (!token.IsCancellationRequested)
@@ -66,11 +74,15 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
                 var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
                 var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
                 _diagnostics.Connected(engine.Description);
+                var sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
+                Volatile.Write(ref _sendQueue, sendQueue);
                 Volatile.Write(ref _engine, engine);
                 if (token.IsCancellationRequested)
                     engine.Stop("disconnecting");
                 reason = await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
                 Volatile.Write(ref _engine, null);
+                Volatile.Write(ref _sendQueue, null);
+                sendQueue?.Dispose(); // the connection's last descriptor: it closes now
                 if (engine.IsHandshakeComplete)
                     delay = _options.ReconnectInterval; // a working connection resets the back-off
             }
@@ -114,13 +126,26 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     public bool IsConnected => Volatile.Read(ref _engine) is { IsHandshakeComplete: true };
 
     public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) =>
-        PipeFlush.WaitDeliveredAsync(_pipes.Outbound, deadline, cancellationToken);
+        KernelDrain.WaitDeliveredAsync(() => _pipes.Outbound, () => Volatile.Read(ref _sendQueue), deadline, cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public bool Flush(Deadline deadline) =>
+        KernelDrain.WaitDelivered(() => _pipes.Outbound, () => Volatile.Read(ref _sendQueue), deadline);
+
+    public Task CloseAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        _stop.Cancel(); // a reconnect wait ends here, on this thread
         Volatile.Read(ref _engine)?.Stop("disconnecting");
-        await _loop.ConfigureAwait(false);
+        return EndAsync(waitForLoop: Interlocked.CompareExchange(ref _loopState, ClosedBeforeStart, NotStarted) != NotStarted);
+    }
+
+    /// <summary>
+    /// Waits for the loop, which ends on the thread that stopped it or on the connection's own thread, never on
+    /// one the thread pool has to provide.
+    /// </summary>
+    private async Task EndAsync(bool waitForLoop)
+    {
+        if (waitForLoop)
+            await _loop.ConfigureAwait(false);
         _core.Detach(this);
         _stop.Dispose();
     }

@@ -4,6 +4,8 @@ namespace Expair.Transport.Ipc;
 
 internal static class IpcTransport
 {
+    private const int Backlog = 128;
+
     /// <summary>
     /// Binds and listens at the endpoint's path. A socket file left by a process that is gone is replaced; anything
     /// else at the path is left alone and refused: a file or directory that is not a socket, or a socket a live
@@ -11,14 +13,17 @@ internal static class IpcTransport
     /// </summary>
     public static Socket Listen(Endpoint endpoint)
     {
-        if (!IpcSocketFile.IsAbstract(endpoint.Address))
+        var abstractName = IpcSocketFile.IsAbstract(endpoint.Address);
+        if (!abstractName)
             ClearStaleSocket(endpoint);
+        // bind(2) never replaces what is at the path: whatever appeared since the check above makes it fail.
+        if (OperatingSystem.IsLinux() && !abstractName)
+            return NativeUnixListener.Listen(endpoint.ToString(), endpoint.Address, Backlog);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            // bind(2) never replaces what is at the path: whatever appeared since the check above makes it fail.
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.Address));
-            socket.Listen(128);
+            socket.Listen(Backlog);
             return socket;
         }
         catch (SocketException e)

@@ -26,8 +26,9 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
     private Task _loop = Task.CompletedTask;
 
-    // The loop starts on the thread pool; closing before it ran must not wait for a pool thread to run it.
-    private const int NotStarted = 0, Running = 1, ClosedBeforeStart = 2;
+    // What closing must wait for. The loop starts on the thread pool, and a connect attempt completes through it:
+    // closing before the loop ran, or during an attempt, does not wait (the loop then ends quietly when it resumes).
+    private const int NotStarted = 0, Running = 1, Connecting = 2, Closed = 3;
     private int _loopState;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
@@ -71,7 +72,9 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             string reason;
             try
             {
-                var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
+                var socket = await ConnectUnlessClosedAsync(token).ConfigureAwait(false);
+                if (socket is null)
+                    return;
                 var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
                 _diagnostics.Connected(engine.Description);
                 var sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
@@ -106,17 +109,50 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             }
             var wait = Jitter(delay);
             _diagnostics.ConnectRetried(reason, wait);
-            try
-            {
-                await Task.Delay(wait, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+            await WaitAsync(wait, token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
                 return;
-            }
             if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));
         }
+    }
+
+    /// <summary>Connects; null when closing went on without waiting for this attempt (its socket is then closed).</summary>
+    private async Task<Socket?> ConnectUnlessClosedAsync(CancellationToken token)
+    {
+        if (Interlocked.CompareExchange(ref _loopState, Connecting, Running) != Running)
+            return null;
+        Socket? socket = null;
+        Exception? failure = null;
+        try
+        {
+            socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            failure = e;
+        }
+        if (Interlocked.CompareExchange(ref _loopState, Running, Connecting) != Connecting)
+        {
+            socket?.Dispose();
+            return null;
+        }
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return socket;
+    }
+
+    /// <summary>
+    /// Waits <paramref name="wait"/>, or until <paramref name="token"/> is cancelled. Unlike <c>Task.Delay</c>,
+    /// cancelling runs the rest of the loop on the cancelling thread, so closing ends the loop without waiting for
+    /// a thread-pool thread (the timer's end still needs one: reconnecting does, closing does not).
+    /// </summary>
+    private static async Task WaitAsync(TimeSpan wait, CancellationToken token)
+    {
+        var woken = new TaskCompletionSource();
+        using (token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), woken))
+        using (new Timer(static state => ((TaskCompletionSource)state!).TrySetResult(), woken, wait, Timeout.InfiniteTimeSpan))
+            await woken.Task.ConfigureAwait(false);
     }
 
     /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>
@@ -135,7 +171,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     {
         _stop.Cancel(); // a reconnect wait ends here, on this thread
         Volatile.Read(ref _engine)?.Stop("disconnecting");
-        return EndAsync(waitForLoop: Interlocked.CompareExchange(ref _loopState, ClosedBeforeStart, NotStarted) != NotStarted);
+        return EndAsync(waitForLoop: Interlocked.Exchange(ref _loopState, Closed) == Running);
     }
 
     /// <summary>

@@ -6,12 +6,13 @@ namespace Expair;
 public sealed partial class PairSocket
 {
     /// <summary>
-    /// Waits until every message sent so far has been handed to the operating system (tcp/ipc) or put in the
-    /// peer's queue (inproc), for at most <paramref name="timeout"/>. Returns true when nothing is left queued,
-    /// false when the timeout passed first or the peer left and its queue was destroyed (31/EXPAIR). Use it
-    /// before <see cref="Dispose"/> to know whether the linger flush would have had anything left to do.
-    /// "Handed to the operating system" is as far as any ZeroMQ socket can see: bytes in kernel buffers are
-    /// lost if the peer's process dies before reading them.
+    /// Waits until every message sent so far has left, for at most <paramref name="timeout"/>: over tcp and ipc,
+    /// written to the connection and taken from the kernel's send queue (on Linux; elsewhere, written), which
+    /// for ipc means read by the peer process and for tcp acknowledged by the peer's kernel; over inproc, put
+    /// in the peer's queue. Returns true when nothing is left, false when the timeout passed first or the peer
+    /// left and its queue was destroyed (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the
+    /// linger flush would have had anything left to do. A tcp peer's kernel may still lose bytes it
+    /// acknowledged if the peer's process dies before reading them: ZMTP has no delivery receipt.
     /// </summary>
     /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until delivered.</param>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
@@ -40,7 +41,7 @@ public sealed partial class PairSocket
     /// Blocked senders and receivers get <see cref="ObjectDisposedException"/>. Monitors see
     /// <see cref="SocketEventKind.LingerExpired"/> if messages were left, then <see cref="SocketEventKind.Closed"/>,
     /// and end. The tcp port or ipc path can be bound again as soon as this returns. It waits on the socket's own
-    /// threads, not on the thread pool, so it returns even when every pool thread is busy.
+    /// threads rather than on thread-pool work, except for a connection still in its handshake.
     /// </summary>
     public void Dispose()
     {

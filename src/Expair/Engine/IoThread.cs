@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Expair.Engine;
 
 /// <summary>
@@ -8,8 +10,11 @@ namespace Expair.Engine;
 /// </summary>
 internal static class IoThread
 {
-    /// <summary>The loops keep little on the stack; the default 8 MiB would only reserve address space.</summary>
-    private const int StackSize = 256 * 1024;
+    /// <summary>
+    /// Room for what runs on as a loop ends (below). .NET runs a continuation inline only while at least 128 KiB
+    /// of stack is left, else it queues it to the pool; the default 8 MiB would only reserve more address space.
+    /// </summary>
+    private const int StackSize = 1024 * 1024;
 
     /// <summary>
     /// Runs <paramref name="loop"/> on a new background thread; the task ends as the loop does, with its exception.
@@ -21,19 +26,22 @@ internal static class IoThread
         var done = new TaskCompletionSource();
         var thread = new Thread(() =>
         {
+            ExceptionDispatchInfo? failure = null;
             try
             {
                 loop();
-                done.TrySetResult();
-            }
-            catch (OperationCanceledException e)
-            {
-                done.TrySetCanceled(e.CancellationToken);
             }
             catch (Exception e)
             {
-                done.TrySetException(e);
+                failure = ExceptionDispatchInfo.Capture(e);
             }
+            // Completed outside the catch block, so what runs on starts with the loop's stack unwound.
+            if (failure is null)
+                done.TrySetResult();
+            else if (failure.SourceException is OperationCanceledException canceled)
+                done.TrySetCanceled(canceled.CancellationToken);
+            else
+                done.TrySetException(failure.SourceException);
         }, StackSize)
         {
             IsBackground = true,

@@ -9,7 +9,7 @@ namespace Expair.Engine;
 /// The connecting side over tcp or ipc. Owns the double queue from Connect on (31/EXPAIR) and keeps it
 /// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync ends the connector and disposes _stop.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync cancels _stop, which holds no timer; the loop may still read its token afterwards.")]
 internal sealed class StreamConnector : IEndpointHandler, IPeer
 {
     private readonly Endpoint _endpoint;
@@ -24,12 +24,15 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     /// <summary>The current connection's engine, if any (for tests).</summary>
     internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
-    private Task _loop = Task.CompletedTask;
 
-    // What closing must wait for. The loop starts on the thread pool, and a connect attempt completes through it:
-    // closing before the loop ran, or during an attempt, does not wait (the loop then ends quietly when it resumes).
-    private const int NotStarted = 0, Running = 1, Connecting = 2, Closed = 3;
-    private int _loopState;
+    // Closing waits only for the connection in progress (its engine ends on its own threads), not for the loop,
+    // which may be waiting for a thread-pool thread (to start, or to finish a connect attempt or a reconnect
+    // timer): once closed, the loop starts no connection and ends quietly when it resumes.
+    private readonly Lock _gate = new();
+    private bool _closed;
+    // Set by the loop when its connection has ended. Closing waits on this, not on the engine's task: .NET runs only
+    // one of a task's continuations on the completing thread and queues the others to the pool.
+    private TaskCompletionSource? _connectionEnded;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
     public StreamConnector(Endpoint endpoint, PairCore core, PairSocketOptions options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
@@ -50,7 +53,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     {
         _core.RequestSlot(this, () => _pipes);
         _diagnostics.Connecting();
-        _loop = Task.Run(RunAsync);
+        _ = Task.Run(RunAsync); // closing does not wait for the loop (see _connectionEnded)
     }
 
     void IPeer.OnGranted(PeerPipes pipes)
@@ -63,8 +66,6 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     private async Task RunAsync()
     {
-        if (Interlocked.CompareExchange(ref _loopState, Running, NotStarted) != NotStarted)
-            return;
         var token = _stop.Token;
         var delay = _options.ReconnectInterval;
         while (!token.IsCancellationRequested)
@@ -72,20 +73,30 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             string reason;
             try
             {
-                var socket = await ConnectUnlessClosedAsync(token).ConfigureAwait(false);
-                if (socket is null)
-                    return;
+                var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
                 var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
-                _diagnostics.Connected(engine.Description);
-                var sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
-                Volatile.Write(ref _sendQueue, sendQueue);
-                Volatile.Write(ref _engine, engine);
-                if (token.IsCancellationRequested)
-                    engine.Stop("disconnecting");
-                reason = await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
+                Task<string> connection;
+                KernelSendQueue? sendQueue;
+                var ended = new TaskCompletionSource();
+                lock (_gate)
+                {
+                    if (_closed)
+                    {
+                        socket.Dispose();
+                        return;
+                    }
+                    _diagnostics.Connected(engine.Description);
+                    sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
+                    Volatile.Write(ref _sendQueue, sendQueue);
+                    Volatile.Write(ref _engine, engine);
+                    _connectionEnded = ended;
+                    connection = engine.RunAsync(); // runs here until its first wait
+                }
+                reason = await connection.ConfigureAwait(false); // the engine reports how it ended
                 Volatile.Write(ref _engine, null);
                 Volatile.Write(ref _sendQueue, null);
                 sendQueue?.Dispose(); // the connection's last descriptor: it closes now
+                ended.TrySetResult();
                 if (engine.IsHandshakeComplete)
                     delay = _options.ReconnectInterval; // a working connection resets the back-off
             }
@@ -117,31 +128,6 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
         }
     }
 
-    /// <summary>Connects; null when closing went on without waiting for this attempt (its socket is then closed).</summary>
-    private async Task<Socket?> ConnectUnlessClosedAsync(CancellationToken token)
-    {
-        if (Interlocked.CompareExchange(ref _loopState, Connecting, Running) != Running)
-            return null;
-        Socket? socket = null;
-        Exception? failure = null;
-        try
-        {
-            socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            failure = e;
-        }
-        if (Interlocked.CompareExchange(ref _loopState, Running, Connecting) != Connecting)
-        {
-            socket?.Dispose();
-            return null;
-        }
-        if (failure is not null)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        return socket;
-    }
-
     /// <summary>
     /// Waits <paramref name="wait"/>, or until <paramref name="token"/> is cancelled. Unlike <c>Task.Delay</c>,
     /// cancelling runs the rest of the loop on the cancelling thread, so closing ends the loop without waiting for
@@ -169,20 +155,25 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     public Task CloseAsync()
     {
-        _stop.Cancel(); // a reconnect wait ends here, on this thread
+        Task? connection;
+        lock (_gate)
+        {
+            _closed = true;
+            connection = _connectionEnded?.Task;
+        }
+        _stop.Cancel(); // not disposed: the loop may look at its token when it resumes
         Volatile.Read(ref _engine)?.Stop("disconnecting");
-        return EndAsync(waitForLoop: Interlocked.Exchange(ref _loopState, Closed) == Running);
+        return EndAsync(connection);
     }
 
     /// <summary>
-    /// Waits for the loop, which ends on the thread that stopped it or on the connection's own thread, never on
-    /// one the thread pool has to provide.
+    /// Waits for the last connection, which ends on its own threads (or on this one), never on one the thread pool
+    /// has to provide.
     /// </summary>
-    private async Task EndAsync(bool waitForLoop)
+    private async Task EndAsync(Task? connection)
     {
-        if (waitForLoop)
-            await _loop.ConfigureAwait(false);
+        if (connection is not null)
+            await connection.ConfigureAwait(false);
         _core.Detach(this);
-        _stop.Dispose();
     }
 }

@@ -128,9 +128,10 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
         return frame.Array.AsMemory(0, length);
     }
 
-    /// <summary>The frames for a send that takes them over (<see cref="PairSocket.SendAndClear(Message)"/>).</summary>
+    /// <summary>The frames to send: a disposed message is refused before an empty one (it has no frames left either).</summary>
     internal ReadOnlySpan<Frame> FramesToSend()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Count == 0)
             throw new ArgumentException("A message needs at least one frame.", "message");
         return FrameSpan;

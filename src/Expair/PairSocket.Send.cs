@@ -206,9 +206,7 @@ public sealed partial class PairSocket
     private static Frame[] CopyFrames(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.Count == 0)
-            throw new ArgumentException("A message needs at least one frame.", nameof(message));
-        var source = message.FrameSpan;
+        var source = message.FramesToSend();
         var frames = new Frame[source.Length];
         for (var i = 0; i < frames.Length; i++)
             frames[i] = Frame.Copy(source[i].Span, more: i < frames.Length - 1);

@@ -6,12 +6,13 @@ namespace Expair;
 public sealed partial class PairSocket
 {
     /// <summary>
-    /// Waits until every message sent so far has been handed to the operating system (tcp/ipc) or put in the
-    /// peer's queue (inproc), for at most <paramref name="timeout"/>. Returns true when nothing is left queued,
-    /// false when the timeout passed first or the peer left and its queue was destroyed (31/EXPAIR). Use it
-    /// before <see cref="Dispose"/> to know whether the linger flush would have had anything left to do.
-    /// "Handed to the operating system" is as far as any ZeroMQ socket can see: bytes in kernel buffers are
-    /// lost if the peer's process dies before reading them.
+    /// Waits until every message sent so far has left, for at most <paramref name="timeout"/>: over tcp and ipc,
+    /// written to the connection and taken from the kernel's send queue (on Linux; elsewhere, written), which
+    /// for ipc means read by the peer process and for tcp acknowledged by the peer's kernel; over inproc, put
+    /// in the peer's queue. Returns true when nothing is left, false when the timeout passed first or the peer
+    /// left and its queue was destroyed (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the
+    /// linger flush would have had anything left to do. A tcp peer's kernel may still lose bytes it
+    /// acknowledged if the peer's process dies before reading them: ZMTP has no delivery receipt.
     /// </summary>
     /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until delivered.</param>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
@@ -34,40 +35,87 @@ public sealed partial class PairSocket
 
     /// <summary>
     /// Closes the socket: first lets queued messages go out for up to <see cref="PairSocketOptions.Linger"/>
-    /// (zero: discards them at once), then closes the endpoint and its connections. Returns within the linger
-    /// time plus the time to close, even when the peer stopped reading. Blocked senders and receivers get
-    /// <see cref="ObjectDisposedException"/>. Monitors see <see cref="SocketEventKind.LingerExpired"/> if messages
-    /// were left, then <see cref="SocketEventKind.Closed"/>, and end. The tcp port or ipc path can be bound again
-    /// as soon as this returns.
+    /// (zero: discards them at once), then closes the endpoint and its connections. Over tcp and ipc "go out"
+    /// means written and taken from the kernel's send queue (on Linux; elsewhere, written): for ipc, read by the
+    /// peer process. Returns within the linger time plus the time to close, even when the peer stopped reading.
+    /// Blocked senders and receivers get <see cref="ObjectDisposedException"/>. Monitors see
+    /// <see cref="SocketEventKind.LingerExpired"/> if messages were left, then <see cref="SocketEventKind.Closed"/>,
+    /// and end. The tcp port or ipc path can be bound again as soon as this returns. It waits on the socket's own
+    /// threads rather than on thread-pool work, except for a connection still in its handshake.
     /// </summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose()
+    {
+        if (!BeginDispose(out var handler))
+        {
+            _disposal!.Task.GetAwaiter().GetResult(); // another call is closing; it finishes without this thread
+            return;
+        }
+        try
+        {
+            var flushed = handler is null || Options.Linger == TimeSpan.Zero || handler.Flush(Deadline.After(Options.Linger));
+            EndLinger(flushed);
+            handler?.CloseAsync().GetAwaiter().GetResult(); // completes on the connections' own threads or this one
+            EndDispose();
+        }
+        catch (Exception e)
+        {
+            _disposal!.TrySetException(e);
+            throw;
+        }
+    }
 
     /// <inheritdoc cref="Dispose"/>
     public ValueTask DisposeAsync()
     {
-        lock (_stateLock)
-        {
-            if (_disposal is null)
-            {
-                _disposeState = 1;
-                _disposal = DisposeCoreAsync(_endpoint);
-                _endpoint = null;
-            }
-        }
-        return new ValueTask(_disposal);
+        if (BeginDispose(out var handler))
+            _ = CloseAsync(handler);
+        return new ValueTask(_disposal!.Task); // continues on the thread pool, never on a connection's thread
     }
 
-    private async Task DisposeCoreAsync(IEndpointHandler? handler)
+    private async Task CloseAsync(IEndpointHandler? handler)
     {
-        if (handler is not null && Options.Linger != TimeSpan.Zero
-            && !await handler.FlushAsync(Deadline.After(Options.Linger), CancellationToken.None).ConfigureAwait(false))
+        try
         {
-            _diagnostics.LingerExpired(Options.Linger, _core.Outbound?.Count ?? 0);
+            var flushed = handler is null || Options.Linger == TimeSpan.Zero
+                || await handler.FlushAsync(Deadline.After(Options.Linger), CancellationToken.None).ConfigureAwait(false);
+            EndLinger(flushed);
+            if (handler is not null)
+                await handler.CloseAsync().ConfigureAwait(false);
+            EndDispose();
         }
+        catch (Exception e)
+        {
+            _disposal!.TrySetException(e);
+        }
+    }
+
+    /// <summary>True for the first call, which closes; later ones wait for <see cref="_disposal"/>.</summary>
+    private bool BeginDispose(out IEndpointHandler? handler)
+    {
+        lock (_stateLock)
+        {
+            handler = _endpoint;
+            if (_disposal is not null)
+                return false;
+            // Callers waiting for another's close continue on the thread pool, not on the thread that closed.
+            _disposal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _disposeState = 1;
+            _endpoint = null;
+            return true;
+        }
+    }
+
+    private void EndLinger(bool flushed)
+    {
+        if (!flushed)
+            _diagnostics.LingerExpired(Options.Linger, _core.Outbound?.Count ?? 0);
         Volatile.Write(ref _disposeState, 2);
         _core.Close();
-        if (handler is not null)
-            await handler.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void EndDispose()
+    {
         _diagnostics.Closed();
+        _disposal!.TrySetResult();
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     private IEndpointHandler? _endpoint;
     private bool _bound;
     private int _disposeState; // 0 open, 1 disposing (lingering), 2 disposed
-    private Task? _disposal;
+    private TaskCompletionSource? _disposal; // set by the first Dispose; completes when the socket is closed
 
     /// <summary>Creates an unconnected socket with <paramref name="options"/> (or <see cref="PairSocketOptions.Default"/>).</summary>
     public PairSocket(PairSocketOptions? options = null)
@@ -167,7 +167,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
             handler = _endpoint;
             _endpoint = null;
         }
-        handler.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        handler.CloseAsync().GetAwaiter().GetResult(); // completes on the connections' own threads or this one
     }
 
     private static bool SameEndpoint(string given, string actual, bool bound)

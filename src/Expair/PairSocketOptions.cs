@@ -48,15 +48,17 @@ public sealed record PairSocketOptions
 
     /// <summary>
     /// Wait before the connecting side retries a lost or refused connection (libzmq's <c>ZMQ_RECONNECT_IVL</c>).
-    /// Default 100 ms. <see cref="Timeout.InfiniteTimeSpan"/> means never reconnect.
+    /// Default 100 ms; at least 1 ms, since a shorter wait retries a refused connection in a busy loop.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> means never reconnect.
     /// </summary>
-    public TimeSpan ReconnectInterval { get; init => field = TimeoutValue(value); } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ReconnectInterval { get; init => field = ReconnectWait(value, allowZero: false); } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// Upper bound for the reconnect wait, which doubles after each failed attempt when this is larger than
     /// <see cref="ReconnectInterval"/> (libzmq's <c>ZMQ_RECONNECT_IVL_MAX</c>). Default zero: no back-off.
+    /// Otherwise at least 1 ms, like <see cref="ReconnectInterval"/>.
     /// </summary>
-    public TimeSpan ReconnectIntervalMax { get; init => field = NonNegative(value); } = TimeSpan.Zero;
+    public TimeSpan ReconnectIntervalMax { get; init => field = ReconnectWait(value, allowZero: true); } = TimeSpan.Zero;
 
     /// <summary>
     /// Longest time a new connection may take to complete the ZMTP handshake before it is closed
@@ -176,6 +178,16 @@ public sealed record PairSocketOptions
         value == TimeSpan.Zero || (value >= TimeSpan.FromMilliseconds(100) && value <= TimeSpan.FromMilliseconds(ushort.MaxValue * 100L))
             ? value
             : throw new ArgumentOutOfRangeException(name, value, $"{name} must be zero (no TTL) or between 0.1 s and 6553.5 s: it travels in tenths of a second in 16 bits.");
+
+    /// <summary>The shortest reconnect wait: below it a refused connection is retried in a busy loop.</summary>
+    private static readonly TimeSpan MinimumReconnectWait = TimeSpan.FromMilliseconds(1);
+
+    private static TimeSpan ReconnectWait(TimeSpan value, bool allowZero, [CallerMemberName] string name = "") =>
+        value >= MinimumReconnectWait || (allowZero ? value == TimeSpan.Zero : value == Timeout.InfiniteTimeSpan)
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, allowZero
+                ? $"{name} must be zero (no back-off) or at least 1 ms (the minimum reconnect wait)."
+                : $"{name} must be at least 1 ms (the minimum reconnect wait: a shorter one retries in a busy loop), or Timeout.InfiniteTimeSpan (never reconnect).");
 
     private static TimeSpan TimeoutValue(TimeSpan value, [CallerMemberName] string name = "") =>
         value >= TimeSpan.Zero || value == Timeout.InfiniteTimeSpan

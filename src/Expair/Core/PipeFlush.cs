@@ -13,15 +13,39 @@ internal static class PipeFlush
         while (true)
         {
             var seen = outbound.Writable.Version;
-            // A stream engine's outbound pipe is never closed by its writer, only discarded.
-            if (outbound.IsWriterClosed)
-                return false;
-            if (outbound.IsIdleElseWatch())
-                return true;
+            if (Settled(outbound) is { } settled)
+                return settled;
             if (!await WaitAsync(outbound.Writable, seen, deadline, cancellationToken).ConfigureAwait(false))
-                return outbound.IsIdle && !outbound.IsWriterClosed;
+                return DeliveredAtDeadline(outbound);
         }
     }
+
+    /// <summary>
+    /// <see cref="WaitDeliveredAsync"/>, blocking the caller's thread: it sleeps on the pipe's signal, which the
+    /// connection's own send thread sets, so no thread-pool thread is needed (Dispose on a starved pool).
+    /// </summary>
+    public static bool WaitDelivered(Pipe outbound, Deadline deadline)
+    {
+        while (true)
+        {
+            var seen = outbound.Writable.Version;
+            if (Settled(outbound) is { } settled)
+                return settled;
+            if (!outbound.Writable.Wait(seen, deadline))
+                return DeliveredAtDeadline(outbound);
+        }
+    }
+
+    /// <summary>True when everything left, false when the pipe was discarded, null while messages are still queued.</summary>
+    private static bool? Settled(Pipe outbound)
+    {
+        // A stream engine's outbound pipe is never closed by its writer, only discarded.
+        if (outbound.IsWriterClosed)
+            return false;
+        return outbound.IsIdleElseWatch() ? true : null;
+    }
+
+    private static bool DeliveredAtDeadline(Pipe outbound) => outbound.IsIdle && !outbound.IsWriterClosed;
 
     /// <summary>Waits for <paramref name="signal"/> to move past <paramref name="seen"/>; false when the deadline came first.</summary>
     public static async Task<bool> WaitAsync(Signal signal, long seen, Deadline deadline, CancellationToken cancellationToken)

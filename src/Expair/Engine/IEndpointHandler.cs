@@ -1,7 +1,7 @@
 namespace Expair.Engine;
 
 /// <summary>What a socket's one Bind or Connect runs: a listener or a connector, for one transport.</summary>
-internal interface IEndpointHandler : IAsyncDisposable
+internal interface IEndpointHandler
 {
     /// <summary>The endpoint as bound (real port for <c>*</c>) or as connected.</summary>
     string Endpoint { get; }
@@ -12,8 +12,19 @@ internal interface IEndpointHandler : IAsyncDisposable
     /// <summary>True while a peer is linked and its handshake is complete.</summary>
     bool IsConnected { get; }
 
-    /// <summary>Waits until what was sent has left for the peer, or the deadline passed. True when all left.</summary>
+    /// <summary>
+    /// Waits until what was sent has left for the peer (tcp/ipc: written, and taken from the kernel's send queue),
+    /// or the deadline passed. True when all left.
+    /// </summary>
     Task<bool> FlushAsync(Core.Deadline deadline, CancellationToken cancellationToken);
 
-    // DisposeAsync closes the endpoint and its connections.
+    /// <summary><see cref="FlushAsync"/> blocking the caller's thread, with no thread-pool thread needed (linger in Dispose).</summary>
+    bool Flush(Core.Deadline deadline);
+
+    /// <summary>
+    /// Closes the endpoint and its connections: starts at once and returns the task that completes when all is
+    /// closed. It completes on the thread that finishes last (a connection's own thread, or the caller's), never
+    /// through the thread pool, so Dispose, Unbind and Disconnect may wait for it blocking.
+    /// </summary>
+    Task CloseAsync();
 }

@@ -73,7 +73,9 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
 
     public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) => Task.FromResult(true); // our outbound pipe is the peer's inbound queue
 
-    public ValueTask DisposeAsync()
+    public bool Flush(Deadline deadline) => true;
+
+    public Task CloseAsync()
     {
         Peer[] peers;
         lock (_lock)
@@ -92,7 +94,7 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
             peer.Connector.PipesForBinder.Outbound.CloseWriter();
             peer.Connector.BinderGone();
         }
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     /// <summary>A connector as this socket's core sees it.</summary>

@@ -100,19 +100,38 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
     {
         while (true)
         {
-            Pipe outbound;
-            lock (_lock)
-            {
-                if (_binder is not null)
-                    return true;
-                outbound = _pipes.Outbound;
-            }
-            var seen = outbound.Writable.Version;
-            if (outbound.IsIdleElseWatch() || Volatile.Read(ref _binder) is not null)
-                return true; // nothing waiting, or a binder linked after our look: delivered
+            if (Delivered(out var outbound, out var seen) is { } delivered)
+                return delivered;
             if (!await PipeFlush.WaitAsync(outbound.Writable, seen, deadline, cancellationToken).ConfigureAwait(false))
                 return false;
         }
+    }
+
+    public bool Flush(Deadline deadline)
+    {
+        while (true)
+        {
+            if (Delivered(out var outbound, out var seen) is { } delivered)
+                return delivered;
+            if (!outbound.Writable.Wait(seen, deadline))
+                return false;
+        }
+    }
+
+    /// <summary>True when linked or nothing waits; null when a wait on <paramref name="outbound"/> past <paramref name="seen"/> is needed.</summary>
+    private bool? Delivered(out Pipe outbound, out long seen)
+    {
+        lock (_lock)
+        {
+            outbound = _pipes.Outbound;
+            seen = 0;
+            if (_binder is not null)
+                return true;
+        }
+        seen = outbound.Writable.Version;
+        if (outbound.IsIdleElseWatch() || Volatile.Read(ref _binder) is not null)
+            return true; // nothing waiting, or a binder linked after our look: delivered
+        return null;
     }
 
     public bool IsConnected
@@ -120,7 +139,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
         get { lock (_lock) return _binder is not null; }
     }
 
-    public ValueTask DisposeAsync()
+    public Task CloseAsync()
     {
         InProcBinder? binder;
         PeerPipes pipes;
@@ -138,7 +157,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             _diagnostics.Disconnected(Endpoint, "disconnecting");
         _core.Detach(this, discardOutbound: binder is null);
         binder?.ConnectorGone(this);
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     private PeerPipes NewPipes() => new(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));

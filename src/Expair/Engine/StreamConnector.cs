@@ -9,6 +9,7 @@ namespace Expair.Engine;
 /// The connecting side over tcp or ipc. Owns the double queue from Connect on (31/EXPAIR) and keeps it
 /// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync cancels _stop, which holds no timer; the loop may still read its token afterwards.")]
 internal sealed class StreamConnector : IEndpointHandler, IPeer
 {
     private readonly Endpoint _endpoint;
@@ -19,10 +20,19 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly PeerPipes _pipes;
     private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
+    private KernelSendQueue? _sendQueue; // the current connection's, for linger
 
     /// <summary>The current connection's engine, if any (for tests).</summary>
     internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
-    private Task _loop = Task.CompletedTask;
+
+    // Closing waits only for the connection in progress (its engine ends on its own threads), not for the loop,
+    // which may be waiting for a thread-pool thread (to start, or to finish a connect attempt or a reconnect
+    // timer): once closed, the loop starts no connection and ends quietly when it resumes.
+    private readonly Lock _gate = new();
+    private bool _closed;
+    // Set by the loop when its connection has ended. Closing waits on this, not on the engine's task: .NET runs only
+    // one of a task's continuations on the completing thread and queues the others to the pool.
+    private TaskCompletionSource? _connectionEnded;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
     public StreamConnector(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
@@ -43,7 +53,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     {
         _core.RequestSlot(this, () => _pipes);
         _diagnostics.Connecting();
-        _loop = Task.Run(RunAsync);
+        _ = Task.Run(RunAsync); // closing does not wait for the loop (see _connectionEnded)
     }
 
     void IPeer.OnGranted(PeerPipes pipes)
@@ -65,12 +75,28 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             {
                 var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
                 var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
-                _diagnostics.Connected(engine.Description);
-                Volatile.Write(ref _engine, engine);
-                if (token.IsCancellationRequested)
-                    engine.Stop("disconnecting");
-                reason = await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
+                Task<string> connection;
+                KernelSendQueue? sendQueue;
+                var ended = new TaskCompletionSource();
+                lock (_gate)
+                {
+                    if (_closed)
+                    {
+                        socket.Dispose();
+                        return;
+                    }
+                    _diagnostics.Connected(engine.Description);
+                    sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
+                    Volatile.Write(ref _sendQueue, sendQueue);
+                    Volatile.Write(ref _engine, engine);
+                    _connectionEnded = ended;
+                    connection = engine.RunAsync(); // runs here until its first wait
+                }
+                reason = await connection.ConfigureAwait(false); // the engine reports how it ended
                 Volatile.Write(ref _engine, null);
+                Volatile.Write(ref _sendQueue, null);
+                sendQueue?.Dispose(); // the connection's last descriptor: it closes now
+                ended.TrySetResult();
                 if (engine.IsHandshakeComplete)
                     delay = _options.ReconnectInterval; // a working connection resets the back-off
             }
@@ -94,17 +120,25 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             }
             var wait = Jitter(delay);
             _diagnostics.ConnectRetried(reason, wait);
-            try
-            {
-                await Task.Delay(wait, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+            await WaitAsync(wait, token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
                 return;
-            }
             if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));
         }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="wait"/>, or until <paramref name="token"/> is cancelled. Unlike <c>Task.Delay</c>,
+    /// cancelling runs the rest of the loop on the cancelling thread, so closing ends the loop without waiting for
+    /// a thread-pool thread (the timer's end still needs one: reconnecting does, closing does not).
+    /// </summary>
+    private static async Task WaitAsync(TimeSpan wait, CancellationToken token)
+    {
+        var woken = new TaskCompletionSource();
+        using (token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), woken))
+        using (new Timer(static state => ((TaskCompletionSource)state!).TrySetResult(), woken, wait, Timeout.InfiniteTimeSpan))
+            await woken.Task.ConfigureAwait(false);
     }
 
     /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>
@@ -114,14 +148,32 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     public bool IsConnected => Volatile.Read(ref _engine) is { IsHandshakeComplete: true };
 
     public Task<bool> FlushAsync(Deadline deadline, CancellationToken cancellationToken) =>
-        PipeFlush.WaitDeliveredAsync(_pipes.Outbound, deadline, cancellationToken);
+        KernelDrain.WaitDeliveredAsync(() => _pipes.Outbound, () => Volatile.Read(ref _sendQueue), deadline, cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public bool Flush(Deadline deadline) =>
+        KernelDrain.WaitDelivered(() => _pipes.Outbound, () => Volatile.Read(ref _sendQueue), deadline);
+
+    public Task CloseAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        Task? connection;
+        lock (_gate)
+        {
+            _closed = true;
+            connection = _connectionEnded?.Task;
+        }
+        _stop.Cancel(); // not disposed: the loop may look at its token when it resumes
         Volatile.Read(ref _engine)?.Stop("disconnecting");
-        await _loop.ConfigureAwait(false);
+        return EndAsync(connection);
+    }
+
+    /// <summary>
+    /// Waits for the last connection, which ends on its own threads (or on this one), never on one the thread pool
+    /// has to provide.
+    /// </summary>
+    private async Task EndAsync(Task? connection)
+    {
+        if (connection is not null)
+            await connection.ConfigureAwait(false);
         _core.Detach(this);
-        _stop.Dispose();
     }
 }

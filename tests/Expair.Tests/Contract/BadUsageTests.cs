@@ -73,4 +73,18 @@ public class BadUsageTests
         using var socket = new PairSocket();
         Assert.Throws<ArgumentException>(() => socket.Send(new Message()));
     }
+
+    [Fact]
+    public async Task Send_DisposedMessage_ThrowsObjectDisposedEveryWay()
+    {
+        using var socket = new PairSocket();
+        var message = new Message("a", "b");
+        message.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => socket.Send(message));
+        Assert.Throws<ObjectDisposedException>(() => socket.TrySend(message, TimeSpan.Zero));
+        Assert.Throws<ObjectDisposedException>(() => socket.SendAndClear(message));
+        Assert.Throws<ObjectDisposedException>(() => socket.TrySendAndClear(message, TimeSpan.Zero));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await socket.SendAsync(message));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await socket.SendAndClearAsync(message));
+    }
 }

@@ -32,12 +32,21 @@ public class EventLoopRegistrationTests
         server.Send("pong"); // both ends in their traffic phase
         Assert.Equal("pong", client.ReceiveString());
 
+        // A listener of the test's own, accepting asynchronously, is watched by .NET's event loop (the control).
+        using var control = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        control.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        control.Listen();
+        var pendingAccept = control.AcceptAsync();
+
         var connection = transport == "tcp" ? TcpInodes(new Uri(bound).Port) : UnixInodes(path);
         Assert.Equal(transport == "tcp" ? 2 : 1, connection.Count); // both tcp ends; the accepted unix end carries the path
         var watched = WatchedInodes();
-        // The listener, still accepting asynchronously, is watched: the check does see registrations ...
-        Assert.Contains(ListenerInode(transport, new Uri(bound).Port, path), watched);
+        // The control is watched: the check does see registrations ...
+        Assert.Contains(ListenerInode("tcp", ((System.Net.IPEndPoint)control.LocalEndPoint!).Port, path), watched);
         Assert.Empty(connection.Intersect(watched)); // ... and the connection has none left
+        // The socket's own listener accepts on a thread of its own, blocking: not watched either.
+        Assert.DoesNotContain(ListenerInode(transport, new Uri(bound).Port, path), watched);
+        Assert.False(pendingAccept.IsCompleted);
     }
 
     /// <summary>Inodes of the files the epoll sets of this process watch (from each set's fdinfo "tfd:" lines).</summary>

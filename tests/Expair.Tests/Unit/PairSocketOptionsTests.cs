@@ -41,10 +41,10 @@ public class PairSocketOptionsTests
         (nameof(PairSocketOptions.ReceiveTimeout), true) => PairSocketOptions.Default with { ReceiveTimeout = TimeSpan.FromMilliseconds(-2) },
         (nameof(PairSocketOptions.Linger), false) => new PairSocketOptions { Linger = MinusOneTick },
         (nameof(PairSocketOptions.Linger), true) => PairSocketOptions.Default with { Linger = TimeSpan.FromSeconds(-5) },
-        (nameof(PairSocketOptions.ReconnectInterval), false) => new PairSocketOptions { ReconnectInterval = MinusOneTick },
+        (nameof(PairSocketOptions.ReconnectInterval), false) => new PairSocketOptions { ReconnectInterval = TimeSpan.FromMilliseconds(1) - TimeSpan.FromTicks(1) },
         (nameof(PairSocketOptions.ReconnectInterval), true) => PairSocketOptions.Default with { ReconnectInterval = TimeSpan.FromMilliseconds(-2) },
         (nameof(PairSocketOptions.ReconnectIntervalMax), false) => new PairSocketOptions { ReconnectIntervalMax = MinusOneTick },
-        (nameof(PairSocketOptions.ReconnectIntervalMax), true) => PairSocketOptions.Default with { ReconnectIntervalMax = MinusOneTick },
+        (nameof(PairSocketOptions.ReconnectIntervalMax), true) => PairSocketOptions.Default with { ReconnectIntervalMax = TimeSpan.FromTicks(1) },
         (nameof(PairSocketOptions.HandshakeTimeout), false) => new PairSocketOptions { HandshakeTimeout = TimeSpan.Zero },
         (nameof(PairSocketOptions.HandshakeTimeout), true) => PairSocketOptions.Default with { HandshakeTimeout = TimeSpan.Zero },
         (nameof(PairSocketOptions.MaxMessageSize), false) => new PairSocketOptions { MaxMessageSize = -2 },
@@ -116,11 +116,30 @@ public class PairSocketOptionsTests
         Assert.Equal(Timeout.InfiniteTimeSpan, infinite.Linger);
         Assert.Equal(Timeout.InfiniteTimeSpan, infinite.ReconnectInterval);
 
-        var zero = infinite with { SendTimeout = TimeSpan.Zero, ReceiveTimeout = TimeSpan.Zero, Linger = TimeSpan.Zero, ReconnectInterval = TimeSpan.Zero };
+        var zero = infinite with { SendTimeout = TimeSpan.Zero, ReceiveTimeout = TimeSpan.Zero, Linger = TimeSpan.Zero };
         Assert.Equal(TimeSpan.Zero, zero.SendTimeout);
         Assert.Equal(TimeSpan.Zero, zero.ReceiveTimeout);
         Assert.Equal(TimeSpan.Zero, zero.Linger);
-        Assert.Equal(TimeSpan.Zero, zero.ReconnectInterval);
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(9_999L)] // 1 ms less a tick
+    public void ReconnectInterval_UnderOneMillisecond_IsRefusedNamingTheMinimum(long ticks)
+    {
+        // A zero wait retried a refused connection in a busy loop (issue 20, defect 4).
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { ReconnectInterval = TimeSpan.FromTicks(ticks) });
+        Assert.Equal(nameof(PairSocketOptions.ReconnectInterval), error.ParamName);
+        Assert.Contains("at least 1 ms", error.Message, StringComparison.Ordinal);
+        if (ticks > 0)
+        {
+            error = Assert.Throws<ArgumentOutOfRangeException>(() => new PairSocketOptions { ReconnectIntervalMax = TimeSpan.FromTicks(ticks) });
+            Assert.Contains("at least 1 ms", error.Message, StringComparison.Ordinal);
+        }
+        var minimum = new PairSocketOptions { ReconnectInterval = TimeSpan.FromMilliseconds(1), ReconnectIntervalMax = TimeSpan.FromMilliseconds(1) };
+        Assert.Equal(TimeSpan.FromMilliseconds(1), minimum.ReconnectInterval);
+        Assert.Equal(TimeSpan.Zero, new PairSocketOptions { ReconnectIntervalMax = TimeSpan.Zero }.ReconnectIntervalMax);
     }
 
     [Fact]

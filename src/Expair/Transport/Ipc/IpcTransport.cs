@@ -4,28 +4,26 @@ namespace Expair.Transport.Ipc;
 
 internal static class IpcTransport
 {
+    private const int Backlog = 128;
+
+    /// <summary>
+    /// Binds and listens at the endpoint's path. A socket file left by a process that is gone is replaced; anything
+    /// else at the path is left alone and refused: a file or directory that is not a socket, or a socket a live
+    /// listener answers on (its connections would silently move to us).
+    /// </summary>
     public static Socket Listen(Endpoint endpoint)
     {
-        // As libzmq does: a socket file left by an earlier process is removed so the path can be bound again.
-        // A live listener on it would be replaced too; binding one path twice is a configuration error either way.
-        try
-        {
-            if (File.Exists(endpoint.Address))
-                File.Delete(endpoint.Address);
-        }
-        catch (IOException e)
-        {
-            throw new TransportException(endpoint.ToString(), "cannot remove the old socket file", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new TransportException(endpoint.ToString(), "cannot remove the old socket file", e);
-        }
+        var abstractName = IpcSocketFile.IsAbstract(endpoint.Address);
+        if (!abstractName)
+            ClearStaleSocket(endpoint);
+        // bind(2) never replaces what is at the path: whatever appeared since the check above makes it fail.
+        if (Internal.IoPlatform.UsesLinuxCalls && !abstractName)
+            return NativeUnixListener.Listen(endpoint.ToString(), endpoint.Address, Backlog);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             socket.Bind(new UnixDomainSocketEndPoint(endpoint.Address));
-            socket.Listen(128);
+            socket.Listen(Backlog);
             return socket;
         }
         catch (SocketException e)
@@ -35,19 +33,44 @@ internal static class IpcTransport
         }
     }
 
-    /// <summary>Removes the socket file when the binder goes away, as libzmq does.</summary>
-    public static void Cleanup(Endpoint endpoint)
+    private static void ClearStaleSocket(Endpoint endpoint)
     {
+        var path = endpoint.Address;
+        switch (IpcSocketFile.Kind(path))
+        {
+            case IpcPathKind.Missing:
+                return;
+            case IpcPathKind.Other:
+                throw new TransportException(endpoint.ToString(), "the path exists and is not a socket; it was left untouched");
+        }
+        if (HasListener(path))
+            throw new TransportException(endpoint.ToString(), "address in use: a socket is listening on this path");
         try
         {
-            File.Delete(endpoint.Address);
+            File.Delete(path); // a socket file nobody listens on: left by a process that is gone (libzmq replaces it too)
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Best effort: a leftover file is removed by the next Listen anyway.
+            throw new TransportException(endpoint.ToString(), "cannot remove the stale socket file", e);
         }
-        catch (UnauthorizedAccessException)
+    }
+
+    /// <summary>
+    /// Whether a listener answers at <paramref name="path"/>: a connection that is taken, or waits because the
+    /// listener's backlog is full, means one does; a refused one means the file is stale. The connection is closed
+    /// at once (a listening Expair socket sees a peer that left during the greeting).
+    /// </summary>
+    private static bool HasListener(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+        try
         {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AccessDenied;
         }
     }
 }

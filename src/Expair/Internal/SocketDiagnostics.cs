@@ -99,6 +99,13 @@ internal sealed class SocketDiagnostics(ILogger log)
         Publish(handshakeComplete ? SocketEventKind.ProtocolError : SocketEventKind.HandshakeFailed, peer, reason);
     }
 
+    /// <summary>The connecting side's handshake ended with ERROR and it stops for good: <see cref="SocketEventKind.ReconnectStopped"/>, log 302.</summary>
+    public void ReconnectStopped(string peer, string reason, bool byPeer)
+    {
+        Log.ReconnectStopped(log, Endpoint ?? "", peer, reason, byPeer ? "sent by the peer" : "sent by this socket");
+        Publish(SocketEventKind.ReconnectStopped, peer, reason);
+    }
+
     /// <summary>The handshake timer ran out: <see cref="SocketEventKind.HandshakeFailed"/>, log 313.</summary>
     public void HandshakeTimedOut(string peer, string reason, long timeoutMs)
     {

@@ -180,7 +180,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
             var reason = _end.Claim(e.Message);
             if (!IsHandshakeComplete && e.IsRefusal)
                 Refusal = new HandshakeRefusal(e.PeerError ?? e.Message, ByPeer: e.PeerError is not null);
-            _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError);
+            _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError, accepted: _isServer);
             return reason;
         }
         catch (OperationCanceledException)

@@ -20,9 +20,10 @@ internal static class Cli
         {
             return console.Fail(e.Message, ExitCode.Usage);
         }
-        catch (EndpointException e)
+        catch (ExpairException e)
         {
-            // Address in use, not available, cannot resolve: the command line was fine, the machine said no.
+            // Address in use, not available, cannot resolve, or the peer refused the handshake with ERROR: the
+            // command line was fine, the machine or the peer said no.
             return console.Fail(e.Message, ExitCode.Failed);
         }
         finally

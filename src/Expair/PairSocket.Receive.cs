@@ -227,10 +227,11 @@ public sealed partial class PairSocket
         }
     }
 
-    /// <summary>Why a receive step neither took a message nor said "wait": the socket closed, or the next message does not fit the call.</summary>
-    private static Exception ReceiveFailed(Step step, int refusedLength) => step switch
+    /// <summary>Why a receive step neither took a message nor said "wait": the socket closed, its endpoint was refused, or the next message does not fit the call.</summary>
+    private Exception ReceiveFailed(Step step, int refusedLength) => step switch
     {
         Step.Closed => new ObjectDisposedException(nameof(PairSocket)),
+        Step.Refused => RefusedByHandshake(),
         Step.Multipart => new InvalidOperationException(
             "The next message has more than one frame; receive it with Receive() or ReceiveAsync(). It stays queued."),
         _ => new ArgumentException($"The next message ({refusedLength} bytes) does not fit the buffer; it stays queued."),

@@ -100,6 +100,9 @@ public sealed partial class PairSocket
             throw SendTimedOut();
     }
 
+    /// <summary>The connecting endpoint stopped for good because its handshake ended with ERROR (37/ZMTP).</summary>
+    private ExpairException RefusedByHandshake() => new(_core.Refusal ?? "the connection was refused during the handshake");
+
     private TimeoutException SendTimedOut() =>
         new($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +
             (HasPeer ? "the peer's queue stayed full (high-water mark reached)."
@@ -127,6 +130,8 @@ public sealed partial class PairSocket
                     case Step.Closed:
                         ThrowIfClosed();
                         throw new ObjectDisposedException(nameof(PairSocket));
+                    case Step.Refused:
+                        throw RefusedByHandshake();
                 }
                 deadline ??= Deadline.After(timeout);
                 if (!signal.Wait(seen, deadline.Value))
@@ -178,6 +183,8 @@ public sealed partial class PairSocket
                         return;
                     case Step.Closed:
                         throw new ObjectDisposedException(nameof(PairSocket));
+                    case Step.Refused:
+                        throw RefusedByHandshake();
                 }
                 await signal.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
             }

@@ -74,6 +74,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         {
             ThrowIfClosed();
             ThrowIfHasEndpoint(endpoint, "bind");
+            _core.ClearRefusal();
             IEndpointHandler handler;
             try
             {
@@ -119,6 +120,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         {
             ThrowIfClosed();
             ThrowIfHasEndpoint(endpoint, "connect to");
+            _core.ClearRefusal();
             IEndpointHandler connector = parsed.Kind == TransportKind.InProc
                 ? new InProcConnector(parsed.Address, _core, _settings, _diagnostics)
                 : new StreamConnector(parsed, _core, _settings, _diagnostics, ForgetEndpoint);

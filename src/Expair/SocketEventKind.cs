@@ -81,4 +81,13 @@ public enum SocketEventKind
     /// events after this one are the newest. Per monitor, so never logged.
     /// </summary>
     EventsDropped,
+
+    /// <summary>
+    /// The connecting side stopped for good: its handshake ended with an ERROR command (37/ZMTP), sent by the peer
+    /// (e.g. libzmq refusing a PAIR that connects to a DEALER) or by this socket (the peer is not a PAIR), and a
+    /// connecting peer that sees ERROR does not reconnect. <see cref="SocketEvent.Reason"/> is the ERROR's reason.
+    /// The endpoint is freed (the socket may bind or connect again); until it does, sends, and receives with nothing
+    /// left to read, throw <see cref="ExpairException"/> with that reason. Follows <see cref="HandshakeFailed"/>. Log 302 (Error).
+    /// </summary>
+    ReconnectStopped,
 }

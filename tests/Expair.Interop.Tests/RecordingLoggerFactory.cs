@@ -20,6 +20,7 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
     public const int WaitingPeerPromotedEvent = 202;
     public const int ProtocolErrorEvent = 300;
     public const int PeerSentErrorEvent = 301;
+    public const int ReconnectStoppedEvent = 302;
 
     // A plain object, not System.Threading.Lock: Monitor.Wait/PulseAll need a monitor lock.
     private readonly object _lock = new();

@@ -19,7 +19,7 @@ internal sealed partial class PairCore
                 return Step.Closed;
             var pipe = _outbound;
             if (pipe is null)
-                return Step.Wait; // 31/EXPAIR: no peer, so no queue to accept the message
+                return _refusal is null ? Step.Wait : Step.Refused; // 31/EXPAIR: no peer, so no queue to accept the message
             var writableSeen = pipe.Writable.Version;
             switch (pipe.TryWrite(message))
             {
@@ -47,7 +47,7 @@ internal sealed partial class PairCore
                 return Step.Closed;
             var pipe = _firstInbound;
             if (pipe is null)
-                return Step.Wait;
+                return _refusal is null ? Step.Wait : Step.Refused; // what arrived was read first
             var readableSeen = pipe.Readable.Version;
             switch (read.ReadFrom(pipe))
             {
@@ -107,7 +107,11 @@ internal sealed partial class PairCore
     }
 }
 
-internal enum Step { Done, Wait, Closed, Multipart, TooLarge }
+/// <summary>
+/// A send or receive step's outcome. <see cref="Refused"/>: no peer, and none will come, because the connecting
+/// endpoint's handshake ended with ERROR (<see cref="PairCore.Refusal"/>).
+/// </summary>
+internal enum Step { Done, Wait, Closed, Multipart, TooLarge, Refused }
 
 /// <summary>How a receive takes a message from a pipe; a struct so the receive loop stays allocation-free.</summary>
 internal interface IPipeRead

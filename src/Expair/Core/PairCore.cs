@@ -18,6 +18,7 @@ internal sealed partial class PairCore
     private volatile Pipe? _outbound;
     private volatile Pipe? _firstInbound; // _inbound[0]: the pipe receive reads from
     private volatile bool _closed;
+    private volatile string? _refusal;
     private IPeer? _peer;
 
     public PairCore(SocketSettings options, SocketDiagnostics diagnostics)
@@ -118,6 +119,23 @@ internal sealed partial class PairCore
             next.OnGranted(nextPipes!);
         }
     }
+
+    /// <summary>
+    /// Why the connecting endpoint stopped for good (its handshake ended with ERROR, 37/ZMTP), until the socket binds
+    /// or connects again; null otherwise. Set, sends and receives that find no peer (and nothing left to read) fail
+    /// with it instead of waiting (<see cref="Step.Refused"/>).
+    /// </summary>
+    public string? Refusal => _refusal;
+
+    /// <summary>The connecting peer gave up for good because of <paramref name="refusal"/>: leaves like <see cref="Detach"/>.</summary>
+    public void DetachRefused(IPeer peer, string refusal)
+    {
+        _refusal = refusal; // before Detach wakes the waiters, so they see it
+        Detach(peer);
+    }
+
+    /// <summary>A new Bind or Connect: an earlier endpoint's refusal no longer applies.</summary>
+    public void ClearRefusal() => _refusal = null;
 
     /// <summary>Refuses everyone waiting and stops granting the slot.</summary>
     public void Close()

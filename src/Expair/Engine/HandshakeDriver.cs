@@ -164,7 +164,7 @@ internal sealed class HandshakeDriver
         if (first == reading)
         {
             var reason = _end.Claim(reading.IsFaulted ? reading.Exception.InnerException!.Message : "peer left while waiting for the PAIR slot");
-            _diagnostics.ConnectionFailed(_peer.Description, reason, handshakeComplete: false, peerError: null);
+            _diagnostics.ConnectionFailed(_peer.Description, reason, handshakeComplete: false, peerError: null, accepted: true);
             return false;
         }
         await waitEnded.CancelAsync().ConfigureAwait(false);

@@ -34,7 +34,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     // one of a task's continuations on the completing thread and queues the others to the pool.
     private TaskCompletionSource? _connectionEnded;
 
-    /// <summary><paramref name="gaveUp"/> is called when the connector stops for good because reconnecting is off.</summary>
+    /// <summary><paramref name="gaveUp"/> is called when the connector stops for good: reconnecting is off, or the handshake ended with ERROR.</summary>
     public StreamConnector(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
     {
         _endpoint = endpoint;
@@ -71,6 +71,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
         while (!token.IsCancellationRequested)
         {
             string reason;
+            (string Peer, HandshakeRefusal Refusal)? refused = null;
             try
             {
                 var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
@@ -99,6 +100,8 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
                 ended.TrySetResult();
                 if (engine.IsHandshakeComplete)
                     delay = _options.ReconnectInterval; // a working connection resets the back-off
+                if (engine.Refusal is { } refusal)
+                    refused = (engine.Description, refusal);
             }
             catch (OperationCanceledException)
             {
@@ -110,6 +113,11 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
             }
             if (token.IsCancellationRequested)
                 return;
+            if (refused is { } stop)
+            {
+                StopRefused(stop.Peer, stop.Refusal);
+                return;
+            }
             if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan)
             {
                 // libzmq's ZMQ_RECONNECT_IVL -1: the connection is not remade and the endpoint is freed, so
@@ -139,6 +147,19 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
         using (token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), woken))
         using (new Timer(static state => ((TaskCompletionSource)state!).TrySetResult(), woken, wait, Timeout.InfiniteTimeSpan))
             await woken.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// 37/ZMTP: a peer that receives ERROR does not reconnect (libzmq obeys), and one that sent it refused the peer
+    /// for good. The endpoint is freed as with reconnecting off; sends and receives then fail with the reason.
+    /// </summary>
+    private void StopRefused(string peer, HandshakeRefusal refusal)
+    {
+        _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
+        _core.DetachRefused(this, $"The handshake with {peer} ended with ERROR \"{refusal.Reason}\" " +
+            $"({(refusal.ByPeer ? "sent by the peer" : "sent by this socket")}), so the socket stopped connecting to {Endpoint} (37/ZMTP). " +
+            "Connect again to retry.");
+        _gaveUp?.Invoke(this);
     }
 
     /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>

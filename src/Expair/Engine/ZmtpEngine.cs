@@ -67,6 +67,12 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
     public bool IsHandshakeComplete { get; private set; }
 
     /// <summary>
+    /// Set when the handshake ended with an ERROR command, the peer's (its reason) or ours (why we refused the peer):
+    /// 37/ZMTP says the connecting side then does not reconnect. Null otherwise; read after <see cref="RunAsync"/>.
+    /// </summary>
+    public HandshakeRefusal? Refusal { get; private set; }
+
+    /// <summary>
     /// Stops the connection from outside (disconnect, unbind, close). True when <paramref name="reason"/> is
     /// the one recorded, false when the connection was already ending for another.
     /// </summary>
@@ -172,7 +178,9 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
         catch (ProtocolViolationException e)
         {
             var reason = _end.Claim(e.Message);
-            _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError);
+            if (!IsHandshakeComplete && e.IsRefusal)
+                Refusal = new HandshakeRefusal(e.PeerError ?? e.Message, ByPeer: e.PeerError is not null);
+            _diagnostics.ConnectionFailed(Description, e.Message, IsHandshakeComplete, e.PeerError, accepted: _isServer);
             return reason;
         }
         catch (OperationCanceledException)
@@ -315,3 +323,6 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
         set => _probe.SetReplyWait(value);
     }
 }
+
+/// <summary>A handshake that ended with ERROR: <paramref name="Reason"/> is the ERROR's reason, sent by the peer or by us.</summary>
+internal sealed record HandshakeRefusal(string Reason, bool ByPeer);

@@ -68,6 +68,12 @@ internal static partial class Log
     [LoggerMessage(301, LogLevel.Warning, "Peer {Peer} refused the connection with ERROR: {Reason}")]
     public static partial void PeerSentError(ILogger logger, string peer, string reason);
 
+    [LoggerMessage(302, LogLevel.Error, "Stopped connecting to {Endpoint}: the handshake with {Peer} ended with ERROR \"{Reason}\" ({Side}); 37/ZMTP says not to reconnect")]
+    public static partial void ReconnectStopped(ILogger logger, string endpoint, string peer, string reason, string side);
+
+    [LoggerMessage(314, LogLevel.Warning, "Left out {Count} repeats of warning {EventId} in the last {WindowSeconds} s (identical warnings are written once per {WindowSeconds} s): {Reason}")]
+    public static partial void RepeatsLeftOut(ILogger logger, int count, int eventId, long windowSeconds, string reason);
+
     [LoggerMessage(310, LogLevel.Warning, "Peer {Peer} dropped: heartbeat timeout, nothing received for {SilentMs} ms after a PING (timeout {TimeoutMs} ms)")]
     public static partial void HeartbeatTimeout(ILogger logger, string peer, long silentMs, long timeoutMs);
 

@@ -8,8 +8,12 @@ namespace Expair.Internal;
 /// event stream never disagree. Engines, connectors, listeners and the PAIR core call these methods with plain
 /// strings and never see the public event types. With no monitor, publishing is one volatile read.
 /// </summary>
-internal sealed class SocketDiagnostics(ILogger log)
+internal sealed class SocketDiagnostics(ILogger log, RepeatedWarnings? repeatedWarnings = null)
 {
+    /// <summary>How long an identical warning that a peer can repeat at will stays quiet after it was written.</summary>
+    public static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(10);
+
+    private readonly RepeatedWarnings _repeats = repeatedWarnings ?? new RepeatedWarnings(RepeatWindow);
     private readonly Lock _lock = new();
     private EventBuffer[] _monitors = []; // copied on change, so publishing reads it without a lock
     private bool _completed;
@@ -87,16 +91,31 @@ internal sealed class SocketDiagnostics(ILogger log)
         Publish(SocketEventKind.HandshakeSucceeded, Log.PeerConnected, peer);
     }
 
-    /// <summary>A connection failed: <see cref="SocketEventKind.HandshakeFailed"/> before its handshake completed, <see cref="SocketEventKind.ProtocolError"/> after.</summary>
-    public void ConnectionFailed(string peer, string reason, bool handshakeComplete, string? peerError)
+    /// <summary>
+    /// A connection failed: <see cref="SocketEventKind.HandshakeFailed"/> before its handshake completed,
+    /// <see cref="SocketEventKind.ProtocolError"/> after. For a connection the peer made (<paramref name="accepted"/>),
+    /// it can fail the same way as often as it reconnects, so identical warnings are rate-limited (<see cref="RepeatedWarnings"/>);
+    /// our own reconnects are paced by the reconnect interval.
+    /// </summary>
+    public void ConnectionFailed(string peer, string reason, bool handshakeComplete, string? peerError, bool accepted = false)
     {
         if (!handshakeComplete)
             Metrics.HandshakeFailed(peerError is not null ? "peer_error" : "error");
         if (peerError is not null)
-            Log.PeerSentError(log, peer, peerError);
-        else
+        {
+            if (!accepted || ShouldWrite(301, peerError))
+                Log.PeerSentError(log, peer, peerError);
+        }
+        else if (!accepted || ShouldWrite(300, reason))
             Log.ProtocolError(log, peer, reason);
         Publish(handshakeComplete ? SocketEventKind.ProtocolError : SocketEventKind.HandshakeFailed, peer, reason);
+    }
+
+    /// <summary>The connecting side's handshake ended with ERROR and it stops for good: <see cref="SocketEventKind.ReconnectStopped"/>, log 302.</summary>
+    public void ReconnectStopped(string peer, string reason, bool byPeer)
+    {
+        Log.ReconnectStopped(log, Endpoint ?? "", peer, reason, byPeer ? "sent by the peer" : "sent by this socket");
+        Publish(SocketEventKind.ReconnectStopped, peer, reason);
     }
 
     /// <summary>The handshake timer ran out: <see cref="SocketEventKind.HandshakeFailed"/>, log 313.</summary>
@@ -183,6 +202,21 @@ internal sealed class SocketDiagnostics(ILogger log)
         }
         foreach (var monitor in monitors)
             monitor.Complete();
+    }
+
+    /// <summary>
+    /// For a warning a peer can repeat at will (it reconnects after each one): false when an identical one was
+    /// written within <see cref="RepeatWindow"/>; before the next one written, a line counts those left out (log 314).
+    /// </summary>
+    private bool ShouldWrite(int eventId, string reason)
+    {
+        if (!log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning))
+            return false;
+        if (!_repeats.ShouldWrite(eventId, reason, out var leftOut))
+            return false;
+        if (leftOut > 0)
+            Log.RepeatsLeftOut(log, leftOut, eventId, (long)_repeats.Window.TotalSeconds, reason);
+        return true;
     }
 
     /// <summary>Logs a line whose only argument is the peer, and publishes <paramref name="kind"/> about that peer.</summary>

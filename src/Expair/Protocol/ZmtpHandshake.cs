@@ -147,7 +147,7 @@ internal sealed class ZmtpHandshake
             return;
         }
         WriteError("Invalid socket type");
-        Failure = new ProtocolViolationException($"Invalid socket type: peer socket type is {socketType ?? "(none)"}; a PAIR socket only talks to PAIR");
+        Failure = new ProtocolViolationException($"Invalid socket type: peer socket type is {socketType ?? "(none)"}; a PAIR socket only talks to PAIR") { SentError = true };
     }
 
     /// <summary>Writes every command the mechanism has due, except a held final one.</summary>
@@ -163,7 +163,7 @@ internal sealed class ZmtpHandshake
             body.CopyTo(span[header..]);
             Output.Advance(header + body.Length);
             if (_mechanism.Status == MechanismStatus.Failed)
-                Failure = new ProtocolViolationException(_mechanism.FailureReason ?? "handshake failed");
+                Failure = new ProtocolViolationException(_mechanism.FailureReason ?? "handshake failed") { SentError = true };
         }
     }
 

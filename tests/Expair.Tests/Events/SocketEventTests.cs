@@ -209,6 +209,7 @@ public abstract class SocketEventTests
         WaitingPeerPromoted => 202,
         MessagesDiscarded => 203,
         HandshakeHeld => 204,
+        ReconnectStopped => 302,
         HandshakeFailed or ProtocolError => e.Reason!.StartsWith("peer sent ERROR", StringComparison.Ordinal) ? 301 : 300,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.Kind, "no log line"),
     };

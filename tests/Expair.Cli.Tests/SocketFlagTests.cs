@@ -12,7 +12,7 @@ public class SocketFlagTests
         flags.AddTo(command);
         var parsed = command.Parse(args);
         Assert.Empty(parsed.Errors);
-        return flags.Apply(parsed, PairSocketOptions.Default);
+        return flags.Apply(parsed, PairSocketOptions.Default, new CliConsole(TextWriter.Null, TextWriter.Null, Stream.Null));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal static class EchoCommand
             var wait = parsed.GetMilliseconds(timeout);
             // Linger so the last replies reach the peer before the socket closes.
             var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait ?? DefaultLinger }, console);
-            return RunAsync(target, options, parsed.GetValue(count), wait, console, stop);
+            return socketFlags.ReleasingKeysAfter(RunAsync(target, options, parsed.GetValue(count), wait, console, stop));
         });
         return new CliCommand(command, Help);
     }

@@ -81,14 +81,13 @@ internal sealed class SecurityFlags
         {
             if (secret is null)
                 throw CliParser.Error(command, $"option {_curveServer.Name} needs {_curveSecret.Name} KEY (the server's secret key; 'expair keygen' makes a pair)");
+            // The allow-list is checked before the pair is made, so a bad key leaves no secret behind.
+            var allowList = allowed.Length == 0 ? null : new CurveAllowList(allowed.Select(k => Z85.Encode(DecodeKey(command, _curveAllow.Name, k))));
             var keys = Pair(command, secret, publicKey);
-            if (allowed.Length == 0)
-            {
-                console.Note($"{command}: CURVE server accepting any client key (give --curve-allow KEY to admit only known clients)");
-                return new CliSecurity(SocketSecurity.CurveServerAcceptingAnyClient(keys), keys, null);
-            }
-            var allowList = new CurveAllowList(allowed.Select(k => Z85.Encode(DecodeKey(command, _curveAllow.Name, k))));
-            return new CliSecurity(SocketSecurity.CurveServer(keys, allowList), keys, null);
+            if (allowList is not null)
+                return new CliSecurity(SocketSecurity.CurveServer(keys, allowList), keys, null);
+            console.Note($"{command}: CURVE server accepting any client key (give --curve-allow KEY to admit only known clients)");
+            return new CliSecurity(SocketSecurity.CurveServerAcceptingAnyClient(keys), keys, null);
         }
         if (serverKey is not null)
         {

@@ -20,6 +20,7 @@ internal sealed class SocketOptionFlags
         "most messages queued from the peer and not yet taken; 0: no limit (ZMQ_RCVHWM)", Count(Defaults.ReceiveHighWaterMark));
     private readonly Option<int?> _linger;
     private readonly SecurityFlags _security = new();
+    private CurveKeyPair? _keys;
     private readonly Option<int?> _reconnectIvl = CliOptions.Milliseconds("--reconnect-ivl",
         "wait before the connecting side retries; -1: never (ZMQ_RECONNECT_IVL)", Ms(Defaults.ReconnectInterval), min: -1);
     private readonly Option<int?> _reconnectIvlMax = CliOptions.Milliseconds("--reconnect-ivl-max",
@@ -70,7 +71,25 @@ internal sealed class SocketOptionFlags
         options = Set(parsed, _handshakeTimeout, options, command, (o, v) => o with { HandshakeTimeout = v == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(v) });
         if (parsed.GetValue(_maxMsgSize) is { } max)
             options = options with { MaxMessageSize = max };
-        return options with { Security = _security.Build(parsed, console).Security };
+        var security = _security.Build(parsed, console);
+        _keys = security.Keys;
+        return options with { Security = security.Security };
+    }
+
+    /// <summary>
+    /// Awaits the command's <paramref name="run"/> (which closes its socket), then zeroes the CURVE secret key
+    /// <see cref="Apply"/> made from <c>--curve-secret</c>, as the application owning a <see cref="CurveKeyPair"/> must.
+    /// </summary>
+    public async Task<int> ReleasingKeysAfter(Task<int> run)
+    {
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            _keys?.Dispose();
+        }
     }
 
     private static PairSocketOptions Set(ParseResult parsed, Option<int?> option, PairSocketOptions options, string command, Func<PairSocketOptions, int, PairSocketOptions> set)

@@ -56,7 +56,7 @@ internal static class BenchCommand
             // Both inproc sides would get the same flags, two servers or two clients: security is for one side of an ENDPOINT.
             if (spec.IsInProc && options.Security.Mechanism != SecurityMechanism.Null)
                 throw CliParser.Error("bench", "the security options are for the ENDPOINT modes; inproc-thr and inproc-lat run both sides in one process");
-            return RunAsync(spec, new ExpairBenchSockets(spec.Timeout, spec.Size, options), console, stop);
+            return socketFlags.ReleasingKeysAfter(RunAsync(spec, new ExpairBenchSockets(spec.Timeout, spec.Size, options), console, stop));
         });
         return new CliCommand(command, Help);
     }

@@ -71,8 +71,7 @@ internal static class CliParser
         foreach (var command in commands.Values)
             root.Subcommands.Add(command.Command);
         root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
-        // No response files: a message may start with '@'.
-        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var parsed = root.Parse(args, ParserConfiguration());
         ThrowFirstError(parsed);
         var invocation = new InvocationConfiguration
         {
@@ -96,6 +95,9 @@ internal static class CliParser
         console.Out.WriteLine(command.Help.Render(command.Command));
         return ExitCode.Ok;
     }
+
+    /// <summary>How the command line is parsed: no response files, since a message or a Z85 key may start with '@'.</summary>
+    public static ParserConfiguration ParserConfiguration() => new() { ResponseFileTokenReplacer = null };
 
     /// <summary>The first thing wrong with the command line, as one line in the words of the old parser.</summary>
     private static void ThrowFirstError(ParseResult parsed)

@@ -22,7 +22,7 @@ public sealed class SecurityFlagTests : IDisposable
         var flags = new SecurityFlags();
         var command = new Command("recv");
         flags.AddTo(command);
-        var parsed = command.Parse(args);
+        var parsed = command.Parse(args, CliParser.ParserConfiguration());
         Assert.Empty(parsed.Errors);
         return flags.Build(parsed, new CliConsole(TextWriter.Null, _stderr, Stream.Null));
     }
@@ -130,7 +130,7 @@ public sealed class SecurityFlagTests : IDisposable
         var flags = new SocketOptionFlags(lingerDefault: "x");
         var command = new Command("send");
         flags.AddTo(command);
-        var options = flags.Apply(command.Parse(["--curve-serverkey", Server.PublicKeyZ85, "--sndhwm", "5"]), PairSocketOptions.Default,
+        var options = flags.Apply(command.Parse(["--curve-serverkey", Server.PublicKeyZ85, "--sndhwm", "5"], CliParser.ParserConfiguration()), PairSocketOptions.Default,
             new CliConsole(TextWriter.Null, _stderr, Stream.Null));
 
         Assert.Equal(SecurityMechanism.Curve, options.Security.Mechanism);
@@ -197,6 +197,34 @@ public sealed class SecurityFlagTests : IDisposable
             result.StderrLines);
     }
 
+    /// <summary>
+    /// A key may start with any Z85 character, '-' and '@' too: it is the option's value, not an option or a
+    /// response file. Runs the whole CLI (a CURVE server with no peer, so it times out: exit 1, not 2).
+    /// </summary>
+    [Theory]
+    [InlineData('-')]
+    [InlineData('@')]
+    [InlineData('!')]
+    [InlineData(':')]
+    [InlineData('=')]
+    public async Task Key_StartingWithAnyZ85Character_IsTakenAsTheValue(char first)
+    {
+        // libzmq's test secret key with its first character replaced; none of these overflows the first group.
+        using var pair = CurveKeyPair.FromSecretKey(first + "TKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6");
+        string[][] flagSets =
+        [
+            ["--curve-server", "--curve-secret", pair.GetSecretKeyZ85(), "--curve-allow", pair.PublicKeyZ85],
+            ["--curve-server", $"--curve-secret={pair.GetSecretKeyZ85()}", "--curve-public", pair.PublicKeyZ85],
+            ["--curve-serverkey", pair.GetSecretKeyZ85()],
+        ];
+        foreach (var flags in flagSets)
+        {
+            var result = await CliRunner.RunAsync(["recv", "--connect", $"inproc://security-{Guid.NewGuid():N}", "--timeout", "0", .. flags]);
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.EndsWith("expair: recv: no message within 0 ms (0 received)", result.StderrLines[^1], StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A repeatable option takes one value per use: what follows is send's message, not another key.</summary>
     [Fact]
     public void CurveAllow_TakesOneValuePerUse()
@@ -206,7 +234,7 @@ public sealed class SecurityFlagTests : IDisposable
         var command = new Command("send") { messages };
         flags.AddTo(command);
 
-        var parsed = command.Parse(["--curve-server", "--curve-secret", ServerSecret, "--curve-allow", Client.PublicKeyZ85, "hello"]);
+        var parsed = command.Parse(["--curve-server", "--curve-secret", ServerSecret, "--curve-allow", Client.PublicKeyZ85, "hello"], CliParser.ParserConfiguration());
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(["hello"], parsed.GetValue(messages)!);

@@ -24,12 +24,14 @@ internal static class CliParser
           expair send (--bind|--connect) ENDPOINT [options] [MESSAGE...]
           expair echo (--bind|--connect) ENDPOINT [options]
           expair bench MODE [ENDPOINT] SIZE COUNT [options]
+          expair keygen                  print a fresh CURVE key pair
           expair COMMAND --help          details of one command, every option with its default
           expair --version               the version
 
         Socket options on recv, send, echo and bench use libzmq's names: --sndhwm, --rcvhwm, --linger,
         --reconnect-ivl, --reconnect-ivl-max, --heartbeat-ivl, --heartbeat-timeout, --heartbeat-ttl,
-        --handshake-timeout, --max-msg-size.
+        --handshake-timeout, --max-msg-size; and security: --curve-server, --curve-secret, --curve-public,
+        --curve-serverkey, --curve-allow, --plain-server, --plain.
         Endpoints: tcp://HOST:PORT (bind tcp://*:PORT, or port * for a free one), ipc:///PATH,
                    inproc://NAME (within one process only).
         Exit codes: 0 done, 1 failed or timed out, 2 bad arguments,
@@ -52,6 +54,7 @@ internal static class CliParser
             SendCommand.Create(console),
             EchoCommand.Create(console),
             Bench.BenchCommand.Create(console),
+            KeygenCommand.Create(console),
         }.ToDictionary(c => c.Command.Name, StringComparer.Ordinal);
 
         if (args.Length == 0)
@@ -68,8 +71,7 @@ internal static class CliParser
         foreach (var command in commands.Values)
             root.Subcommands.Add(command.Command);
         root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
-        // No response files: a message may start with '@'.
-        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var parsed = root.Parse(args, ParserConfiguration());
         ThrowFirstError(parsed);
         var invocation = new InvocationConfiguration
         {
@@ -94,6 +96,9 @@ internal static class CliParser
         return ExitCode.Ok;
     }
 
+    /// <summary>How the command line is parsed: no response files, since a message or a Z85 key may start with '@'.</summary>
+    public static ParserConfiguration ParserConfiguration() => new() { ResponseFileTokenReplacer = null };
+
     /// <summary>The first thing wrong with the command line, as one line in the words of the old parser.</summary>
     private static void ThrowFirstError(ParseResult parsed)
     {
@@ -109,7 +114,8 @@ internal static class CliParser
         var name = result.Command.Name;
         foreach (var option in result.Children.OfType<OptionResult>())
         {
-            if (option.IdentifierTokenCount > 1)
+            // Repeatable options (--curve-allow, --plain-server) take one value each time.
+            if (option.IdentifierTokenCount > 1 && option.Option.Arity.MaximumNumberOfValues <= 1)
                 throw Error(name, $"option {option.Option.Name} given twice");
         }
         if (parsed.UnmatchedTokens.Count > 0)

@@ -29,8 +29,8 @@ internal static class EchoCommand
             var target = parsed.Target(endpoint);
             var wait = parsed.GetMilliseconds(timeout);
             // Linger so the last replies reach the peer before the socket closes.
-            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait ?? DefaultLinger });
-            return RunAsync(target, options, parsed.GetValue(count), wait, console, stop);
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait ?? DefaultLinger }, console);
+            return socketFlags.ReleasingKeysAfter(RunAsync(target, options, parsed.GetValue(count), wait, console, stop));
         });
         return new CliCommand(command, Help);
     }

@@ -33,9 +33,9 @@ internal static class RecvCommand
         {
             var target = parsed.Target(endpoint);
             // A receiver has nothing of its own to flush at close.
-            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = TimeSpan.Zero });
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = TimeSpan.Zero }, console);
             var printer = new Printer(parsed.GetValue(format), parsed.GetValue(json));
-            return RunAsync(target, options, parsed.GetValue(count), parsed.GetMilliseconds(timeout), printer, console, stop);
+            return socketFlags.ReleasingKeysAfter(RunAsync(target, options, parsed.GetValue(count), parsed.GetMilliseconds(timeout), printer, console, stop));
         });
         return new CliCommand(command, Help);
     }

@@ -55,9 +55,9 @@ internal static class SendCommand
             {
                 throw CliParser.Error("send", e.Message);
             }
-            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait });
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = wait }, console);
             var sending = new Sending(wait, parsed.GetMilliseconds(interval), console);
-            return sending.RunAsync(target, options, operands.Count > 0 ? input.Repeat(operands) : input.ReadAsync(console.In, stop), stop);
+            return socketFlags.ReleasingKeysAfter(sending.RunAsync(target, options, operands.Count > 0 ? input.Repeat(operands) : input.ReadAsync(console.In, stop), stop));
         });
         return new CliCommand(command, Help);
     }

@@ -7,7 +7,8 @@ namespace Expair.Cli;
 /// The socket options every socket command takes, named as libzmq's (<c>--sndhwm</c> for <c>ZMQ_SNDHWM</c>, ...)
 /// so a libzmq user guesses them, with libzmq's special values (<c>--linger -1</c> waits for ever,
 /// <c>--reconnect-ivl -1</c> never reconnects, <c>--handshake-timeout 0</c> has no limit). The one place to add a
-/// socket flag: declare it, add it in <see cref="AddTo"/>, apply it in <see cref="Apply"/>.
+/// socket flag: declare it, add it in <see cref="AddTo"/>, apply it in <see cref="Apply"/>. The security flags
+/// (<c>--curve-*</c>, <c>--plain*</c>) live in <see cref="SecurityFlags"/>, added and applied from here.
 /// </summary>
 internal sealed class SocketOptionFlags
 {
@@ -18,6 +19,8 @@ internal sealed class SocketOptionFlags
     private readonly Option<int?> _rcvhwm = CliOptions.WholeNumber("--rcvhwm", "N", 0,
         "most messages queued from the peer and not yet taken; 0: no limit (ZMQ_RCVHWM)", Count(Defaults.ReceiveHighWaterMark));
     private readonly Option<int?> _linger;
+    private readonly SecurityFlags _security = new();
+    private CurveKeyPair? _keys;
     private readonly Option<int?> _reconnectIvl = CliOptions.Milliseconds("--reconnect-ivl",
         "wait before the connecting side retries; -1: never (ZMQ_RECONNECT_IVL)", Ms(Defaults.ReconnectInterval), min: -1);
     private readonly Option<int?> _reconnectIvlMax = CliOptions.Milliseconds("--reconnect-ivl-max",
@@ -43,6 +46,7 @@ internal sealed class SocketOptionFlags
         foreach (var option in new Option[] { _sndhwm, _rcvhwm, _linger, _reconnectIvl, _reconnectIvlMax, _heartbeatIvl,
                      _heartbeatTimeout, _heartbeatTtl, _handshakeTimeout, _maxMsgSize })
             command.Options.Add(option);
+        _security.AddTo(command);
     }
 
     /// <summary>The linger the user asked for, or null to keep the command's own.</summary>
@@ -50,9 +54,9 @@ internal sealed class SocketOptionFlags
 
     /// <summary>
     /// <paramref name="options"/> with every flag given on the command line. A value the socket refuses (a
-    /// TTL of 50 ms) is a usage error naming the flag.
+    /// TTL of 50 ms) is a usage error naming the flag. Notes about the security chosen go to <paramref name="console"/>.
     /// </summary>
-    public PairSocketOptions Apply(ParseResult parsed, PairSocketOptions options)
+    public PairSocketOptions Apply(ParseResult parsed, PairSocketOptions options, CliConsole console)
     {
         var command = parsed.CommandResult.Command.Name;
         options = Set(parsed, _sndhwm, options, command, (o, v) => o with { SendHighWaterMark = v });
@@ -67,7 +71,25 @@ internal sealed class SocketOptionFlags
         options = Set(parsed, _handshakeTimeout, options, command, (o, v) => o with { HandshakeTimeout = v == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(v) });
         if (parsed.GetValue(_maxMsgSize) is { } max)
             options = options with { MaxMessageSize = max };
-        return options;
+        var security = _security.Build(parsed, console);
+        _keys = security.Keys;
+        return options with { Security = security.Security };
+    }
+
+    /// <summary>
+    /// Awaits the command's <paramref name="run"/> (which closes its socket), then zeroes the CURVE secret key
+    /// <see cref="Apply"/> made from <c>--curve-secret</c>, as the application owning a <see cref="CurveKeyPair"/> must.
+    /// </summary>
+    public async Task<int> ReleasingKeysAfter(Task<int> run)
+    {
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            _keys?.Dispose();
+        }
     }
 
     private static PairSocketOptions Set(ParseResult parsed, Option<int?> option, PairSocketOptions options, string command, Func<PairSocketOptions, int, PairSocketOptions> set)

@@ -10,9 +10,9 @@ public class SocketFlagTests
         var flags = new SocketOptionFlags(lingerDefault: "x");
         var command = new Command("t");
         flags.AddTo(command);
-        var parsed = command.Parse(args);
+        var parsed = command.Parse(args, CliParser.ParserConfiguration());
         Assert.Empty(parsed.Errors);
-        return flags.Apply(parsed, PairSocketOptions.Default);
+        return flags.Apply(parsed, PairSocketOptions.Default, new CliConsole(TextWriter.Null, TextWriter.Null, Stream.Null));
     }
 
     [Fact]

@@ -99,7 +99,8 @@ public class HelpAndVersionTests
         Assert.True(result.ExitCode == 0, result.ToString());
 
         string[] socketFlags = ["--sndhwm", "--rcvhwm", "--linger", "--reconnect-ivl", "--reconnect-ivl-max", "--heartbeat-ivl",
-            "--heartbeat-timeout", "--heartbeat-ttl", "--handshake-timeout", "--max-msg-size", "--timeout"];
+            "--heartbeat-timeout", "--heartbeat-ttl", "--handshake-timeout", "--max-msg-size", "--timeout",
+            "--curve-server", "--curve-secret", "--curve-public", "--curve-serverkey", "--curve-allow", "--plain-server", "--plain"];
         // A row starts with "  --name"; deeper-indented lines continue its description.
         var rows = new List<string>();
         foreach (var line in result.StdoutLines.SkipWhile(l => l != "Options:").Skip(1).TakeWhile(l => l.Length > 0))

@@ -52,8 +52,11 @@ internal static class BenchCommand
             {
                 throw CliParser.Error("bench", e.Message);
             }
-            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = spec.Timeout });
-            return RunAsync(spec, new ExpairBenchSockets(spec.Timeout, spec.Size, options), console, stop);
+            var options = socketFlags.Apply(parsed, PairSocketOptions.Default with { Linger = spec.Timeout }, console);
+            // Both inproc sides would get the same flags, two servers or two clients: security is for one side of an ENDPOINT.
+            if (spec.IsInProc && options.Security.Mechanism != SecurityMechanism.Null)
+                throw CliParser.Error("bench", "the security options are for the ENDPOINT modes; inproc-thr and inproc-lat run both sides in one process");
+            return socketFlags.ReleasingKeysAfter(RunAsync(spec, new ExpairBenchSockets(spec.Timeout, spec.Size, options), console, stop));
         });
         return new CliCommand(command, Help);
     }

@@ -68,6 +68,7 @@ public sealed partial class PairSocket
         _core.Close();
         if (handler is not null)
             await handler.DisposeAsync().ConfigureAwait(false);
+        _security.ReleaseForSocket(); // every connection has ended: a fresh CURVE client pair made for the socket is zeroed
         _diagnostics.Closed();
     }
 }

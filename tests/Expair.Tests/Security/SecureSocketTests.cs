@@ -1,0 +1,94 @@
+using Expair.Tests.Events;
+using static Expair.SocketEventKind;
+
+namespace Expair.Tests.Security;
+
+/// <summary>Expair against Expair with PLAIN and CURVE over tcp and ipc: the whole socket, the handshake, the traffic.</summary>
+public sealed class SecureSocketTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly CurveKeyPair _serverKeys = CurveKeyPair.Generate();
+    private readonly CurveKeyPair _clientKeys = CurveKeyPair.Generate();
+
+    public void Dispose()
+    {
+        _serverKeys.Dispose();
+        _clientKeys.Dispose();
+    }
+
+    public static TheoryData<string, string> MechanismsAndTransports => new()
+    {
+        { "CURVE", "tcp" }, { "CURVE", "ipc" }, { "PLAIN", "tcp" }, { "PLAIN", "ipc" },
+    };
+
+    private static string Endpoint(string transport) => transport == "tcp"
+        ? "tcp://127.0.0.1:*"
+        : $"ipc:///tmp/expair-secure-{Guid.NewGuid():N}.sock";
+
+    private static PairSocketOptions Options(SocketSecurity security) => new()
+    {
+        Security = security,
+        ReceiveTimeout = Patience,
+        SendTimeout = Patience,
+    };
+
+    private (SocketSecurity Server, SocketSecurity Client) Allowed(string mechanism) => mechanism == "CURVE"
+        ? (SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([_clientKeys.PublicKeyZ85])), SocketSecurity.CurveClient(_serverKeys.PublicKeyZ85, _clientKeys))
+        : (SocketSecurity.PlainServer(new PlainCredentials([new("worker", "s3cret")])), SocketSecurity.PlainClient("worker", "s3cret"));
+
+    [Theory]
+    [MemberData(nameof(MechanismsAndTransports))]
+    public void Allowed_RoundTrips_Multipart_AndOneMebibyte_BothWays(string mechanism, string transport)
+    {
+        var (serverSecurity, clientSecurity) = Allowed(mechanism);
+        using var server = new PairSocket(Options(serverSecurity));
+        using var client = new PairSocket(Options(clientSecurity));
+        client.Connect(server.Bind(Endpoint(transport)));
+
+        for (var i = 0; i < 100; i++)
+        {
+            client.Send($"ping {i}");
+            Assert.Equal($"ping {i}", server.ReceiveString());
+            server.Send($"pong {i}");
+            Assert.Equal($"pong {i}", client.ReceiveString());
+        }
+
+        client.Send(new Message("a", "", "ccc"));
+        using (var multipart = server.Receive())
+            Assert.Equal(["a", "", "ccc"], multipart.Select(f => System.Text.Encoding.UTF8.GetString(f.Span)));
+
+        var large = new byte[1024 * 1024];
+        Random.Shared.NextBytes(large);
+        server.Send(large);
+        Assert.Equal(large, client.ReceiveBytes());
+        client.Send(large);
+        Assert.Equal(large, server.ReceiveBytes());
+    }
+
+    [Theory]
+    [MemberData(nameof(MechanismsAndTransports))]
+    public async Task Denied_Client_IsRefused_WithTheReason_AndDeliversNothing(string mechanism, string transport)
+    {
+        using var intruderKeys = CurveKeyPair.Generate();
+        var (serverSecurity, _) = Allowed(mechanism);
+        var intruder = mechanism == "CURVE"
+            ? SocketSecurity.CurveClient(_serverKeys.PublicKeyZ85, intruderKeys)
+            : SocketSecurity.PlainClient("worker", "wrong");
+        using var server = new PairSocket(Options(serverSecurity));
+        var serverEvents = new MonitorReading(server.Monitor());
+        var endpoint = server.Bind(Endpoint(transport));
+        using var client = new PairSocket(Options(intruder) with { ReconnectInterval = Timeout.InfiniteTimeSpan });
+        var clientEvents = new MonitorReading(client.Monitor());
+        client.Connect(endpoint);
+        Assert.True(client.TrySend("let me in", TimeSpan.Zero)); // queued before the handshake; never delivered
+
+        var failed = (await serverEvents.UntilAsync(HandshakeFailed))[^1];
+        Assert.Equal($"{mechanism} authentication denied: " + (mechanism == "CURVE"
+            ? $"client public key {intruderKeys.PublicKeyZ85} is not on the allow-list"
+            : "PLAIN user \"worker\": unknown user or wrong password"), failed.Reason);
+        var clientFailed = (await clientEvents.UntilAsync(HandshakeFailed))[^1];
+        Assert.Contains("400", clientFailed.Reason, StringComparison.Ordinal);
+        Assert.False(server.TryReceiveString(out _, TimeSpan.FromMilliseconds(100)));
+        Assert.DoesNotContain(serverEvents.Seen, e => e.Kind == HandshakeSucceeded);
+    }
+}

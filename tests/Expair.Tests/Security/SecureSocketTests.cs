@@ -91,4 +91,26 @@ public sealed class SecureSocketTests : IDisposable
         Assert.False(server.TryReceiveString(out _, TimeSpan.FromMilliseconds(100)));
         Assert.DoesNotContain(serverEvents.Seen, e => e.Kind == HandshakeSucceeded);
     }
+
+    [Theory]
+    [InlineData(1000)] // opened inside the receive buffer
+    [InlineData(200_000)] // a large body, read straight into its frame and opened in place
+    public async Task Curve_MaxMessageSize_CountsThePayload_NotWhatCarriesIt(int limit)
+    {
+        var (serverSecurity, clientSecurity) = Allowed("CURVE");
+        using var server = new PairSocket(Options(serverSecurity) with { MaxMessageSize = limit });
+        var serverEvents = new MonitorReading(server.Monitor());
+        using var client = new PairSocket(Options(clientSecurity));
+        client.Connect(server.Bind(Endpoint("tcp")));
+
+        client.Send(new Message(new byte[limit / 2], new byte[limit - limit / 2 - FrameCost()]));
+        using (var whole = server.Receive())
+            Assert.Equal(limit - FrameCost(), whole.ByteCount);
+        client.Send(new byte[limit + 1]);
+        var failed = (await serverEvents.UntilAsync(ProtocolError))[^1];
+        Assert.Equal($"message larger than MaxMessageSize ({limit} bytes)", failed.Reason);
+        Assert.False(server.TryReceiveString(out _, TimeSpan.Zero));
+    }
+
+    private static int FrameCost() => Expair.Protocol.FrameDecoder.FrameCost;
 }

@@ -17,6 +17,7 @@ internal sealed class HandshakeDriver
     private readonly ReceiveBuffer _buffer;
     private readonly ZmtpHandshake _handshake;
     private readonly bool _isServer;
+    private readonly bool _holdsFinalCommand;
     private readonly PairCore _core;
     private readonly IPeer _peer;
     private readonly EndReason _end;
@@ -36,7 +37,11 @@ internal sealed class HandshakeDriver
         _authenticate = authenticate;
         _socket = socket;
         _buffer = buffer;
-        _handshake = new ZmtpHandshake(mechanism, holdFinalCommand: isServer, ReceiveBuffer.FullSize - FrameHeader.MaxSize);
+        // The binding side holds its final command while the slot is taken, when that command follows the peer's
+        // (NULL's READY, a PLAIN or CURVE server's READY). A binding mechanism client's final command (INITIATE)
+        // comes before the peer's READY: it cannot be held, and such a connection cannot wait in line.
+        _holdsFinalCommand = isServer && (mechanism.AsServer || mechanism is NullMechanism);
+        _handshake = new ZmtpHandshake(mechanism, _holdsFinalCommand, ReceiveBuffer.FullSize - FrameHeader.MaxSize);
         _isServer = isServer;
         _core = core;
         _peer = peer;
@@ -95,6 +100,9 @@ internal sealed class HandshakeDriver
             {
                 case SlotResult.Refused:
                     _end.TryClaim("PAIR socket already has a peer and too many are waiting");
+                    return false;
+                case SlotResult.Waiting when !_holdsFinalCommand:
+                    _end.TryClaim("PAIR socket already has a peer, and a binding PLAIN or CURVE client cannot keep one waiting");
                     return false;
                 case SlotResult.Waiting:
                     if (!await WaitForSlotAsync().ConfigureAwait(false))

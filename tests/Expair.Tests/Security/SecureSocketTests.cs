@@ -21,6 +21,12 @@ public sealed class SecureSocketTests : IDisposable
         { "CURVE", "tcp" }, { "CURVE", "ipc" }, { "PLAIN", "tcp" }, { "PLAIN", "ipc" },
     };
 
+    public static TheoryData<string, string, bool> MechanismsTransportsAndBinders => new()
+    {
+        { "CURVE", "tcp", true }, { "CURVE", "tcp", false }, { "CURVE", "ipc", true }, { "CURVE", "ipc", false },
+        { "PLAIN", "tcp", true }, { "PLAIN", "tcp", false }, { "PLAIN", "ipc", true }, { "PLAIN", "ipc", false },
+    };
+
     private static string Endpoint(string transport) => transport == "tcp"
         ? "tcp://127.0.0.1:*"
         : $"ipc:///tmp/expair-secure-{Guid.NewGuid():N}.sock";
@@ -37,13 +43,16 @@ public sealed class SecureSocketTests : IDisposable
         : (SocketSecurity.PlainServer(new PlainCredentials([new("worker", "s3cret")])), SocketSecurity.PlainClient("worker", "s3cret"));
 
     [Theory]
-    [MemberData(nameof(MechanismsAndTransports))]
-    public void Allowed_RoundTrips_Multipart_AndOneMebibyte_BothWays(string mechanism, string transport)
+    [MemberData(nameof(MechanismsTransportsAndBinders))]
+    public void Allowed_RoundTrips_Multipart_AndOneMebibyte_BothWays(string mechanism, string transport, bool serverBinds)
     {
         var (serverSecurity, clientSecurity) = Allowed(mechanism);
         using var server = new PairSocket(Options(serverSecurity));
         using var client = new PairSocket(Options(clientSecurity));
-        client.Connect(server.Bind(Endpoint(transport)));
+        if (serverBinds)
+            client.Connect(server.Bind(Endpoint(transport)));
+        else
+            server.Connect(client.Bind(Endpoint(transport)));
 
         for (var i = 0; i < 100; i++)
         {
@@ -113,4 +122,53 @@ public sealed class SecureSocketTests : IDisposable
     }
 
     private static int FrameCost() => Expair.Protocol.FrameDecoder.FrameCost;
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public async Task MechanismMismatch_IsAHandshakeFailure_NamingBoth(string transport)
+    {
+        var (serverSecurity, _) = Allowed("CURVE");
+        using var server = new PairSocket(Options(serverSecurity));
+        var serverEvents = new MonitorReading(server.Monitor());
+        using var client = new PairSocket(Options(SocketSecurity.PlainClient("worker", "s3cret")));
+        var clientEvents = new MonitorReading(client.Monitor());
+        client.Connect(server.Bind(Endpoint(transport)));
+
+        Assert.Equal("security mechanism mismatch: peer uses PLAIN, this socket uses CURVE", (await serverEvents.UntilAsync(HandshakeFailed))[^1].Reason);
+        Assert.Equal("security mechanism mismatch: peer uses CURVE, this socket uses PLAIN", (await clientEvents.UntilAsync(HandshakeFailed))[^1].Reason);
+    }
+
+    [Theory]
+    [MemberData(nameof(MechanismsAndTransports))]
+    public async Task DeniedPeers_NeverDisturbTheConnectedPeer(string mechanism, string transport)
+    {
+        using var intruderKeys = CurveKeyPair.Generate();
+        var (serverSecurity, clientSecurity) = Allowed(mechanism);
+        using var server = new PairSocket(Options(serverSecurity) with { MaxWaitingPeers = 0 });
+        var serverEvents = new MonitorReading(server.Monitor());
+        var endpoint = server.Bind(Endpoint(transport));
+        using var client = new PairSocket(Options(clientSecurity));
+        client.Connect(endpoint);
+        client.Send("first");
+        Assert.Equal("first", server.ReceiveString());
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var intruder = new PairSocket(Options(mechanism == "CURVE"
+                ? SocketSecurity.CurveClient(_serverKeys.PublicKeyZ85, intruderKeys)
+                : SocketSecurity.PlainClient("worker", "wrong")) with { ReconnectInterval = Timeout.InfiniteTimeSpan });
+            intruder.Connect(endpoint);
+            Assert.True(intruder.TrySend($"intrusion {i}", TimeSpan.Zero));
+            var failed = (await serverEvents.UntilAsync(HandshakeFailed))[^1];
+            Assert.StartsWith($"{mechanism} authentication denied: ", failed.Reason, StringComparison.Ordinal);
+            client.Send($"ping {i}");
+            Assert.Equal($"ping {i}", server.ReceiveString());
+            server.Send($"pong {i}");
+            Assert.Equal($"pong {i}", client.ReceiveString());
+        }
+        // Refused by authentication, never by the full slot: none of them reached the waiting line.
+        Assert.DoesNotContain(serverEvents.Seen, e => e.Kind is PeerRefused or PeerKeptWaiting or Disconnected);
+        Assert.Single(serverEvents.Seen, e => e.Kind == HandshakeSucceeded);
+    }
 }

@@ -171,4 +171,28 @@ public sealed class SecureSocketTests : IDisposable
         Assert.DoesNotContain(serverEvents.Seen, e => e.Kind is PeerRefused or PeerKeptWaiting or Disconnected);
         Assert.Single(serverEvents.Seen, e => e.Kind == HandshakeSucceeded);
     }
+
+    [Fact]
+    public async Task SilentAuthenticator_TimesOut_AsADenial_AndTheClientGetsError400()
+    {
+        using var server = new PairSocket(Options(SocketSecurity.CurveServer(_serverKeys, new SilentAuthenticator()))
+            with { AuthenticationTimeout = TimeSpan.FromMilliseconds(200) });
+        var serverEvents = new MonitorReading(server.Monitor());
+        using var client = new PairSocket(Options(SocketSecurity.CurveClient(_serverKeys.PublicKeyZ85, _clientKeys)) with { ReconnectInterval = Timeout.InfiniteTimeSpan });
+        var clientEvents = new MonitorReading(client.Monitor());
+        client.Connect(server.Bind(Endpoint("tcp")));
+
+        Assert.Equal("CURVE authentication denied: the authenticator did not answer within 0.2 s", (await serverEvents.UntilAsync(HandshakeFailed))[^1].Reason);
+        Assert.Equal("peer sent ERROR: 400", (await clientEvents.UntilAsync(HandshakeFailed))[^1].Reason);
+    }
+
+    /// <summary>Never answers until cancelled.</summary>
+    private sealed class SilentAuthenticator : IPeerAuthenticator
+    {
+        public async ValueTask<AuthenticationResult> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return AuthenticationResult.Allow;
+        }
+    }
 }

@@ -115,6 +115,7 @@ public sealed partial class PairSocket
 
     private void EndDispose()
     {
+        _security.ReleaseForSocket(); // every connection has ended: a fresh CURVE client pair made for the socket is zeroed
         _diagnostics.Closed();
         _disposal!.TrySetResult();
     }

@@ -19,6 +19,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     private readonly PairCore _core;
     private readonly SocketDiagnostics _diagnostics;
     private readonly SocketSettings _settings;
+    private readonly SocketSecurity _security; // Options.Security as made for this socket alone (ForSocket)
     private IEndpointHandler? _endpoint;
     private bool _bound;
     private int _disposeState; // 0 open, 1 disposing (lingering), 2 disposed
@@ -30,7 +31,8 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
         Options = options ?? PairSocketOptions.Default;
         var logger = Options.LoggerFactory?.CreateLogger("Expair.PairSocket");
         _diagnostics = new SocketDiagnostics(logger is null ? NullLogger.Instance : new EndpointScopedLogger(logger, () => _diagnostics?.Endpoint));
-        _settings = Options.ToSettings();
+        _security = Options.Security.ForSocket();
+        _settings = Options.ToSettings(_security);
         _core = new PairCore(_settings, _diagnostics);
         _diagnostics.Metrics.Track(_core.ReadTotals);
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Expair.Core;
+using Expair.Protocol.Mechanisms;
 using Microsoft.Extensions.Logging;
 
 namespace Expair;
@@ -137,8 +138,14 @@ public sealed record PairSocketOptions
     public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>The values the layers below the API read, taken once when a socket is created.</summary>
-    internal SocketSettings ToSettings() => new()
+    /// <summary>
+    /// The settings below the API. <paramref name="socketSecurity"/> is what <see cref="SocketSecurity.ForSocket"/>
+    /// made of <see cref="Security"/> for the one socket these settings serve (default: <see cref="Security"/> itself).
+    /// </summary>
+    internal SocketSettings ToSettings(SocketSecurity? socketSecurity = null) => new()
     {
+        CreateMechanism = (socketSecurity ?? Security).CreateMechanism,
+        Authenticate = Authenticator((socketSecurity ?? Security).Authenticator, AuthenticationTimeout),
         SendHighWaterMark = SendHighWaterMark,
         ReceiveHighWaterMark = ReceiveHighWaterMark,
         ReconnectInterval = ReconnectInterval,
@@ -151,6 +158,14 @@ public sealed record PairSocketOptions
         MaxMessageSize = MaxMessageSize,
         MaxWaitingPeers = MaxWaitingPeers,
     };
+
+    /// <summary>The authenticator as the handshake asks it (<see cref="PeerAuthentication.DecideAsync"/>): null allows, a reason denies.</summary>
+    private static Func<PeerIdentity, string, CancellationToken, ValueTask<string?>>? Authenticator(IPeerAuthenticator? authenticator, TimeSpan timeout) =>
+        authenticator is null ? null : async (identity, peer, cancellationToken) =>
+        {
+            var answer = await PeerAuthentication.DecideAsync(authenticator, PeerAuthentication.Request(identity, peer), timeout, cancellationToken).ConfigureAwait(false);
+            return answer.DenyReason;
+        };
 
     private static int NonNegative(int value, [CallerMemberName] string name = "") =>
         value >= 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");

@@ -14,7 +14,7 @@ internal static class PeerAuthentication
     /// The reason put in the ERROR command sent to a denied client: 27/ZAP's status code 400, which libzmq sends
     /// and turns into an authentication-failure event on its side. The authenticator's own reason stays local.
     /// </summary>
-    public const string WireDenyReason = "400";
+    public const string WireDenyReason = Engine.HandshakeDriver.AuthenticationFailureStatus;
 
     /// <summary>The request an authenticator sees for <paramref name="identity"/> from <paramref name="peerAddress"/>.</summary>
     public static AuthenticationRequest Request(PeerIdentity identity, string peerAddress) =>

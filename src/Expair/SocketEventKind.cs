@@ -39,7 +39,8 @@ public enum SocketEventKind
 
     /// <summary>
     /// A connection ended before its handshake completed (bad greeting, wrong socket type, security mechanism,
-    /// timeout, the peer's ERROR or departure); <see cref="SocketEvent.Reason"/> says which. Log 300, or 301 when the peer sent ERROR.
+    /// the authenticator's denial, timeout, the peer's ERROR or departure); <see cref="SocketEvent.Reason"/> says
+    /// which (a denial: "CURVE authentication denied: " or "PLAIN authentication denied: " and the authenticator's reason). Log 300, or 301 when the peer sent ERROR.
     /// </summary>
     HandshakeFailed,
 

@@ -182,41 +182,16 @@ public sealed class LibZmqSecurityTests : IDisposable
     private static Func<string, IReadOnlyList<byte[]>, bool> PasswordIs(string password) =>
         (mechanism, credentials) => mechanism == "PLAIN" && Encoding.UTF8.GetString(credentials[1]) == password;
 
-    private ZmqSocket CurveServer(string secretKeyZ85)
-    {
-        var socket = Track(new ZmqSocket(LibZmq.PAIR, _context));
-        socket.SetOption(LibZmq.ZMQ_CURVE_SERVER, 1);
-        socket.SetOption(LibZmq.ZMQ_CURVE_SECRETKEY, Z85.Decode(secretKeyZ85));
-        return socket;
-    }
+    private ZmqSocket CurveServer(string secretKeyZ85 = ServerSecret) => Track(LibZmqSecuritySockets.CurveServer(_context, secretKeyZ85));
 
-    private ZmqSocket CurveClient(string serverPublicZ85, string publicZ85, string secretZ85)
-    {
-        var socket = Track(new ZmqSocket(LibZmq.PAIR, _context));
-        socket.SetOption(LibZmq.ZMQ_CURVE_SERVERKEY, Z85.Decode(serverPublicZ85));
-        socket.SetOption(LibZmq.ZMQ_CURVE_PUBLICKEY, Z85.Decode(publicZ85));
-        socket.SetOption(LibZmq.ZMQ_CURVE_SECRETKEY, Z85.Decode(secretZ85));
-        return socket;
-    }
+    private ZmqSocket CurveClient(string serverPublicZ85, string publicZ85, string secretZ85) =>
+        Track(LibZmqSecuritySockets.CurveClient(_context, serverPublicZ85, publicZ85, secretZ85));
 
-    private ZmqSocket PlainServer()
-    {
-        var socket = Track(new ZmqSocket(LibZmq.PAIR, _context));
-        socket.SetOption(LibZmq.ZMQ_PLAIN_SERVER, 1);
-        return socket;
-    }
+    private ZmqSocket PlainServer() => Track(LibZmqSecuritySockets.PlainServer(_context));
 
-    private ZmqSocket PlainClient(string user, string password)
-    {
-        var socket = Track(new ZmqSocket(LibZmq.PAIR, _context));
-        socket.SetOption(LibZmq.ZMQ_PLAIN_USERNAME, Encoding.UTF8.GetBytes(user));
-        socket.SetOption(LibZmq.ZMQ_PLAIN_PASSWORD, Encoding.UTF8.GetBytes(password));
-        return socket;
-    }
+    private ZmqSocket PlainClient(string user, string password) => Track(LibZmqSecuritySockets.PlainClient(_context, user, password));
 
-    private ZmqMonitor Monitor(ZmqSocket socket) =>
-        Track(new ZmqMonitor(socket, LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED | LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-            | LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH));
+    private ZmqMonitor Monitor(ZmqSocket socket) => Track(LibZmqSecuritySockets.HandshakeMonitor(socket));
 
     /// <summary>Binds one socket and connects the other, whichever is the server.</summary>
     private void Link(ZmqSocket server, ZmqSocket client, string transport, bool serverBinds)

@@ -1,3 +1,5 @@
+using Expair.Protocol.Mechanisms;
+
 namespace Expair.Core;
 
 /// <summary>
@@ -39,4 +41,16 @@ internal sealed record SocketSettings
 
     /// <summary>Peers a bound socket keeps waiting while it has one.</summary>
     public required int MaxWaitingPeers { get; init; }
+
+    /// <summary>
+    /// Makes the security mechanism of one tcp or ipc connection, given the metadata it sends (37/ZMTP); null
+    /// means NULL. Built from the socket's security once per socket; inproc has no handshake and ignores it.
+    /// </summary>
+    public Func<IReadOnlyList<KeyValuePair<string, string>>, IMechanism>? CreateMechanism { get; init; }
+
+    /// <summary>
+    /// Asks the socket's authenticator about a peer (its identity and address) off the I/O threads, within the
+    /// authentication timeout: null allows it, a reason denies it. Null when the socket has no authenticator.
+    /// </summary>
+    public Func<PeerIdentity, string, CancellationToken, ValueTask<string?>>? Authenticate { get; init; }
 }

@@ -17,6 +17,7 @@ internal sealed class HandshakeDriver
     private readonly ReceiveBuffer _buffer;
     private readonly ZmtpHandshake _handshake;
     private readonly bool _isServer;
+    private readonly bool _holdsFinalCommand;
     private readonly PairCore _core;
     private readonly IPeer _peer;
     private readonly EndReason _end;
@@ -36,7 +37,11 @@ internal sealed class HandshakeDriver
         _authenticate = authenticate;
         _socket = socket;
         _buffer = buffer;
-        _handshake = new ZmtpHandshake(mechanism, holdFinalCommand: isServer, ReceiveBuffer.FullSize - FrameHeader.MaxSize);
+        // The binding side holds its final command while the slot is taken, when that command follows the peer's
+        // (NULL's READY, a PLAIN or CURVE server's READY). A binding mechanism client's final command (INITIATE)
+        // comes before the peer's READY: it cannot be held, and such a connection cannot wait in line.
+        _holdsFinalCommand = isServer && (mechanism.AsServer || mechanism is NullMechanism);
+        _handshake = new ZmtpHandshake(mechanism, _holdsFinalCommand, ReceiveBuffer.FullSize - FrameHeader.MaxSize);
         _isServer = isServer;
         _core = core;
         _peer = peer;
@@ -66,15 +71,14 @@ internal sealed class HandshakeDriver
             {
                 _buffer.Consume(_handshake.Receive(_buffer.Buffered));
                 await FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (_handshake.PeerProperties is not null)
-                    break;
+                // Before the peer's properties count: a CURVE server has them with the INITIATE it still has to judge.
                 if (_handshake.PendingAuthentication is { } identity)
                 {
-                    // Asked off the I/O threads, within the handshake's time; null allows, a reason denies (ERROR).
-                    _handshake.Authenticate(_authenticate is null ? "no authenticator configured"
-                        : await _authenticate(identity, cancellationToken).ConfigureAwait(false));
+                    await AuthenticateAsync(identity, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
+                if (_handshake.PeerProperties is not null)
+                    break;
                 // The client speaks first (37/ZMTP NULL); the server answers only once it has a slot for the peer.
                 if (!_isServer && _handshake.Greeted)
                     heldNotice ??= StartHeldNotice(cancellationToken);
@@ -97,6 +101,9 @@ internal sealed class HandshakeDriver
                 case SlotResult.Refused:
                     _end.TryClaim("PAIR socket already has a peer and too many are waiting");
                     return false;
+                case SlotResult.Waiting when !_holdsFinalCommand:
+                    _end.TryClaim("PAIR socket already has a peer, and a binding PLAIN or CURVE client cannot keep one waiting");
+                    return false;
                 case SlotResult.Waiting:
                     if (!await WaitForSlotAsync().ConfigureAwait(false))
                         return false;
@@ -111,6 +118,32 @@ internal sealed class HandshakeDriver
         }
         return true;
     }
+
+    /// <summary>
+    /// Asks the authenticator (off the I/O threads, within the handshake's time) before the peer may ask for the
+    /// PAIR slot. A denied peer is sent ERROR "400" (27/ZAP's authentication failure, as libzmq sends it) and the
+    /// connection fails with the authenticator's own reason, which is logged and published, never sent.
+    /// </summary>
+    private async Task AuthenticateAsync(PeerIdentity identity, CancellationToken cancellationToken)
+    {
+        var denied = _authenticate is null ? "no authenticator configured"
+            : await _authenticate(identity, cancellationToken).ConfigureAwait(false);
+        _handshake.Authenticate(denied is null ? null : AuthenticationFailureStatus);
+        if (denied is null)
+            return;
+        try
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProtocolViolationException)
+        {
+            // The ERROR is written: the reason that counts is the authenticator's.
+        }
+        throw new ProtocolViolationException($"{identity.Mechanism} authentication denied: {denied}");
+    }
+
+    /// <summary>The reason a denied peer's ERROR carries: 27/ZAP's status code for an authentication failure.</summary>
+    public const string AuthenticationFailureStatus = "400";
 
     /// <summary>Writes what the handshake produced; after a failure it has written ERROR, and the failure is thrown.</summary>
     private async Task FlushAsync(CancellationToken cancellationToken)

@@ -47,8 +47,11 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
         _pipes = connectPipes;
         _options = options;
         _diagnostics = diagnostics;
-        _mechanism = mechanism ?? new NullMechanism(ReadyProperties); // the connection owns it and disposes it
-        _handshake = new HandshakeDriver(socket, _buffer, _mechanism, isServer, core, this, _end, diagnostics, _stop.Token);
+        // The connection owns its mechanism and disposes it; the socket's security makes one per connection.
+        _mechanism = mechanism ?? options.CreateMechanism?.Invoke(ReadyProperties) ?? new NullMechanism(ReadyProperties);
+        var authenticate = options.Authenticate;
+        _handshake = new HandshakeDriver(socket, _buffer, _mechanism, isServer, core, this, _end, diagnostics, _stop.Token,
+            authenticate is null ? null : (identity, cancellationToken) => authenticate(identity, description, cancellationToken));
     }
 
     public string Description { get; }

@@ -80,6 +80,9 @@ internal sealed class FrameDecoder
         command = default;
         var frameCost = _inMessage ? FrameCost : 0;
         var limit = _maxMessageSize < 0 ? Array.MaxLength : Math.Min(Array.MaxLength, _maxMessageSize - _messageBytes - frameCost);
+        // The limit is on the payload: a transformed frame may be as long as what carries a payload of that size.
+        if (_transform is not null && limit >= 0 && limit < Array.MaxLength)
+            limit = Math.Min(Array.MaxLength, _transform.WrappedLength(limit));
         var status = FrameHeader.TryParse(buffered, limit, out var header);
         if (status == OperationStatus.NeedMoreData)
             return DecodeStatus.NeedMoreData;
@@ -106,8 +109,8 @@ internal sealed class FrameDecoder
         if (available < length && length <= _maxInPlaceBody)
             return DecodeStatus.NeedMoreData; // small body: wait for it in the receive buffer
         consumed = header.HeaderLength + available;
-        if (!header.IsCommand)
-            _messageBytes += length + frameCost;
+        if (_transform is null && !header.IsCommand)
+            _messageBytes += length + frameCost; // a transformed frame counts once opened (Count), by its payload
         if (available < length)
         {
             // Large body: its bytes arrive straight into its buffer, allocated only once the header passed the size
@@ -160,6 +163,7 @@ internal sealed class FrameDecoder
                 throw new ProtocolViolationException("command frame too large");
             }
             more = (flags & FrameFlags.More) != 0;
+            Count(length);
         }
         frame = new Frame(body, length, pooled: true, more);
         EndFrame(more);
@@ -174,6 +178,12 @@ internal sealed class FrameDecoder
         _body = null;
     }
 
+    /// <summary>
+    /// A transformed data frame's payload against the size limit: its wire length passed the check, which the
+    /// payload's meets too (the transform only adds bytes), so this only keeps the message's running total.
+    /// </summary>
+    private void Count(int payloadLength) => _messageBytes += payloadLength + (_inMessage ? FrameCost : 0);
+
     private void EndFrame(bool more)
     {
         _inMessage = more;
@@ -186,13 +196,14 @@ internal sealed class FrameDecoder
     {
         frame = default;
         command = default;
-        var length = _transform!.UnwrapFrame(wireBody, _unwrapped!, out var flags);
+        var length = _transform!.UnwrapFrame(wireBody, _unwrapped.AsSpan(0, (int)_transform.UnwrappedLength(wireBody.Length)), out var flags);
         var payload = _unwrapped.AsSpan(0, length);
         if ((flags & FrameFlags.Command) != 0)
         {
             command = payload;
             return DecodeStatus.Command;
         }
+        Count(length);
         var more = (flags & FrameFlags.More) != 0;
         frame = Frame.Copy(payload, more);
         EndFrame(more);

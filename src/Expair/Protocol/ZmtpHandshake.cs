@@ -107,7 +107,7 @@ internal sealed class ZmtpHandshake
         if (status != GreetingStatus.Complete)
             return false;
         if (peer.Mechanism != _mechanism.Name)
-            throw new ProtocolViolationException($"peer uses security mechanism '{peer.Mechanism}'; this socket uses {_mechanism.Name}");
+            throw new ProtocolViolationException($"security mechanism mismatch: peer uses {peer.Mechanism}, this socket uses {_mechanism.Name}");
         _mechanism.CheckPeerGreeting(peer);
         PeerGreeting = peer;
         _greeted = true;
@@ -127,10 +127,11 @@ internal sealed class ZmtpHandshake
         if (!header.IsCommand)
             throw new ProtocolViolationException("peer sent a message before completing the handshake");
         var body = received.Slice(header.HeaderLength, (int)header.BodyLength);
-        if (!Commands.TryParse(body, out var name, out var data))
+        // Before the name is parsed: libzmq 4.3.4's PLAIN server names its ERROR 0x5E "RROR" (MechanismCommands.IsError).
+        if (MechanismCommands.IsError(body, out var peerReason))
+            throw ProtocolViolationException.FromPeerError(peerReason);
+        if (!Commands.TryParse(body, out _, out _))
             throw new ProtocolViolationException("malformed command during the handshake");
-        if (Commands.IsNamed(name, Commands.Error))
-            throw ProtocolViolationException.FromPeerError(Commands.ParseErrorReason(data));
         _mechanism.ReceiveCommand(body);
         if (_mechanism.PeerProperties is { } properties)
             AcceptPeer(properties);

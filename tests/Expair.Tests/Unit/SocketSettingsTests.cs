@@ -23,7 +23,7 @@ public class SocketSettingsTests
         };
         var settings = options.ToSettings();
 
-        var properties = typeof(SocketSettings).GetProperties().Where(p => p.Name != "EqualityContract").ToList();
+        var properties = typeof(SocketSettings).GetProperties().Where(p => p.Name is not ("EqualityContract" or nameof(SocketSettings.CreateMechanism) or nameof(SocketSettings.Authenticate))).ToList();
         foreach (var property in properties)
         {
             var option = typeof(PairSocketOptions).GetProperty(property.Name);

@@ -173,8 +173,9 @@ public class HeartbeatTests(ITestOutputHelper output)
     {
         var serverLogs = new RecordingLoggerFactory();
         var clientLogs = new RecordingLoggerFactory();
-        // A timeout of ten intervals: the link must not fall to a thread-pool stall of the test host.
-        var options = Options() with { HeartbeatTimeout = TimeSpan.FromSeconds(1), HeartbeatTtl = TimeSpan.FromSeconds(2) };
+        // A timeout of thirty intervals: the link must not fall to a thread-pool stall of a busy test host (a 1 s
+        // timeout fell to one in a full portable run), yet the window below outlasts the timeout and the TTL.
+        var options = Options() with { HeartbeatTimeout = TimeSpan.FromSeconds(3), HeartbeatTtl = TimeSpan.FromSeconds(4) };
         using var server = new PairSocket(options with { LoggerFactory = serverLogs });
         using var client = new PairSocket(options with { LoggerFactory = clientLogs });
         client.Connect(server.Bind("tcp://127.0.0.1:*"));
@@ -182,7 +183,7 @@ public class HeartbeatTests(ITestOutputHelper output)
         Assert.Equal("hello", await ReceiveStringAsync(server));
         Assert.True(serverLogs.WaitFor(120, Patience) && clientLogs.WaitFor(120, Patience), "event 120: heartbeats started on both sides");
 
-        await Task.Delay(TimeSpan.FromMilliseconds(2500)); // the window to survive: 25 intervals, no traffic but heartbeats
+        await Task.Delay(TimeSpan.FromMilliseconds(4500)); // the window to survive: 45 intervals, no traffic but heartbeats
 
         await server.SendAsync("after");
         Assert.Equal("after", await ReceiveStringAsync(client));

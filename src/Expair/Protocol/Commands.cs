@@ -52,16 +52,7 @@ internal static class Commands
     public static int WriteReadyBody(Span<byte> destination, IReadOnlyList<KeyValuePair<string, string>> properties)
     {
         var offset = WriteName(destination, Ready);
-        foreach (var (key, value) in properties)
-        {
-            var keyLength = Encoding.ASCII.GetBytes(key, destination[(offset + 1)..]);
-            destination[offset] = (byte)keyLength;
-            offset += 1 + keyLength;
-            var valueLength = Encoding.UTF8.GetBytes(value, destination[(offset + 4)..]);
-            BinaryPrimitives.WriteInt32BigEndian(destination[offset..], valueLength);
-            offset += 4 + valueLength;
-        }
-        return offset;
+        return offset + Mechanisms.MechanismCommands.WriteMetadata(destination[offset..], properties);
     }
 
     /// <summary>Writes an ERROR command frame; the reason is cut to 255 bytes as the spec requires.</summary>

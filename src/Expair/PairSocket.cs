@@ -13,7 +13,7 @@ namespace Expair;
 /// A socket has one endpoint: call <see cref="Bind"/> or <see cref="Connect"/> once. One thread may send
 /// while another receives; concurrent senders never interleave the frames of their messages.
 /// </summary>
-public sealed partial class PairSocket : IDisposable, IAsyncDisposable
+public sealed partial class PairSocket : IDisposable, IAsyncDisposable, ISocketProbe
 {
     private readonly Lock _stateLock = new();
     private readonly PairCore _core;
@@ -49,8 +49,9 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable
     /// <summary>True when a peer is attached: for a connecting socket, from <see cref="Connect"/> on (its queue exists even before the connection does).</summary>
     public bool HasPeer => _core.HasPeer;
 
-    /// <summary>The PAIR rules and queues behind this socket (tests look at its pipes).</summary>
-    internal PairCore Core => _core;
+    IConnectionProbe? ISocketProbe.Connection => (_core.CurrentPeer as IProbedPeer)?.Connection;
+
+    Pipe? ISocketProbe.Outbound => _core.Outbound;
 
     /// <summary>
     /// True while a connection to the peer is up and handshaken (inproc: while linked). Unlike

@@ -152,7 +152,7 @@ internal sealed partial class PairCore
         WakeAll();
     }
 
-    /// <summary>The peer holding the slot, if any (for tests).</summary>
+    /// <summary>The peer holding the slot, if any: linger waits on its kernel send queue.</summary>
     internal IPeer? CurrentPeer
     {
         get { lock (_lock) return _peer; }

@@ -8,7 +8,7 @@ namespace Expair.Core;
 /// <see cref="WaitAsync"/> with that version: the wait ends as soon as the version moves on.
 /// <see cref="Set"/> costs one interlocked increment when nobody waits, so the hot path stays cheap.
 /// </summary>
-internal sealed class Signal
+internal sealed class Signal : ISignalProbe
 {
     private readonly object _lock = new(); // object, not Lock: waits use Monitor.Wait where there is no futex
 
@@ -46,9 +46,6 @@ internal sealed class Signal
     /// </summary>
     private int _spinRounds = SpinCount;
 
-    /// <summary>Spin rounds the next wait will make (for tests).</summary>
-    internal int SpinRounds => Volatile.Read(ref _spinRounds);
-
     private ref long VersionCell => ref _cell[CellIndex];
 
     /// <summary>
@@ -65,7 +62,7 @@ internal sealed class Signal
     /// <summary>True when a blocking wait sleeps on a futex (the Linux path), false when it uses <see cref="Monitor"/>.</summary>
     internal static bool SleepsOnFutex => Futex.IsSupported;
 
-    /// <summary>Waiters past their spin, asleep or about to sleep (tests use it to know a wait really blocks).</summary>
+    /// <summary>Waiters past their spin, asleep or about to sleep: a caller writes directly only while the send thread waits.</summary>
     public int Waiters => Volatile.Read(ref _waiters);
 
     public unsafe void Set()
@@ -145,6 +142,8 @@ internal sealed class Signal
         var rounds = Volatile.Read(ref _spinRounds);
         Volatile.Write(ref _spinRounds, sleptTicks >= LongSleepTicks ? rounds / 2 : Math.Clamp(rounds * 2, SpinCount, MaxSpinCount));
     }
+
+    int ISignalProbe.SpinRounds => Volatile.Read(ref _spinRounds);
 
     private unsafe void Sleep(long seen, TimeSpan slice, bool useMonitor)
     {

@@ -2,8 +2,9 @@ namespace Expair.Engine;
 
 /// <summary>
 /// How tests observe and steer a connection's internals (<see cref="ZmtpEngine"/> implements it explicitly), so that
-/// no production type carries members whose only caller is a test. Observations are snapshots taken on the test's
-/// thread; the switches keep production behaviour unless set.
+/// no production type carries members whose only caller is a test. Tests reach it from a socket with
+/// <c>Probes.Of(socket).Connection</c>. Observations are snapshots taken on the test's thread; the switches keep
+/// production behaviour unless set.
 /// </summary>
 internal interface IConnectionProbe
 {
@@ -39,4 +40,14 @@ internal interface IConnectionProbe
 
     /// <summary>How long the receive thread waits for a reply (tests make it long, to be sure to catch one).</summary>
     TimeSpan ReplyWait { set; }
+}
+
+/// <summary>
+/// A holder of the PAIR slot that runs a tcp or ipc connection, and shows tests the one it runs now (implemented
+/// explicitly: an accepted <see cref="ZmtpEngine"/> is its own; a <see cref="StreamConnector"/> has one per connection).
+/// </summary>
+internal interface IProbedPeer
+{
+    /// <summary>The connection this peer runs now, if any.</summary>
+    IConnectionProbe? Connection { get; }
 }

@@ -10,7 +10,7 @@ namespace Expair.Engine;
 /// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync cancels _stop, which holds no timer; the loop may still read its token afterwards.")]
-internal sealed class StreamConnector : IEndpointHandler, IPeer
+internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
 {
     private readonly Endpoint _endpoint;
     private readonly PairCore _core;
@@ -21,9 +21,6 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
     private KernelSendQueue? _sendQueue; // the current connection's, for linger
-
-    /// <summary>The current connection's engine, if any (for tests).</summary>
-    internal ZmtpEngine? Engine => Volatile.Read(ref _engine);
 
     // Closing waits only for the connection in progress (its engine ends on its own threads), not for the loop,
     // which may be waiting for a thread-pool thread (to start, or to finish a connect attempt or a reconnect
@@ -63,6 +60,8 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
     void IPeer.OnRefused(string reason)
     {
     }
+
+    IConnectionProbe? IProbedPeer.Connection => Volatile.Read(ref _engine);
 
     private async Task RunAsync()
     {

@@ -16,7 +16,7 @@ namespace Expair.Engine;
 /// after the peer's READY, and withholds its own READY while the slot is taken.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the engine's lifetime and disposes _stop when it ends.")]
-internal sealed class ZmtpEngine : IPeer, IConnectionProbe
+internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
 {
     private static readonly KeyValuePair<string, string>[] ReadyProperties = [new("Socket-Type", "PAIR")];
 
@@ -297,6 +297,8 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
         }
         _socket.Dispose();
     }
+
+    IConnectionProbe IProbedPeer.Connection => this;
 
     long IConnectionProbe.CallerReads => Volatile.Read(ref _traffic)?.Lease.CallerReads ?? 0;
 

@@ -32,7 +32,7 @@ public abstract partial class PairContractTests
             }, TaskCreationOptions.LongRunning);
 
             // Read nothing until the sender is held at its high-water mark: the kernel's buffers are full by then.
-            var writable = client.Core.Outbound?.Writable;
+            var writable = Probes.Of(client).Outbound?.Writable;
             Assert.True(SpinWait.SpinUntil(() => writable is null || writable.Waiters > 0 || sender.IsCompleted, Patience));
             var buffer = new byte[1500];
             for (var i = 0; i < Count; i++)
@@ -72,7 +72,7 @@ public abstract partial class PairContractTests
                 }
             }, TaskCreationOptions.LongRunning);
 
-            var writable = client.Core.Outbound?.Writable;
+            var writable = Probes.Of(client).Outbound?.Writable;
             Assert.True(SpinWait.SpinUntil(() => writable is null || writable.Waiters > 0 || sender.IsCompleted, Patience));
             using var received = new Message();
             for (var i = 0; i < Count; i++)

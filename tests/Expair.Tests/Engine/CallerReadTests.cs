@@ -68,9 +68,12 @@ public sealed class CallerReadTests
 
         // Each side's receive thread lends the read side after the first message and keeps it lent while callers
         // come back within a millisecond: at least half the messages must have been read by the callers.
-        Assert.InRange(((IConnectionProbe)Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer)).CallerReads, RoundTrips / 2, long.MaxValue);
-        var connector = Assert.IsType<StreamConnector>(client.Core.CurrentPeer);
-        Assert.InRange(((IConnectionProbe)Assert.IsType<ZmtpEngine>(connector.Engine)).CallerReads, RoundTrips / 2, long.MaxValue);
+        var serverConnection = Probes.Of(server).Connection;
+        Assert.NotNull(serverConnection);
+        Assert.InRange(serverConnection.CallerReads, RoundTrips / 2, long.MaxValue);
+        var clientConnection = Probes.Of(client).Connection;
+        Assert.NotNull(clientConnection);
+        Assert.InRange(clientConnection.CallerReads, RoundTrips / 2, long.MaxValue);
     }
 
     [Fact]
@@ -108,7 +111,8 @@ public sealed class CallerReadTests
         using var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
         await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
         await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-        IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+        var engine = Probes.Of(server).Connection;
+        Assert.NotNull(engine);
         engine.KeepLent = true;
         await SentAsync(server, peer); // a caller that sent something reads itself
         Assert.False(engine.ReadSideLent); // the receive thread reads: nobody asked yet
@@ -378,7 +382,8 @@ public sealed class CallerReadTests
         {
             await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
             await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-            IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+            var engine = Probes.Of(server).Connection;
+            Assert.NotNull(engine);
             engine.KeepLent = true;
             await LendAgainAsync(peer, server, engine);
             return (peer, engine);

@@ -80,7 +80,8 @@ public sealed class PartialMessageTests
                 Assert.True(message![0].Length == Size && message[0].Span.IndexOfAnyExcept((byte)i) < 0, $"message {i} arrived changed");
         }
         await sending;
-        Expair.Engine.IConnectionProbe engine = Assert.IsType<Expair.Engine.ZmtpEngine>(server.Core.CurrentPeer);
+        var engine = Probes.Of(server).Connection;
+        Assert.NotNull(engine);
         Assert.InRange(engine.LargestReadAfterLargeBody, 1, 8 * 1024);
     }
 

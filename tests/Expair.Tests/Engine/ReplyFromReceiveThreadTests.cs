@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Expair.Engine;
 using Expair.Tests.Platform;
 
 namespace Expair.Tests.Engine;
@@ -29,9 +28,10 @@ public sealed class ReplyFromReceiveThreadTests
             // The first exchange settles the connection (the server's engine holds the slot once it has a message).
             SendNumbered(client, 8, -1);
             Assert.True(server.TryReceive(new Message(), Patience), "no first message");
-            IConnectionProbe engine = Assert.IsType<ZmtpEngine>(server.Core.CurrentPeer);
+            var engine = Probes.Of(server).Connection;
+            Assert.NotNull(engine);
             engine.ReplyWait = Patience; // long enough to be sure to catch every reply, however slow the machine
-            var sendThread = server.Core.Outbound!.Readable;
+            var sendThread = Probes.Of(server).Outbound!.Readable;
 
             // Reply only once the receive thread waits for it and the send thread sleeps: the case handed over.
             var echo = StartEcho(server, RoundTrips, replyWhen: () => engine.AwaitingReply && sendThread.Waiters > 0);

@@ -171,7 +171,7 @@ public class ReconnectTests
             for (var i = 0; i < Count; i++)
             {
                 // Idle first: the send thread asleep on the queue (after a cut, the next connection's).
-                Assert.True(SpinWait.SpinUntil(() => client.Core.Outbound?.Readable.Waiters > 0, Patience), $"no idle send thread before message {i}");
+                Assert.True(SpinWait.SpinUntil(() => Probes.Of(client).Outbound?.Readable.Waiters > 0, Patience), $"no idle send thread before message {i}");
                 client.Send(Sequenced.Frame(i, 6_000_000));
             }
         }, TaskCreationOptions.LongRunning);

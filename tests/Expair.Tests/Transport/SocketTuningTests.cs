@@ -3,7 +3,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Expair.Tests.Platform;
 using Expair.Transport;
-using Expair.Transport.Tcp;
 
 namespace Expair.Tests.Transport;
 
@@ -56,8 +55,8 @@ public class SocketTuningTests
         using (client)
         using (server)
         {
-            Assert.Equal("reno", TcpTransport.CongestionControl(client));
-            Assert.Equal("reno", TcpTransport.CongestionControl(server));
+            Assert.Equal("reno", CongestionControl(client));
+            Assert.Equal("reno", CongestionControl(server));
         }
     }
 
@@ -78,8 +77,8 @@ public class SocketTuningTests
         using (client)
         using (server)
         {
-            Assert.Equal(systemDefault, TcpTransport.CongestionControl(client));
-            Assert.Equal(systemDefault, TcpTransport.CongestionControl(server));
+            Assert.Equal(systemDefault, CongestionControl(client));
+            Assert.Equal(systemDefault, CongestionControl(server));
         }
     }
 
@@ -96,5 +95,14 @@ public class SocketTuningTests
         StreamTransport.Tune(client);
         StreamTransport.Tune(server);
         return (client, server);
+    }
+
+    /// <summary>The congestion control a connected tcp socket uses, read with TCP_CONGESTION (13 on Linux, every architecture).</summary>
+    private static string CongestionControl(Socket socket)
+    {
+        const int IpProtoTcp = 6, TcpCongestion = 13;
+        Span<byte> name = stackalloc byte[16];
+        var length = socket.GetRawSocketOption(IpProtoTcp, TcpCongestion, name);
+        return System.Text.Encoding.ASCII.GetString(name[..length]).TrimEnd('\0');
     }
 }

@@ -124,7 +124,7 @@ public class LowWaterTests
 
         var sender = Task.Factory.StartNew(() => client.TrySend("late", TimeSpan.FromSeconds(1)), TaskCreationOptions.LongRunning);
         // Only once the sender sleeps in its wait does the read below free room without waking it.
-        var writable = client.Core.Outbound!.Writable;
+        var writable = Probes.Of(client).Outbound!.Writable;
         Assert.True(SpinWait.SpinUntil(() => writable.Waiters == 1, TimeSpan.FromSeconds(10)));
         var version = writable.Version;
         Assert.Equal("m0", server.ReceiveString()); // 3 left: above the low-water mark, no wake-up

@@ -114,21 +114,22 @@ public class SignalTests
     public void LongSleeps_HalveTheSpin_ShortSleepsRestoreAndDoubleIt_UpToTheMost()
     {
         var signal = new Signal();
-        Assert.Equal(Signal.SpinCount, signal.SpinRounds);
+        var probe = Probes.Of(signal);
+        Assert.Equal(Signal.SpinCount, probe.SpinRounds);
         signal.AdaptSpin(Signal.LongSleepTicks);
-        Assert.Equal(Signal.SpinCount / 2, signal.SpinRounds);
+        Assert.Equal(Signal.SpinCount / 2, probe.SpinRounds);
         for (var i = 0; i < 10; i++)
             signal.AdaptSpin(Signal.LongSleepTicks * 5);
-        Assert.Equal(0, signal.SpinRounds);
+        Assert.Equal(0, probe.SpinRounds);
         signal.AdaptSpin(Signal.LongSleepTicks - 1);
-        Assert.Equal(Signal.SpinCount, signal.SpinRounds);
+        Assert.Equal(Signal.SpinCount, probe.SpinRounds);
         signal.AdaptSpin(0);
-        Assert.Equal(2 * Signal.SpinCount, signal.SpinRounds);
+        Assert.Equal(2 * Signal.SpinCount, probe.SpinRounds);
         for (var i = 0; i < 10; i++)
             signal.AdaptSpin(Signal.LongSleepTicks / 2);
-        Assert.Equal(Signal.MaxSpinCount, signal.SpinRounds);
+        Assert.Equal(Signal.MaxSpinCount, probe.SpinRounds);
         signal.AdaptSpin(Signal.LongSleepTicks);
-        Assert.Equal(Signal.MaxSpinCount / 2, signal.SpinRounds);
+        Assert.Equal(Signal.MaxSpinCount / 2, probe.SpinRounds);
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public class SignalTests
             Thread.SpinWait(20);
         signal.Set();
         Assert.True(waiter.Join(Generous));
-        Assert.Equal(Signal.SpinCount / 2, signal.SpinRounds);
+        Assert.Equal(Signal.SpinCount / 2, Probes.Of(signal).SpinRounds);
     }
 
     [Fact]

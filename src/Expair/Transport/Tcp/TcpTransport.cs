@@ -60,14 +60,6 @@ internal static class TcpTransport
     private const int IPPROTO_TCP = 6;
     private const int TCP_CONGESTION = 13; // Linux, every architecture
 
-    /// <summary>The congestion control a connected tcp socket uses (Linux), for tests and diagnostics.</summary>
-    internal static string CongestionControl(Socket socket)
-    {
-        Span<byte> name = stackalloc byte[16];
-        var length = socket.GetRawSocketOption(IPPROTO_TCP, TCP_CONGESTION, name);
-        return System.Text.Encoding.ASCII.GetString(name[..length]).TrimEnd('\0');
-    }
-
     private static (IPAddress Address, bool DualMode) ResolveBindAddress(Endpoint endpoint)
     {
         if (endpoint.Host == "*")

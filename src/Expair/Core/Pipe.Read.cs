@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -9,6 +10,7 @@ internal sealed partial class Pipe
     /// Takes the next message when it is a single frame of at most <paramref name="maxLength"/> bytes; otherwise
     /// leaves it queued and says why (<see cref="ReadResult.Multipart"/>, or <see cref="ReadResult.TooLarge"/> with its length).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public ReadResult TryReadSingle(int maxLength, out Frame frame, out int tooLargeLength)
     {
         frame = default;
@@ -40,6 +42,7 @@ internal sealed partial class Pipe
     /// Takes the next whole message into <paramref name="into"/>. With <paramref name="singleFrameOnly"/> a
     /// multipart message is left queued and <see cref="ReadResult.Multipart"/> returned.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public ReadResult TryRead(List<Frame> into, bool singleFrameOnly = false)
     {
         bool wake;
@@ -76,6 +79,7 @@ internal sealed partial class Pipe
     /// position per batch), stopping once <paramref name="maxBytes"/> is reached (at least one frame is taken). A
     /// message may be split across two calls; whole messages taken count as in flight until <see cref="CompleteSent"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int TryReadFrames(Span<Frame> into, long maxBytes = long.MaxValue)
     {
         var count = 0;
@@ -106,6 +110,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrames"/> to the OS.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void CompleteSent(int messages)
     {
         using (SpinGate.Hold(ref _c.ReaderLock))
@@ -133,6 +138,7 @@ internal sealed partial class Pipe
     /// The spin comes before the mark so that while the reader spins, the writer publishes without a wake-up: a
     /// reader that keeps up with a stream finds the pipe empty after nearly every message.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool PrepareToWaitReadable()
     {
         var spinner = default(SpinWait);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -9,6 +10,7 @@ internal sealed partial class Pipe
     /// Queues one whole message. On <see cref="WriteResult.Written"/> the pipe owns the frames; otherwise the
     /// caller still does. <paramref name="force"/> ignores the high-water mark (used to roll a message back in).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
     {
         bool wake;
@@ -42,6 +44,7 @@ internal sealed partial class Pipe
     /// high-water mark allows, published at once with at most one wake-up: the engine delivers everything one
     /// socket read decoded at once. Returns how many frames were taken; the caller keeps the rest.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
     {
         var taken = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -68,6 +69,7 @@ internal sealed class Signal
     /// <summary>Waiters past their spin, asleep or about to sleep (tests use it to know a wait really blocks).</summary>
     public int Waiters => Volatile.Read(ref _waiters);
 
+    [MethodImpl(HotPath.Optimized)]
     public unsafe void Set()
     {
         Interlocked.Increment(ref VersionCell);
@@ -91,6 +93,7 @@ internal sealed class Signal
     /// The other side usually moves within microseconds: a short spin saves a sleep and a wake-up, which cost far
     /// more (a futex and a reschedule, or a thread-pool hop). SpinWait yields rather than burn a shared core.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool SpinUntilChanged(long seen)
     {
         var spinner = default(SpinWait);
@@ -105,6 +108,7 @@ internal sealed class Signal
     }
 
     /// <summary>Blocks until the version differs from <paramref name="seen"/>; false when the deadline passed first.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool Wait(long seen, Deadline deadline, CancellationToken cancellationToken = default)
     {
         if (SpinUntilChanged(seen))

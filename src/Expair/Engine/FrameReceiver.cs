@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Expair.Core;
 using Expair.Internal;
@@ -72,6 +73,7 @@ internal sealed class FrameReceiver
     /// caller (<paramref name="callerDeadline"/> set) has whole messages to deliver before a body. A caller's read
     /// of a body stops at its deadline, leaving the rest for the next reader.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool DecodeBuffered(Deadline? callerDeadline)
     {
         while (_completeFrames < MaxDecodeAhead)
@@ -179,6 +181,7 @@ internal sealed class FrameReceiver
     }
 
     /// <summary>Hands the pipe what it takes now of the completed messages; true when all went.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool DeliverNow()
     {
         var taken = _inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
@@ -211,6 +214,7 @@ internal sealed class FrameReceiver
     /// Reads more bytes into the receive buffer, blocking: the bytes read, 0 at the end of the stream, or (only on a
     /// caller's thread, <paramref name="callerDeadline"/> set) -1 when none came within a read slice or the deadline.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int FillSome(Deadline? callerDeadline)
     {
         var space = _buffer.FreeSpace().Span;
@@ -239,6 +243,7 @@ internal sealed class FrameReceiver
     /// (<paramref name="callerDeadline"/> set) gets -1 when a read slice (<see cref="ReadLease.ReadSlice"/>, the
     /// socket's receive timeout) or its deadline passes first, so it can look at its deadline and the pipe.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private int ReceiveSome(Span<byte> into, Deadline? callerDeadline)
     {
         while (true)

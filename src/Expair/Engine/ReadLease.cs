@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Expair.Core;
 using Expair.Internal;
@@ -159,6 +160,7 @@ internal sealed class ReadLease : IEagerWriter
             WakeLender();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     bool IEagerWriter.TryFillNow(Signal readable, long seen, Deadline deadline)
     {
         // Only a caller that sent something since it last found the queue empty: a request waiting for its reply, or
@@ -213,6 +215,7 @@ internal sealed class ReadLease : IEagerWriter
     /// Holding the read side on a caller's thread: reads and decodes until a message is delivered (true), the pipe's
     /// signal moves (true) or the deadline passes (false).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool ReadOnCaller(Signal readable, long seen, Deadline deadline)
     {
         var receiver = _receiver;

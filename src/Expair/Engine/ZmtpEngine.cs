@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -240,6 +241,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
     }
 
     /// <summary>The receive thread: reads, decodes many frames per read, and hands whole messages to the inbound pipe.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void ReceiveLoop(Traffic traffic, CancellationToken cancellationToken)
     {
         var receiver = traffic.Receiver;

@@ -73,6 +73,7 @@ internal sealed class FrameDecoder
     /// <see cref="BodyReceived"/>; a command's body comes out in <paramref name="command"/>. Throws
     /// <see cref="ProtocolViolationException"/> on a bad header or a size over the limit.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public DecodeStatus Decode(ReadOnlySpan<byte> buffered, out int consumed, out Frame frame, out ReadOnlySpan<byte> command)
     {
         consumed = 0;

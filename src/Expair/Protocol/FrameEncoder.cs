@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 using Expair.Protocol.Mechanisms;
 
@@ -69,6 +70,7 @@ internal sealed class FrameEncoder
     public bool HasRoomFor(in Frame frame) => BufferBytes(frame, _used, _buffer.Length) <= _buffer.Length - _used;
 
     /// <summary>Adds one data frame (check <see cref="HasRoomFor"/> first); returns <see cref="Length"/> after it.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public long Add(in Frame frame)
     {
         if (_transform is not null)
@@ -101,6 +103,7 @@ internal sealed class FrameEncoder
     }
 
     /// <summary>Ends the last segment: <see cref="Segments"/> then holds every byte encoded.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Close()
     {
         if (_used > _segmentStart)
@@ -112,6 +115,7 @@ internal sealed class FrameEncoder
     }
 
     /// <summary>Forgets what was encoded (after it was written, or abandoned).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Reset()
     {
         Segments.Clear();

@@ -22,6 +22,7 @@ public sealed partial class PairSocket
     /// Receives the next message into <paramref name="message"/>, replacing (and releasing) the frames it held.
     /// Reusing one <see cref="Message"/> this way receives without allocating. Blocks like <see cref="Receive()"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Receive(Message message)
     {
         if (!TryReceive(message, Options.ReceiveTimeout))

@@ -63,6 +63,7 @@ public sealed partial class PairSocket
     /// <see cref="Message.AddBuffer(int)"/>). Blocks like <see cref="Send(Message)"/>; when it throws, the message
     /// keeps its frames.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void SendAndClear(Message message)
     {
         if (!TrySendAndClear(message, Options.SendTimeout))
@@ -225,6 +226,7 @@ public sealed partial class PairSocket
         return frames;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TimeSpan ValidTimeout(TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(timeout))] string? name = null) =>
         timeout >= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
             ? timeout

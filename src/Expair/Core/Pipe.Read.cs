@@ -122,6 +122,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the reader's lock: whether a frame is queued (the writer's line is read only when the cached look runs out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool AnyQueued()
     {
         var head = _c.Head;
@@ -187,6 +188,7 @@ internal sealed partial class Pipe
     /// mark (half, or 1024 below a large mark), not after every read; a large read wakes it whatever the count.
     /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool Consumed(int frames, int messages, long bytes, bool inFlight)
     {
         if (inFlight)

@@ -94,6 +94,7 @@ internal sealed partial class Pipe
     /// When fewer do, the writer is marked as waiting first, so a read that frees room after this look sets
     /// <see cref="Writable"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private int RoomFor(int wanted)
     {
         var capacity = _c.Capacity;
@@ -115,6 +116,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the writer's lock: the ring, with room for <paramref name="count"/> frames after <paramref name="tail"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private Frame[] Reserve(long tail, int count)
     {
         var ring = _ring;
@@ -145,6 +147,7 @@ internal sealed partial class Pipe
     /// the sleeping reader asleep, still marked; otherwise the mark is cleared before the Set, so a reader that
     /// marks itself again in between took its version before that and the Set still ends its wait.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private void WakeReader(ReadOnlySpan<Frame> message)
     {
         if (EagerReader?.TryTakeNow(message) == true)

@@ -56,6 +56,7 @@ internal sealed class Signal
     /// A plain load where a 64-bit one is atomic (every 64-bit process): <c>Interlocked.Read</c> is a
     /// locked compare-exchange, which takes the line exclusively on every look, from the writer and from other readers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long ReadVersion() => IntPtr.Size == 8 ? Volatile.Read(ref VersionCell) : Interlocked.Read(ref VersionCell);
 
     /// <summary>The version's low half, the word a futex sleeps on (the array is pinned; little-endian).</summary>

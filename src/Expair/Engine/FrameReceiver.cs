@@ -129,6 +129,7 @@ internal sealed class FrameReceiver
     /// Reads the rest of the pending body straight into its frame. On a caller's thread (<paramref name="callerDeadline"/>
     /// set) it reads only what arrives before the deadline: false when that passed first.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool ReceiveBody(Deadline? callerDeadline)
     {
         while (true)
@@ -167,6 +168,7 @@ internal sealed class FrameReceiver
     }
 
     /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Deliver()
     {
         while (true)

@@ -110,6 +110,7 @@ internal sealed class ReadLease : IEagerWriter
     /// The receive thread, with nothing buffered: lends the read side when a caller asked for it, and sleeps until it
     /// is its own again. False when no caller asked (read as usual).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public unsafe bool LendToCaller()
     {
         if (Volatile.Read(ref _callerWantsToRead) == 0 || !Futex.IsSupported)
@@ -152,6 +153,7 @@ internal sealed class ReadLease : IEagerWriter
     }
 
     /// <summary>A caller gives the read side back (lent again, or to the receive thread), waking the receive thread if it sleeps for it.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void GiveBack(int word)
     {
         Volatile.Write(ref Word, word);
@@ -204,6 +206,7 @@ internal sealed class ReadLease : IEagerWriter
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     void IEagerWriter.ResumeOwnReads()
     {
         var word = Volatile.Read(ref Word);

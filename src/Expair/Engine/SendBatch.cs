@@ -93,7 +93,9 @@ internal sealed class SendBatch
         Encoder.Reset();
         var frames = _frames;
         var encoded = _encoded;
-        var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
+        var done = encoded; // up to the last frame that ends a message
+        while (done > 0 && frames[done - 1].More)
+            done--;
         for (var i = 0; i < done; i++)
             frames[i].Release();
         Array.Copy(frames, done, frames, 0, _pulled - done);

@@ -57,6 +57,7 @@ internal readonly struct Frame
     public Frame WithMore(bool more) => new(in this, more);
 
     /// <summary>Copies <paramref name="bytes"/> into the frame itself when they fit, else into a pooled array.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static Frame Copy(ReadOnlySpan<byte> bytes, bool more)
     {
         if (bytes.IsEmpty)
@@ -73,6 +74,7 @@ internal readonly struct Frame
     }
 
     /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller (never inline).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static Frame Rent(int length, bool more) =>
         length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(FramePool.Rent(length), length, pooled: true, more);
 

@@ -135,6 +135,7 @@ internal sealed class FrameDecoder
     /// <paramref name="count"/> bytes arrived in <see cref="PendingBody"/>. True when the body is whole: then
     /// <paramref name="frame"/> is its frame, which the caller owns from then on.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool BodyReceived(int count, out Frame frame)
     {
         frame = default;

@@ -46,6 +46,7 @@ internal sealed class FrameEncoder
     /// The buffer bytes a frame takes when encoded after <paramref name="used"/> of <paramref name="bufferSize"/>
     /// bytes: its header, and its body when that is copied (small, or inline, which has no array to send from).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int BufferBytes(in Frame frame, int used, int bufferSize)
     {
         var wire = WireLength(frame.Length);
@@ -129,6 +130,7 @@ internal sealed class FrameEncoder
 
     private long WireLength(int payloadLength) => _transform?.WrappedLength(payloadLength) ?? payloadLength;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Copies(in Frame frame, long wireLength, int free) =>
         frame.IsInline || (wireLength < ZeroCopyThreshold && wireLength <= free);
 

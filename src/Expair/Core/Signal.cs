@@ -145,6 +145,7 @@ internal sealed class Signal
     /// After a wait that slept <paramref name="sleptTicks"/>: spin less before waits that take long, longer before
     /// short ones (the spin just missed what came soon after it).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void AdaptSpin(long sleptTicks)
     {
         var rounds = Volatile.Read(ref _spinRounds);

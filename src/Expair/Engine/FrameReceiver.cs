@@ -65,7 +65,11 @@ internal sealed class FrameReceiver
     public bool BodyPending => _decoder.BodyRemaining > 0;
 
     /// <summary>Nothing buffered and no message begun.</summary>
-    public bool IsIdle => _buffer.IsEmpty && _incoming.Count == 0 && _decoder.BodyRemaining == 0;
+    public bool IsIdle
+    {
+        [MethodImpl(HotPath.Optimized)]
+        get => _buffer.IsEmpty && _incoming.Count == 0 && _decoder.BodyRemaining == 0;
+    }
 
     /// <summary>
     /// Decodes buffered frames, reading a large body straight into its frame (a body begun by an earlier reader is

@@ -140,6 +140,7 @@ internal sealed class Heartbeater
     }
 
     /// <summary>The send loop, before each batch: adds the PONG owed and a PING that is due.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void WritePending(FrameEncoder encoder)
     {
         if (Volatile.Read(ref _pongLength) >= 0)

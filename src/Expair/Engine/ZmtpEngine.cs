@@ -277,6 +277,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe
     }
 
     /// <summary>After a large body was delivered, the receive thread waits a moment for the reply and writes it (<see cref="ReplyWait"/>).</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static void AwaitReply(Traffic traffic)
     {
         if (!traffic.Receiver.LargeBodyDelivered || !traffic.Writer.DirectWritesEnabled)

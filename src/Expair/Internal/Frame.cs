@@ -52,7 +52,12 @@ internal readonly struct Frame
 
     /// <summary>The body. For an inline frame this points into the frame, so it lives as long as the variable or slot holding it.</summary>
     [UnscopedRef]
-    public ReadOnlySpan<byte> Span => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
+    public ReadOnlySpan<byte> Span
+    {
+        // Inlined into the per-message path, which is compiled optimised at its first call (HotPath).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
+    }
 
     public Frame WithMore(bool more) => new(in this, more);
 

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Expair.Internal;
 
@@ -78,6 +79,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     }
 
     /// <summary>An empty list for <see cref="PairSocket.Receive(Message)"/> to fill; the current frames stay until it succeeds.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal List<Frame> PrepareForReuse()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -87,6 +89,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     }
 
     /// <summary>The receive filled <paramref name="frames"/>: they become this message's, the old ones are released.</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void CompleteReuse(List<Frame> frames)
     {
         foreach (var frame in _frames)
@@ -119,6 +122,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     /// without a single copy. The memory holds stale bytes until written, and must not be used once the message
     /// is sent, cleared or disposed.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public Memory<byte> AddBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -129,6 +133,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     }
 
     /// <summary>The frames to send: a disposed message is refused before an empty one (it has no frames left either).</summary>
+    [MethodImpl(HotPath.Optimized)]
     internal ReadOnlySpan<Frame> FramesToSend()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

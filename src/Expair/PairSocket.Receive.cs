@@ -22,6 +22,7 @@ public sealed partial class PairSocket
     /// Receives the next message into <paramref name="message"/>, replacing (and releasing) the frames it held.
     /// Reusing one <see cref="Message"/> this way receives without allocating. Blocks like <see cref="Receive()"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Receive(Message message)
     {
         if (!TryReceive(message, Options.ReceiveTimeout))
@@ -32,6 +33,7 @@ public sealed partial class PairSocket
     /// Receives the next message into <paramref name="message"/> (see <see cref="Receive(Message)"/>), waiting at
     /// most <paramref name="timeout"/>. False when none came; the message is then left as it was.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool TryReceive(Message message, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -52,6 +54,7 @@ public sealed partial class PairSocket
     /// <see cref="InvalidOperationException"/> (multipart) or <see cref="ArgumentException"/> (too large, with its
     /// size) is thrown, so nothing is lost. Blocks like <see cref="Receive()"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int Receive(Span<byte> buffer) =>
         TryReceive(buffer, out var length, Options.ReceiveTimeout) ? length : throw ReceiveTimeout();
 
@@ -59,6 +62,7 @@ public sealed partial class PairSocket
     /// Receives the next one-frame message into <paramref name="buffer"/> (see <see cref="Receive(Span{byte})"/>),
     /// waiting at most <paramref name="timeout"/>. False when none came.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool TryReceive(Span<byte> buffer, out int length, TimeSpan timeout)
     {
         var read = new SingleFrameRead(buffer.Length);
@@ -207,6 +211,7 @@ public sealed partial class PairSocket
         (await ReceiveStepAsync(new SingleFrameRead(int.MaxValue), cancellationToken).ConfigureAwait(false)).Frame;
 
     /// <summary>The one blocking receive loop, shared by every blocking receive method. False on timeout.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool TryReceiveStep<TRead>(ref TRead read, TimeSpan timeout)
         where TRead : struct, IPipeRead
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Expair.Core;
 using Expair.Internal;
@@ -10,6 +11,7 @@ public sealed partial class PairSocket
     /// Sends one frame (a copy of <paramref name="frame"/>). Blocks while there is no peer or its queue is full;
     /// throws <see cref="TimeoutException"/> after <see cref="PairSocketOptions.SendTimeout"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Send(ReadOnlySpan<byte> frame)
     {
         var copy = Frame.Copy(frame, more: false);
@@ -61,6 +63,7 @@ public sealed partial class PairSocket
     /// <see cref="Message.AddBuffer(int)"/>). Blocks like <see cref="Send(Message)"/>; when it throws, the message
     /// keeps its frames.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void SendAndClear(Message message)
     {
         if (!TrySendAndClear(message, Options.SendTimeout))
@@ -71,6 +74,7 @@ public sealed partial class PairSocket
     /// Sends <paramref name="message"/> as <see cref="SendAndClear(Message)"/> does, waiting at most
     /// <paramref name="timeout"/>. False if it did not go; the message then keeps its frames.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool TrySendAndClear(Message message, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -94,6 +98,7 @@ public sealed partial class PairSocket
         return default;
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private void SendOrThrow(ReadOnlySpan<Frame> frames)
     {
         if (!TrySendFrames(frames, Options.SendTimeout))
@@ -114,6 +119,7 @@ public sealed partial class PairSocket
     /// The one blocking send loop: try a step, wait on the signal it names, try again. Frames the socket copied
     /// (<paramref name="ownsFrames"/>) are released when they do not go; a caller's own frames stay the caller's.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool TrySendFrames(ReadOnlySpan<Frame> frames, TimeSpan timeout, bool ownsFrames = true)
     {
         ValidTimeout(timeout);
@@ -220,6 +226,7 @@ public sealed partial class PairSocket
         return frames;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TimeSpan ValidTimeout(TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(timeout))] string? name = null) =>
         timeout >= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
             ? timeout

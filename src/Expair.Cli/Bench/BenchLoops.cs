@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Expair.Cli.Bench;
 
@@ -11,6 +12,7 @@ namespace Expair.Cli.Bench;
 internal static class BenchLoops
 {
     /// <summary>thr-local: receives COUNT messages of SIZE bytes, clocked from the first, then acknowledges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Measurement ReceiveThroughput(IBenchSocket socket, BenchSpec spec)
     {
         var received = 0;
@@ -33,6 +35,7 @@ internal static class BenchLoops
     }
 
     /// <summary>thr-remote: sends COUNT messages, writing every payload byte of each, then waits for the acknowledgement.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Measurement SendThroughput(IBenchSocket socket, BenchSpec spec)
     {
         var sent = 0;
@@ -62,6 +65,7 @@ internal static class BenchLoops
     }
 
     /// <summary>lat-local: echoes COUNT messages; clocked from the first (the client's warm-up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Measurement Echo(IBenchSocket socket, BenchSpec spec)
     {
         var echoed = 0;
@@ -90,6 +94,7 @@ internal static class BenchLoops
     }
 
     /// <summary>lat-remote: COUNT round trips; the first is a warm-up, the others are each timed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (Measurement Measured, long[] RoundTrips) RoundTrips(IBenchSocket socket, BenchSpec spec)
     {
         var roundTrips = new long[spec.Count - 1];
@@ -111,6 +116,7 @@ internal static class BenchLoops
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long RoundTrip(IBenchSocket socket, BenchSpec spec, int index)
     {
         // The payload is written before the clock starts: latency is the transport's time, not memset's.

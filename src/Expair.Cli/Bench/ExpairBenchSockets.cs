@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Expair.Cli.Bench;
 
 /// <summary>
@@ -62,6 +64,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
     private int _payloadLength;
     private int _receivedLength;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Span<byte> NextPayload(int length)
     {
         if (!_intoSpan)
@@ -79,6 +82,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
         return _payload.AsSpan(0, length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SendPayload()
     {
         if (_intoSpan)
@@ -87,6 +91,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
             socket.SendAndClear(_outgoing);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Receive()
     {
         if (_intoSpan)
@@ -110,6 +115,7 @@ internal sealed class ExpairBenchSocket(PairSocket socket, int size) : IBenchSoc
             : throw new BenchFailedException($"received a {_message.Count}-frame message; the benchmark sends one frame");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SendBackReceived()
     {
         if (_intoSpan)

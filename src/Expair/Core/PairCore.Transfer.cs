@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -9,6 +10,7 @@ namespace Expair.Core;
 internal sealed partial class PairCore
 {
     /// <summary>One attempt to queue <paramref name="message"/> for the peer. On <see cref="Step.Done"/> the pipe owns the frames.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public Step TrySendStep(ReadOnlySpan<Frame> message, out Signal waitOn, out long seen)
     {
         while (true)
@@ -36,6 +38,7 @@ internal sealed partial class PairCore
     }
 
     /// <summary>One attempt to take the next message; earlier peers' leftovers come first.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public Step TryReceiveStep<TRead>(ref TRead read, out Signal waitOn, out long seen)
         where TRead : struct, IPipeRead
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -9,6 +10,7 @@ internal sealed partial class Pipe
     /// Takes the next message when it is a single frame of at most <paramref name="maxLength"/> bytes; otherwise
     /// leaves it queued and says why (<see cref="ReadResult.Multipart"/>, or <see cref="ReadResult.TooLarge"/> with its length).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public ReadResult TryReadSingle(int maxLength, out Frame frame, out int tooLargeLength)
     {
         frame = default;
@@ -40,6 +42,7 @@ internal sealed partial class Pipe
     /// Takes the next whole message into <paramref name="into"/>. With <paramref name="singleFrameOnly"/> a
     /// multipart message is left queued and <see cref="ReadResult.Multipart"/> returned.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public ReadResult TryRead(List<Frame> into, bool singleFrameOnly = false)
     {
         bool wake;
@@ -76,6 +79,7 @@ internal sealed partial class Pipe
     /// position per batch), stopping once <paramref name="maxBytes"/> is reached (at least one frame is taken). A
     /// message may be split across two calls; whole messages taken count as in flight until <see cref="CompleteSent"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int TryReadFrames(Span<Frame> into, long maxBytes = long.MaxValue)
     {
         var count = 0;
@@ -106,6 +110,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>The engine handed <paramref name="messages"/> messages taken with <see cref="TryReadFrames"/> to the OS.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void CompleteSent(int messages)
     {
         using (SpinGate.Hold(ref _c.ReaderLock))
@@ -117,6 +122,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the reader's lock: whether a frame is queued (the writer's line is read only when the cached look runs out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool AnyQueued()
     {
         var head = _c.Head;
@@ -133,6 +139,7 @@ internal sealed partial class Pipe
     /// The spin comes before the mark so that while the reader spins, the writer publishes without a wake-up: a
     /// reader that keeps up with a stream finds the pipe empty after nearly every message.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool PrepareToWaitReadable()
     {
         var spinner = default(SpinWait);
@@ -181,6 +188,7 @@ internal sealed partial class Pipe
     /// mark (half, or 1024 below a large mark), not after every read; a large read wakes it whatever the count.
     /// (A writer whose wait runs out still finds any room there is: it tries once more before giving up.)
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool Consumed(int frames, int messages, long bytes, bool inFlight)
     {
         if (inFlight)

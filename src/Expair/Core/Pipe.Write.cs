@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -9,6 +10,7 @@ internal sealed partial class Pipe
     /// Queues one whole message. On <see cref="WriteResult.Written"/> the pipe owns the frames; otherwise the
     /// caller still does. <paramref name="force"/> ignores the high-water mark (used to roll a message back in).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public WriteResult TryWrite(ReadOnlySpan<Frame> message, bool force = false)
     {
         bool wake;
@@ -42,6 +44,7 @@ internal sealed partial class Pipe
     /// high-water mark allows, published at once with at most one wake-up: the engine delivers everything one
     /// socket read decoded at once. Returns how many frames were taken; the caller keeps the rest.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int TryWriteMessages(ReadOnlySpan<Frame> frames, out WriteResult result)
     {
         var taken = 0;
@@ -91,6 +94,7 @@ internal sealed partial class Pipe
     /// When fewer do, the writer is marked as waiting first, so a read that frees room after this look sets
     /// <see cref="Writable"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private int RoomFor(int wanted)
     {
         var capacity = _c.Capacity;
@@ -112,6 +116,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the writer's lock: the ring, with room for <paramref name="count"/> frames after <paramref name="tail"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private Frame[] Reserve(long tail, int count)
     {
         var ring = _ring;
@@ -142,6 +147,7 @@ internal sealed partial class Pipe
     /// the sleeping reader asleep, still marked; otherwise the mark is cleared before the Set, so a reader that
     /// marks itself again in between took its version before that and the Set still ends its wait.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private void WakeReader(ReadOnlySpan<Frame> message)
     {
         if (EagerReader?.TryTakeNow(message) == true)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Core;
@@ -52,6 +53,7 @@ internal sealed class Signal : ISignalProbe
     /// A plain load where a 64-bit one is atomic (every 64-bit process): <c>Interlocked.Read</c> is a
     /// locked compare-exchange, which takes the line exclusively on every look, from the writer and from other readers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long ReadVersion() => IntPtr.Size == 8 ? Volatile.Read(ref VersionCell) : Interlocked.Read(ref VersionCell);
 
     /// <summary>The version's low half, the word a futex sleeps on (the array is pinned; little-endian).</summary>
@@ -65,6 +67,7 @@ internal sealed class Signal : ISignalProbe
     /// <summary>Waiters past their spin, asleep or about to sleep: a caller writes directly only while the send thread waits.</summary>
     public int Waiters => Volatile.Read(ref _waiters);
 
+    [MethodImpl(HotPath.Optimized)]
     public unsafe void Set()
     {
         Interlocked.Increment(ref VersionCell);
@@ -88,6 +91,7 @@ internal sealed class Signal : ISignalProbe
     /// The other side usually moves within microseconds: a short spin saves a sleep and a wake-up, which cost far
     /// more (a futex and a reschedule, or a thread-pool hop). SpinWait yields rather than burn a shared core.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool SpinUntilChanged(long seen)
     {
         var spinner = default(SpinWait);
@@ -102,6 +106,7 @@ internal sealed class Signal : ISignalProbe
     }
 
     /// <summary>Blocks until the version differs from <paramref name="seen"/>; false when the deadline passed first.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool Wait(long seen, Deadline deadline, CancellationToken cancellationToken = default)
     {
         if (SpinUntilChanged(seen))
@@ -137,6 +142,7 @@ internal sealed class Signal : ISignalProbe
     /// After a wait that slept <paramref name="sleptTicks"/>: spin less before waits that take long, longer before
     /// short ones (the spin just missed what came soon after it).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     internal void AdaptSpin(long sleptTicks)
     {
         var rounds = Volatile.Read(ref _spinRounds);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Expair.Core;
 using Expair.Internal;
@@ -64,7 +65,11 @@ internal sealed class FrameReceiver
     public bool BodyPending => _decoder.BodyRemaining > 0;
 
     /// <summary>Nothing buffered and no message begun.</summary>
-    public bool IsIdle => _buffer.IsEmpty && _incoming.Count == 0 && _decoder.BodyRemaining == 0;
+    public bool IsIdle
+    {
+        [MethodImpl(HotPath.Optimized)]
+        get => _buffer.IsEmpty && _incoming.Count == 0 && _decoder.BodyRemaining == 0;
+    }
 
     /// <summary>
     /// Decodes buffered frames, reading a large body straight into its frame (a body begun by an earlier reader is
@@ -72,6 +77,7 @@ internal sealed class FrameReceiver
     /// caller (<paramref name="callerDeadline"/> set) has whole messages to deliver before a body. A caller's read
     /// of a body stops at its deadline, leaving the rest for the next reader.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool DecodeBuffered(Deadline? callerDeadline)
     {
         while (_completeFrames < MaxDecodeAhead)
@@ -127,6 +133,7 @@ internal sealed class FrameReceiver
     /// Reads the rest of the pending body straight into its frame. On a caller's thread (<paramref name="callerDeadline"/>
     /// set) it reads only what arrives before the deadline: false when that passed first.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool ReceiveBody(Deadline? callerDeadline)
     {
         while (true)
@@ -165,6 +172,7 @@ internal sealed class FrameReceiver
     }
 
     /// <summary>Hands the completed messages to the inbound pipe, waiting while it is at its high-water mark.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Deliver()
     {
         while (true)
@@ -179,6 +187,7 @@ internal sealed class FrameReceiver
     }
 
     /// <summary>Hands the pipe what it takes now of the completed messages; true when all went.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool DeliverNow()
     {
         var taken = _inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
@@ -211,6 +220,7 @@ internal sealed class FrameReceiver
     /// Reads more bytes into the receive buffer, blocking: the bytes read, 0 at the end of the stream, or (only on a
     /// caller's thread, <paramref name="callerDeadline"/> set) -1 when none came within a read slice or the deadline.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int FillSome(Deadline? callerDeadline)
     {
         var space = _buffer.FreeSpace().Span;
@@ -239,6 +249,7 @@ internal sealed class FrameReceiver
     /// (<paramref name="callerDeadline"/> set) gets -1 when a read slice (<see cref="ReadLease.ReadSlice"/>, the
     /// socket's receive timeout) or its deadline passes first, so it can look at its deadline and the pipe.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private int ReceiveSome(Span<byte> into, Deadline? callerDeadline)
     {
         while (true)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -129,6 +130,7 @@ internal sealed class Heartbeater
     /// A message frame was decoded: if it came after a PING with a TTL, the peer is not silent. Timestamps alone
     /// miss this when the frame arrived in the same read as the PING (libzmq cancels the TTL on any message too).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void OnPeerMessageFrame()
     {
         if (Volatile.Read(ref _peerTtlSince) < 0)
@@ -138,6 +140,7 @@ internal sealed class Heartbeater
     }
 
     /// <summary>The send loop, before each batch: adds the PONG owed and a PING that is due.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void WritePending(FrameEncoder encoder)
     {
         if (Volatile.Read(ref _pongLength) >= 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Expair.Core;
 using Expair.Internal;
@@ -109,6 +110,7 @@ internal sealed class ReadLease : IEagerWriter
     /// The receive thread, with nothing buffered: lends the read side when a caller asked for it, and sleeps until it
     /// is its own again. False when no caller asked (read as usual).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public unsafe bool LendToCaller()
     {
         if (Volatile.Read(ref _callerWantsToRead) == 0 || !Futex.IsSupported)
@@ -151,6 +153,7 @@ internal sealed class ReadLease : IEagerWriter
     }
 
     /// <summary>A caller gives the read side back (lent again, or to the receive thread), waking the receive thread if it sleeps for it.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void GiveBack(int word)
     {
         Volatile.Write(ref Word, word);
@@ -159,6 +162,7 @@ internal sealed class ReadLease : IEagerWriter
             WakeLender();
     }
 
+    [MethodImpl(HotPath.Optimized)]
     bool IEagerWriter.TryFillNow(Signal readable, long seen, Deadline deadline)
     {
         // Only a caller that sent something since it last found the queue empty: a request waiting for its reply, or
@@ -202,6 +206,7 @@ internal sealed class ReadLease : IEagerWriter
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     void IEagerWriter.ResumeOwnReads()
     {
         var word = Volatile.Read(ref Word);
@@ -213,6 +218,7 @@ internal sealed class ReadLease : IEagerWriter
     /// Holding the read side on a caller's thread: reads and decodes until a message is delivered (true), the pipe's
     /// signal moves (true) or the deadline passes (false).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool ReadOnCaller(Signal readable, long seen, Deadline deadline)
     {
         var receiver = _receiver;

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using Expair.Internal;
 using Expair.Protocol;
 
 namespace Expair.Engine;
@@ -30,6 +32,7 @@ internal sealed class ReceiveBuffer
     public void Consume(int count) => _start += count;
 
     /// <summary>Compacts the buffer and returns the space after the buffered bytes.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public Memory<byte> FreeSpace()
     {
         if (_start > 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Transport;
@@ -30,6 +31,7 @@ internal sealed class SegmentSender(BlockingStream io)
     public void Forget() => _confirmed = _attempting = 0;
 
     /// <summary>Writes a batch in gathered writes of at most <see cref="MaxWrite"/> bytes, counting what the kernel took.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Send(List<ArraySegment<byte>> segments)
     {
         _confirmed = 0;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -47,6 +48,7 @@ internal sealed class SendBatch
     /// Encodes the heartbeat commands due and as many queued frames as one batch takes; the number of messages whose
     /// last frame it holds comes out in <paramref name="messages"/>. False when there is nothing to send.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool Encode(Pipe outbound, Heartbeater heartbeater, out int messages)
     {
         var encoder = Encoder;
@@ -85,12 +87,15 @@ internal sealed class SendBatch
     /// The batch was written: releases every message whose last frame went out. The frames of one still being sent
     /// stay held at the front, so a later failure puts the whole message back (31/EXPAIR: messages are atomic).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Sent(Pipe outbound, int messages)
     {
         Encoder.Reset();
         var frames = _frames;
         var encoded = _encoded;
-        var done = encoded == 0 ? 0 : Array.FindLastIndex(frames, encoded - 1, encoded, f => !f.More) + 1;
+        var done = encoded; // up to the last frame that ends a message
+        while (done > 0 && frames[done - 1].More)
+            done--;
         for (var i = 0; i < done; i++)
             frames[i].Release();
         Array.Copy(frames, done, frames, 0, _pulled - done);

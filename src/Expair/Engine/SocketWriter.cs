@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -86,6 +87,7 @@ internal sealed class SocketWriter : IEagerReader
     }
 
     /// <summary>The send thread: encodes queued frames into batches and writes each batch with as few calls as it can.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void SendLoop()
     {
         var batch = new SendBatch(_mechanism);
@@ -130,6 +132,7 @@ internal sealed class SocketWriter : IEagerReader
     }
 
     /// <summary>Encodes and writes one batch; false when there was nothing to send.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool SendTurn(SendBatch batch)
     {
         if (!batch.Encode(_outbound, _heartbeater, out var messages))
@@ -146,6 +149,7 @@ internal sealed class SocketWriter : IEagerReader
         batch.Abandon(_outbound, _sender.InDoubt);
     }
 
+    [MethodImpl(HotPath.Optimized)]
     bool IEagerReader.TryTakeNow(ReadOnlySpan<Frame> message)
     {
         // Only on an idle line (the pipe calls this only when the send thread found it empty and marked itself
@@ -171,6 +175,7 @@ internal sealed class SocketWriter : IEagerReader
     /// Writes the first queued message (<paramref name="frameCount"/> frames) directly if the gate is free and
     /// nothing the send thread holds or has to finish could be overtaken. True when all of it went.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool TryWriteDirect(int frameCount, long now)
     {
         if (!_gate.TryEnter())
@@ -192,6 +197,7 @@ internal sealed class SocketWriter : IEagerReader
     /// Takes the message just queued and writes it without waiting; under the gate. True when all of it went;
     /// otherwise what did not go is handed over to the send thread, or put back.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private bool WriteDirect(int frameCount)
     {
         var frames = _directFrames;
@@ -232,6 +238,7 @@ internal sealed class SocketWriter : IEagerReader
     }
 
     /// <summary>Encodes whole messages for a direct write; the bytes in all, or -1 when they do not fit (or the last frame is not a message's last).</summary>
+    [MethodImpl(HotPath.Optimized)]
     private long EncodeDirect(FrameEncoder encoder, ReadOnlySpan<Frame> frames, out int messages)
     {
         messages = 0;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -240,6 +241,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     }
 
     /// <summary>The receive thread: reads, decodes many frames per read, and hands whole messages to the inbound pipe.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void ReceiveLoop(Traffic traffic, CancellationToken cancellationToken)
     {
         var receiver = traffic.Receiver;
@@ -275,6 +277,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     }
 
     /// <summary>After a large body was delivered, the receive thread waits a moment for the reply and writes it (<see cref="ReplyWait"/>).</summary>
+    [MethodImpl(HotPath.Optimized)]
     private static void AwaitReply(Traffic traffic)
     {
         if (!traffic.Receiver.LargeBodyDelivered || !traffic.Writer.DirectWritesEnabled)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Expair.Internal;
 
 /// <summary>
@@ -71,6 +72,7 @@ internal sealed class BufferPool
     public int Held => _buckets.Sum(bucket => bucket.Count);
 
     /// <summary>A buffer of at least <paramref name="length"/> bytes (above <see cref="MinLength"/>); its contents are undefined.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public byte[] Rent(int length)
     {
         if (length > MaxLength)
@@ -80,6 +82,7 @@ internal sealed class BufferPool
     }
 
     /// <summary>Takes back a buffer from <see cref="Rent"/>; one of a length no bucket has is left to the GC.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Return(byte[] array)
     {
         if (array.Length > MaxLength || array.Length <= MinLength)
@@ -176,6 +179,7 @@ internal sealed class BufferPool
 
         public int Count => Volatile.Read(ref _count);
 
+        [MethodImpl(HotPath.Optimized)]
         public byte[]? TryPop()
         {
             using (SpinGate.Hold(ref _gate))
@@ -190,6 +194,7 @@ internal sealed class BufferPool
         }
 
         /// <summary>Returns how many the bucket holds now.</summary>
+        [MethodImpl(HotPath.Optimized)]
         public int Push(byte[] array)
         {
             using (SpinGate.Hold(ref _gate))

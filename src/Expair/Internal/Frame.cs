@@ -52,11 +52,17 @@ internal readonly struct Frame
 
     /// <summary>The body. For an inline frame this points into the frame, so it lives as long as the variable or slot holding it.</summary>
     [UnscopedRef]
-    public ReadOnlySpan<byte> Span => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
+    public ReadOnlySpan<byte> Span
+    {
+        // Inlined into the per-message path, which is compiled optimised at its first call (HotPath).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
+    }
 
     public Frame WithMore(bool more) => new(in this, more);
 
     /// <summary>Copies <paramref name="bytes"/> into the frame itself when they fit, else into a pooled array.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static Frame Copy(ReadOnlySpan<byte> bytes, bool more)
     {
         if (bytes.IsEmpty)
@@ -73,6 +79,7 @@ internal readonly struct Frame
     }
 
     /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller (never inline).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static Frame Rent(int length, bool more) =>
         length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(FramePool.Rent(length), length, pooled: true, more);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Expair.Internal;
 
@@ -43,8 +44,10 @@ internal static class FramePool
     /// </summary>
     private static readonly BufferPool Large = new(SmallLimit, LargeLimit, stepsPerOctave: 4, keepBytes: 2 * 1024 * 1024, trimInterval: TimeSpan.FromSeconds(2), trimWindow: 5);
 
+    [MethodImpl(HotPath.Optimized)]
     public static byte[] Rent(int length) => length <= TinyLimit ? Tiny.Rent(length) : length <= SmallLimit ? Small.Rent(length) : Large.Rent(length);
 
+    [MethodImpl(HotPath.Optimized)]
     public static void Return(byte[] array)
     {
         if (array.Length <= TinyLimit)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Expair.Internal;
@@ -35,6 +36,7 @@ internal static unsafe partial class Futex
     /// (infinite for <see cref="Timeout.InfiniteTimeSpan"/>). May return early (a signal, a spurious wake-up):
     /// callers check their condition again.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void Wait(int* word, int expected, TimeSpan timeout)
     {
         if (timeout == Timeout.InfiniteTimeSpan)
@@ -48,6 +50,7 @@ internal static unsafe partial class Futex
     }
 
     /// <summary>Wakes every thread sleeping on <paramref name="word"/>.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void WakeAll(int* word) => Call(SystemCall, word, WakePrivate, int.MaxValue, null, 0, 0);
 
     [StructLayout(LayoutKind.Sequential)]

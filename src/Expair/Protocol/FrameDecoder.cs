@@ -73,6 +73,7 @@ internal sealed class FrameDecoder
     /// <see cref="BodyReceived"/>; a command's body comes out in <paramref name="command"/>. Throws
     /// <see cref="ProtocolViolationException"/> on a bad header or a size over the limit.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public DecodeStatus Decode(ReadOnlySpan<byte> buffered, out int consumed, out Frame frame, out ReadOnlySpan<byte> command)
     {
         consumed = 0;
@@ -134,6 +135,7 @@ internal sealed class FrameDecoder
     /// <paramref name="count"/> bytes arrived in <see cref="PendingBody"/>. True when the body is whole: then
     /// <paramref name="frame"/> is its frame, which the caller owns from then on.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public bool BodyReceived(int count, out Frame frame)
     {
         frame = default;

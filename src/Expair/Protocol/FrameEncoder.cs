@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 using Expair.Protocol.Mechanisms;
 
@@ -45,6 +46,7 @@ internal sealed class FrameEncoder
     /// The buffer bytes a frame takes when encoded after <paramref name="used"/> of <paramref name="bufferSize"/>
     /// bytes: its header, and its body when that is copied (small, or inline, which has no array to send from).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int BufferBytes(in Frame frame, int used, int bufferSize)
     {
         var wire = WireLength(frame.Length);
@@ -69,6 +71,7 @@ internal sealed class FrameEncoder
     public bool HasRoomFor(in Frame frame) => BufferBytes(frame, _used, _buffer.Length) <= _buffer.Length - _used;
 
     /// <summary>Adds one data frame (check <see cref="HasRoomFor"/> first); returns <see cref="Length"/> after it.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public long Add(in Frame frame)
     {
         if (_transform is not null)
@@ -101,6 +104,7 @@ internal sealed class FrameEncoder
     }
 
     /// <summary>Ends the last segment: <see cref="Segments"/> then holds every byte encoded.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Close()
     {
         if (_used > _segmentStart)
@@ -112,6 +116,7 @@ internal sealed class FrameEncoder
     }
 
     /// <summary>Forgets what was encoded (after it was written, or abandoned).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Reset()
     {
         Segments.Clear();
@@ -125,6 +130,7 @@ internal sealed class FrameEncoder
 
     private long WireLength(int payloadLength) => _transform?.WrappedLength(payloadLength) ?? payloadLength;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Copies(in Frame frame, long wireLength, int free) =>
         frame.IsInline || (wireLength < ZeroCopyThreshold && wireLength <= free);
 

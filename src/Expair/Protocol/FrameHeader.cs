@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Expair.Internal;
 
 namespace Expair.Protocol;
 
@@ -25,6 +27,7 @@ internal readonly record struct FrameHeader(FrameFlags Flags, long BodyLength, i
     /// Parses a header from the start of <paramref name="buffer"/>. Checks the length against
     /// <paramref name="maxBodyLength"/> before anything trusts it, so a hostile length is refused, never allocated.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static OperationStatus TryParse(ReadOnlySpan<byte> buffer, long maxBodyLength, out FrameHeader header)
     {
         header = default;
@@ -61,6 +64,7 @@ internal readonly record struct FrameHeader(FrameFlags Flags, long BodyLength, i
     }
 
     /// <summary>Writes a header for a body of <paramref name="length"/> bytes; returns its size (2 or 9).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public static int Write(Span<byte> destination, long length, bool more, bool command = false)
     {
         var flags = (more ? FrameFlags.More : 0) | (command ? FrameFlags.Command : 0);

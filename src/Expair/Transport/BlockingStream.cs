@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Expair.Internal;
 
 namespace Expair.Transport;
 
@@ -50,6 +52,7 @@ internal sealed class BlockingStream
     /// Reads what is available (waiting for at least one byte); 0 at the end of the stream, -1 when the wait passed
     /// the receive timeout set with <see cref="TrySetReceiveTimeout"/>.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int Receive(Span<byte> buffer) =>
         _native?.Receive(buffer) ?? _portable!.Receive(buffer);
 
@@ -67,6 +70,7 @@ internal sealed class BlockingStream
     }
 
     /// <summary>Writes every byte, waiting while the kernel's send buffer is full.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Send(ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
@@ -77,15 +81,18 @@ internal sealed class BlockingStream
     public bool CanSendWithoutWaiting => _native is not null;
 
     /// <summary>Writes what the kernel's send buffer takes now, without waiting; returns the bytes written (0 when full).</summary>
+    [MethodImpl(HotPath.Optimized)]
     public int SendNow(ReadOnlySpan<byte> bytes) =>
         _native?.SendNow(bytes) ?? throw new PlatformNotSupportedException("SendNow needs Linux's socket calls.");
 
     /// <summary>Writes what the kernel's send buffer takes of <paramref name="pieces"/> now, in one call; returns the bytes written.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public long SendNow(List<ArraySegment<byte>> pieces) =>
         pieces.Count == 1 ? SendNow(pieces[0])
         : _native?.SendGatheredNow(pieces) ?? throw new PlatformNotSupportedException("SendNow needs Linux's socket calls.");
 
     /// <summary>Writes every byte of <paramref name="pieces"/> in as few system calls as the kernel allows.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Send(List<ArraySegment<byte>> pieces, long total)
     {
         if (pieces.Count == 1)

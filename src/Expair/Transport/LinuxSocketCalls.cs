@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Expair.Internal;
 
@@ -128,6 +129,7 @@ internal sealed unsafe partial class LinuxSocketCalls
     public int SendNow(ReadOnlySpan<byte> buffer) => Transfer(buffer, send: true, MSG_NOSIGNAL | MSG_DONTWAIT);
 
     /// <summary>One recv or send, retried when a signal interrupts it; returns the bytes moved (0 when it would wait).</summary>
+    [MethodImpl(HotPath.Optimized)]
     private int Transfer(ReadOnlySpan<byte> buffer, bool send, int flags)
     {
         var added = false;
@@ -189,6 +191,7 @@ internal sealed unsafe partial class LinuxSocketCalls
     /// <summary>One sendmsg that never waits: returns the bytes the kernel took now (0 when its send buffer is full).</summary>
     public long SendGatheredNow(List<ArraySegment<byte>> pieces) => SendGathered(pieces, MSG_NOSIGNAL | MSG_DONTWAIT);
 
+    [MethodImpl(HotPath.Optimized)]
     private long SendGathered(List<ArraySegment<byte>> pieces, int flags)
     {
         var count = Math.Min(pieces.Count, MaxPieces);

@@ -37,9 +37,10 @@ internal sealed partial class PairCore
 
     /// <summary>
     /// A peer asks for the slot. The first gets it at once; later ones wait in line (up to
-    /// <see cref="SocketSettings.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves.
+    /// <see cref="SocketSettings.MaxWaitingPeers"/>) and get it, in order, when the current peer leaves. A peer that
+    /// may not wait (<paramref name="mayWait"/> false) is told <see cref="SlotResult.Taken"/> and never joins the line.
     /// </summary>
-    public SlotResult RequestSlot(IPeer peer, Func<PeerPipes>? pipesFactory = null)
+    public SlotResult RequestSlot(IPeer peer, Func<PeerPipes>? pipesFactory = null, bool mayWait = true)
     {
         PeerPipes pipes;
         lock (_lock)
@@ -48,6 +49,8 @@ internal sealed partial class PairCore
                 return SlotResult.Refused;
             if (_peer is not null)
             {
+                if (!mayWait)
+                    return SlotResult.Taken; // the caller closes it and reports why
                 if (_waiting.Count >= _options.MaxWaitingPeers)
                 {
                     _diagnostics.PeerRefused(peer.Description, _peer.Description, _waiting.Count);

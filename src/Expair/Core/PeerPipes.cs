@@ -19,4 +19,5 @@ internal interface IPeer
     void OnRefused(string reason);
 }
 
-internal enum SlotResult { Granted, Waiting, Refused }
+/// <summary>What <see cref="PairCore.RequestSlot"/> answered; <see cref="Taken"/> only to a peer that may not wait.</summary>
+internal enum SlotResult { Granted, Waiting, Refused, Taken }

@@ -80,6 +80,21 @@ internal sealed class FrameReceiver
     [MethodImpl(HotPath.Optimized)]
     public bool DecodeBuffered(Deadline? callerDeadline)
     {
+        try
+        {
+            return DecodeFrames(callerDeadline);
+        }
+        catch (ProtocolViolationException) when (_completeFrames > _delivered)
+        {
+            // The whole messages decoded before the violation are genuine: they reach the application (what the pipe
+            // takes now; no wait on a connection that is ending), the message cut by it never does.
+            DeliverNow();
+            throw;
+        }
+    }
+
+    private bool DecodeFrames(Deadline? callerDeadline)
+    {
         while (_completeFrames < MaxDecodeAhead)
         {
             if (_decoder.BodyRemaining > 0)

@@ -96,13 +96,15 @@ internal sealed class HandshakeDriver
 
         if (_isServer)
         {
-            switch (_core.RequestSlot(_peer))
+            // A binding mechanism client sent its final command already: it cannot hold the peer, so never queues it.
+            switch (_core.RequestSlot(_peer, mayWait: _holdsFinalCommand))
             {
                 case SlotResult.Refused:
                     _end.TryClaim("PAIR socket already has a peer and too many are waiting");
                     return false;
-                case SlotResult.Waiting when !_holdsFinalCommand:
-                    _end.TryClaim("PAIR socket already has a peer, and a binding PLAIN or CURVE client cannot keep one waiting");
+                case SlotResult.Taken:
+                    var reason = _end.Claim("PAIR socket already has a peer, and a binding PLAIN or CURVE client cannot keep one waiting");
+                    _diagnostics.ConnectionFailed(_peer.Description, reason, handshakeComplete: false, peerError: null, accepted: true);
                     return false;
                 case SlotResult.Waiting:
                     if (!await WaitForSlotAsync().ConfigureAwait(false))

@@ -92,7 +92,9 @@ public class SecureSendRecvTests
     /// <summary>
     /// A pyzmq PAIR socket with CURVE or PLAIN. Arguments: curve|plain, server|client, bind|ENDPOINT, send|recv, then
     /// CURVE server: SECRET; CURVE client: SERVER-PUBLIC PUBLIC SECRET; PLAIN (server's one user, or client): USER PASSWORD.
-    /// A binding socket prints its endpoint first; a receiver prints the message; <c>refused</c> (a client) prints the
+    /// A binding socket prints its endpoint first; a receiver prints the message and stays connected until its stdin
+    /// closes (a peer that left at once could end the connection before Expair's send saw its bytes acknowledged, and
+    /// send would then report them undelivered); <c>refused</c> (a client) prints the
     /// first handshake event its monitor reports, name and value. A PLAIN server answers ZAP with pyzmq's own
     /// authenticator (libzmq without one refuses every PLAIN client).
     /// </summary>
@@ -133,6 +135,7 @@ public class SecureSendRecvTests
             s.connect(where)
         if action == 'recv':
             print(s.recv().decode(), flush=True)
+            sys.stdin.read() # stays connected until the test closes stdin: Expair's send has finished by then
         elif action == 'send':
             s.send(b'from pyzmq')
         else:
@@ -153,7 +156,10 @@ public class SecureSendRecvTests
 
     private static Process StartPython(params string[] args)
     {
-        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("/usr/bin/python3")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(PyPeer);
         foreach (var arg in args)
@@ -217,6 +223,7 @@ public class SecureSendRecvTests
         }
         using (python)
         {
+            python.StandardInput.Close();
             var (exitCode, stdout, stderr) = await ProcessTests.FinishAsync(python);
 
             Assert.True(exitCode == 0, $"python exit {exitCode}\n{stdout}\n{stderr}");

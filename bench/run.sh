@@ -2,7 +2,7 @@
 # Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
 # NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (780 runs: estimated 35
+#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (780 runs: estimated 37
 #                                minutes on a quiet 2-core machine, hours on a busy one; the page states the run time)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
 #                                artifacts/bench/benchmarks.md
@@ -11,7 +11,7 @@
 #   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
 #   bench/run.sh --sizes 1,64    only these message sizes (bytes)
 #   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor, CURVE)
-#   bench/run.sh --curve         only the CURVE rows (about 5 minutes with 3 repetitions)
+#   bench/run.sh --curve         only the CURVE rows (120 runs: about 7 minutes on a quiet 2-core machine)
 #   bench/run.sh --out FILE      where the page goes (default: docs/benchmarks.md for a full run, else
 #                                artifacts/bench/benchmarks.md, so a partial run never replaces the page)
 #

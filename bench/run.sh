@@ -2,15 +2,16 @@
 # Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
 # NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (660 runs: estimated half
-#                                an hour on a quiet 2-core machine, hours on a busy one; the page states the run time)
+#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (780 runs: estimated 37
+#                                minutes on a quiet 2-core machine, hours on a busy one; the page states the run time)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
 #                                artifacts/bench/benchmarks.md
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
 #   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
 #   bench/run.sh --sizes 1,64    only these message sizes (bytes)
-#   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor)
+#   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor, CURVE)
+#   bench/run.sh --curve         only the CURVE rows (120 runs: about 7 minutes on a quiet 2-core machine)
 #   bench/run.sh --out FILE      where the page goes (default: docs/benchmarks.md for a full run, else
 #                                artifacts/bench/benchmarks.md, so a partial run never replaces the page)
 #
@@ -18,6 +19,8 @@
 #   cold and warm:  libzmq->libzmq and Expair->Expair over tcp, ipc and inproc
 #   warm only:      Expair->libzmq, libzmq->Expair (tcp, ipc: sender->receiver, client->echo); NetMQ->NetMQ (tcp and
 #                   inproc: NetMQ's ipc:// is tcp on loopback on Linux, not a unix socket)
+#   CURVE, warm:    libzmq->libzmq and Expair->Expair over tcp and ipc, the receiver (or echo) the CURVE server, with
+#                   smaller counts (curve_counts below); one key pair per run of the script, from `expair keygen`
 #   the floor:      a raw byte pump (tcp, ipc) and a raw ping-pong, blocking and busy-polling (tcp, ipc, inproc)
 # Cold: fresh processes, --warmup 0 (what a short-lived program sees: the clock starts at the first message, and the
 # runtime's first, unoptimised compilations of the hot code fall inside). Warm: fresh processes that first move about
@@ -36,6 +39,7 @@ reps=""
 scale=1
 micro=0
 core=0
+curve_only=0
 note=""
 page=""
 sizes=(1 64 1024 65536 1048576)
@@ -49,6 +53,7 @@ while (($#)); do
         --quick) scale=20 partial=1 ;;
         --micro) micro=1 ;;
         --core) core=1 partial=1 ;;
+        --curve) curve_only=1 partial=1 ;;
         --note) note="${2:?--note needs a text}"; shift ;;
         --reps) reps="${2:?--reps needs a number}"; shift
             [[ "$reps" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps needs a whole number from 1" >&2; exit 2; } ;;
@@ -86,6 +91,11 @@ native=$(bench/native/build.sh "$out/native" 2>>"$out/build.log") || { cat "$out
 zmq=("$native/zmq-bench")
 cpu_time="$native/cpu-time"
 netmq=("$benchmarks" netmq)
+# One CURVE server pair for the run (26/CurveZMQ keys as Z85); each client makes a fresh pair of its own.
+keys=$(src/Expair.Cli/bin/Release/net10.0/Expair.Cli keygen)
+curve_public=$(sed -n 's/^public-key=//p' <<<"$keys")
+curve_secret=$(sed -n 's/^secret-key=//p' <<<"$keys")
+[[ ${#curve_public} -eq 40 && ${#curve_secret} -eq 40 ]] || { log "expair keygen printed no key pair: $keys"; exit 1; }
 
 
 # Message counts per size, so that one run lasts roughly 0.3-4 s here, the whole script about 22 minutes. Large
@@ -94,8 +104,28 @@ netmq=("$benchmarks" netmq)
 # NetMQ moves small messages 5-10x slower than the others (about 250 k msg/s at 1-64 B), so its throughput runs
 # take at most 300,000 messages: the same 1-2 s per run instead of 5-15 s (the page says so).
 netmq_thr_max=300000
+# CURVE encrypts and authenticates every message (XSalsa20-Poly1305, 26/CurveZMQ): both implementations move several
+# times fewer messages per second than without it, most so for large ones. So its runs take these counts for about
+# the same 0.5-2 s per run (the page says so): throughput, latency, and the warm-up of each. At these rates the
+# runtime has re-compiled the hot code long before a warm-up of as many messages ends; a throughput warm-up still
+# moves more than the 1000-message queue a sender ahead of its socket fills (see warmup_for).
+curve_counts() { # size -> "thr lat thr-warmup lat-warmup"
+    case "$1" in
+        1 | 64) echo 300000 10000 300000 5000 ;;
+        1024) echo 200000 10000 200000 5000 ;;
+        65536) echo 4000 2000 4000 1000 ;;
+        *) echo 300 200 1200 100 ;;
+    esac
+}
+curve_count() { # field size: one of curve_counts' figures, scaled
+    local counts n
+    read -ra counts <<<"$(curve_counts "$2")"
+    n=${counts[$1]}
+    echo $((n / scale > 10 ? n / scale : 10))
+}
 thr_count() { # transport size implementation
     local n
+    [[ "${3:-}" == *-curve ]] && { curve_count 0 "$2"; return; }
     case "$1:$2" in
         inproc:1 | inproc:64) n=2000000 ;;
         inproc:1024) n=1000000 ;;
@@ -109,8 +139,9 @@ thr_count() { # transport size implementation
     [[ "${3:-}" == netmq && n -gt netmq_thr_max ]] && n=$netmq_thr_max
     echo $((n / scale > 10 ? n / scale : 10))
 }
-lat_count() { # transport size
+lat_count() { # transport size implementation
     local n
+    [[ "${3:-}" == *-curve ]] && { curve_count 1 "$2"; return; }
     case "$1:$2" in
         inproc:1048576) n=2000 ;;
         inproc:*) n=10000 ;;
@@ -136,6 +167,10 @@ lat_count() { # transport size
 # messages, 3.9-4.1 k after 5,000, with no allocation left in the timed part; libzmq 2.6-3.0 k and 3.2-3.9 k).
 warmup_for() { # test count transport size implementation
     local n
+    if [[ "${5:-}" == *-curve ]]; then
+        curve_count "$([[ "$1" == thr ]] && echo 2 || echo 3)" "$4"
+        return
+    fi
     if [[ "$1" == thr ]]; then
         case "$3:$4" in
             *:1 | *:64) n=5000000 ;;
@@ -171,11 +206,17 @@ raw_count() { # size: about 2 GB moved, fewer for tiny messages
     esac
 }
 
-impl_command() { # implementation
+# The command of an implementation, into the array words (Z85 keys hold '*', '?' and '[': never word-split them).
+impl_command() { # implementation [server|client]: a -curve implementation is the CURVE server or a client of it
+    local security=()
+    case "$1:${2:-}" in
+        *-curve:server) security=(--curve-server --curve-secret "$curve_secret") ;;
+        *-curve:client) security=(--curve-serverkey "$curve_public") ;;
+    esac
     case "$1" in
-        expair) echo "${expair[@]}" ;;
-        netmq) echo "${netmq[@]}" ;;
-        *) echo "${zmq[@]}" ;;
+        expair*) words=("${expair[@]}" "${security[@]}") ;;
+        netmq) words=("${netmq[@]}") ;;
+        *) words=("${zmq[@]}" "${security[@]}") ;;
     esac
 }
 
@@ -242,7 +283,7 @@ run_pair() { # transport test sender receiver size rep phase
     local transport=$1 test=$2 sender=$3 receiver=$4 size=$5 rep=$6 phase=$7
     local count bind endpoint local_pid warmup=0
     run_seq=$((run_seq + 1))
-    [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size" "$sender") || count=$(lat_count "$transport" "$size")
+    [[ "$test" == thr ]] && count=$(thr_count "$transport" "$size" "$sender") || count=$(lat_count "$transport" "$size" "$sender")
     [[ "$phase" == warm ]] && warmup=$(warmup_for "$test" "$count" "$transport" "$size" "$sender")
     local tag="transport=$transport test=$test sender=$sender receiver=$receiver size=$size phase=$phase warmup=$warmup rep=$rep"
     if [[ "$transport" == tcp ]]; then
@@ -252,8 +293,9 @@ run_pair() { # transport test sender receiver size rep phase
     fi
     # Gone before the receiver starts, so the wait below can never read the previous run's port.
     rm -f "$out/local.out" "$out/local.err" "$out/local.cpu" "$out/remote.cpu"
-    # shellcheck disable=SC2046 # the command is words on purpose
-    timeout 300 "$cpu_time" "$out/local.cpu" $(impl_command "$receiver") "$test-local" "$bind" "$size" "$count" --timeout 30000 --warmup "$warmup" \
+    local words
+    impl_command "$receiver" server
+    timeout 300 "$cpu_time" "$out/local.cpu" "${words[@]}" "$test-local" "$bind" "$size" "$count" --timeout 30000 --warmup "$warmup" \
         >"$out/local.out" 2>"$out/local.err" &
     local_pid=$!
     endpoint=$bind
@@ -273,8 +315,8 @@ run_pair() { # transport test sender receiver size rep phase
             return 1
         fi
     fi
-    # shellcheck disable=SC2046
-    if ! timeout 300 "$cpu_time" "$out/remote.cpu" $(impl_command "$sender") "$test-remote" "$endpoint" "$size" "$count" --timeout 30000 --warmup "$warmup" \
+    impl_command "$sender" client
+    if ! timeout 300 "$cpu_time" "$out/remote.cpu" "${words[@]}" "$test-remote" "$endpoint" "$size" "$count" --timeout 30000 --warmup "$warmup" \
         >"$out/remote.out" 2>"$out/remote.err"; then
         # The receiver fails too, or soon will (its own waits are bounded): both sides' words go in the record.
         wait "$local_pid" 2>/dev/null || true
@@ -305,9 +347,11 @@ run_single() { # tag command...
 
 start=$(date +%s)
 main_pairs=("libzmq libzmq" "expair expair")
-extra_pairs=("expair libzmq" "libzmq expair") # warm only, tcp and ipc
-netmq_pair="netmq netmq"                      # warm only, tcp and inproc: see the top of this file
-((core)) && extra_pairs=()
+extra_pairs=("expair libzmq" "libzmq expair")                 # warm only, tcp and ipc
+netmq_pair="netmq netmq"                                      # warm only, tcp and inproc: see the top of this file
+curve_pairs=("libzmq-curve libzmq-curve" "expair-curve expair-curve") # warm only, tcp and ipc
+((core)) && extra_pairs=() curve_pairs=()
+((curve_only)) && main_pairs=() extra_pairs=()
 for rep in $(seq "$reps"); do
     log "repetition $rep of $reps"
     for size in "${sizes[@]}"; do
@@ -319,14 +363,15 @@ for rep in $(seq "$reps"); do
                     measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep" "$phase"
                 done
             done
-            warm_pairs=("${extra_pairs[@]}")
-            [[ "$transport" == tcp ]] && ! ((core)) && warm_pairs+=("$netmq_pair")
+            warm_pairs=("${extra_pairs[@]}" "${curve_pairs[@]}")
+            [[ "$transport" == tcp ]] && ! ((core || curve_only)) && warm_pairs+=("$netmq_pair")
             for pair in "${warm_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"
                 measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep" warm
                 measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep" warm
             done
         done
+        ((curve_only)) && continue
         inproc_runs=("libzmq cold" "libzmq warm" "expair cold" "expair warm")
         ((core)) || inproc_runs+=("netmq warm")
         for run in "${inproc_runs[@]}"; do
@@ -335,9 +380,9 @@ for rep in $(seq "$reps"); do
                 count=$([[ "$test" == thr ]] && thr_count inproc "$size" "$impl" || lat_count inproc "$size")
                 warmup=0
                 [[ "$phase" == warm ]] && warmup=$(warmup_for "$test" "$count" inproc "$size" "$impl")
-                # shellcheck disable=SC2046
+                impl_command "$impl"
                 measure run_single "transport=inproc test=$test sender=$impl receiver=$impl size=$size phase=$phase warmup=$warmup rep=$rep" \
-                    $(impl_command "$impl") "inproc-$test" "$size" "$count" --timeout 30000 --warmup "$warmup"
+                    "${words[@]}" "inproc-$test" "$size" "$count" --timeout 30000 --warmup "$warmup"
             done
         done
         ((core)) && continue
@@ -378,6 +423,7 @@ fi
     echo "scale=$scale"
     echo "netmq=$("$benchmarks" netmq-version)"
     echo "netmq_thr_max=$((netmq_thr_max / scale))"
+    for size in "${sizes[@]}"; do echo "curve_counts_$size=$(curve_counts "$size")"; done
     echo "note=$note"
     echo "steal_limit_pct=$((steal_limit_tenths / 10)).$((steal_limit_tenths % 10))"
     echo "steal_attempts=$max_attempts"

@@ -15,7 +15,7 @@
 #define MODE_NAMES "thr-local, thr-remote, lat-local, lat-remote, inproc-thr, inproc-lat"
 
 static const char usage[] =
-    "Usage: zmq-bench MODE ENDPOINT SIZE COUNT [--timeout MS] [--warmup N]\n"
+    "Usage: zmq-bench MODE ENDPOINT SIZE COUNT [--timeout MS] [--warmup N] [CURVE options]\n"
     "       zmq-bench (inproc-thr|inproc-lat) SIZE COUNT [--timeout MS] [--warmup N]\n"
     "       zmq-bench raw-thr (tcp|ipc) SIZE COUNT [--timeout MS]\n"
     "       zmq-bench raw-lat (tcp|ipc|inproc) SIZE COUNT [--busy] [--timeout MS] [--warmup N]\n"
@@ -28,6 +28,12 @@ static const char usage[] =
     "             payloads packed into 64 KiB writes, the receiver reading 64 KiB at a time\n"
     "  raw-lat    a ping-pong of SIZE-byte messages between two processes over a plain socket (inproc: two\n"
     "             threads handing over a pointer), blocking in the kernel or with --busy polling without blocking\n"
+    "\n"
+    "CURVE, for the ENDPOINT modes, named as `expair bench`'s options:\n"
+    "  --curve-server --curve-secret KEY                 a CURVE server with this secret key\n"
+    "  --curve-serverkey KEY [--curve-secret KEY [--curve-public KEY]]\n"
+    "                                                    a CURVE client of that server (a fresh pair if no secret)\n"
+    "KEY is 40 characters of Z85, as `expair keygen` prints them.\n"
     "\n"
     "Exit codes: 0 done, 1 failed or timed out, 2 bad arguments.\n";
 
@@ -60,6 +66,33 @@ static int number(const char *name, const char *text, int min)
     return (int)value;
 }
 
+/* A CURVE key as text: 40 characters (Z85's alphabet is checked by libzmq when the option is set). */
+static const char *key(const char *option, const char *text)
+{
+    if (strlen(text) != 40)
+        bench_die(EXIT_USAGE, "option %s needs a CURVE key of 40 Z85 characters, not %zu", option, strlen(text));
+    return text;
+}
+
+/* One role per socket, as SecurityFlags.Build: the reasons are expair's. */
+static void check_curve(const struct bench_spec *spec, const char *mode, int inproc, int raw)
+{
+    int any = spec->curve_server || spec->curve_secret || spec->curve_public || spec->curve_serverkey;
+    if (any && inproc)
+        bench_die(EXIT_USAGE, "the security options are for the ENDPOINT modes; inproc-thr and inproc-lat run both "
+                              "sides in one process");
+    if (any && raw)
+        bench_die(EXIT_USAGE, "the security options are for the ENDPOINT modes; %s has no ZeroMQ", mode);
+    if (spec->curve_server && spec->curve_serverkey)
+        bench_die(EXIT_USAGE, "option --curve-serverkey conflicts with --curve-server: a socket has one mechanism and one role");
+    if (spec->curve_server && !spec->curve_secret)
+        bench_die(EXIT_USAGE, "option --curve-server needs --curve-secret KEY");
+    if (spec->curve_public && !spec->curve_secret)
+        bench_die(EXIT_USAGE, "option --curve-public needs --curve-secret");
+    if (spec->curve_secret && !spec->curve_server && !spec->curve_serverkey)
+        bench_die(EXIT_USAGE, "option --curve-secret needs --curve-server or --curve-serverkey");
+}
+
 static const struct {
     const char *name;
     enum bench_mode mode;
@@ -86,6 +119,14 @@ void bench_parse(int argc, char **argv, struct bench_spec *spec)
             spec->timeout_ms = number("--timeout", argv[i] + 10, 1);
         else if (strcmp(argv[i], "--busy") == 0)
             spec->busy = 1;
+        else if (strcmp(argv[i], "--curve-server") == 0)
+            spec->curve_server = 1;
+        else if (strcmp(argv[i], "--curve-secret") == 0 && i + 1 < argc)
+            spec->curve_secret = key("--curve-secret", argv[++i]);
+        else if (strcmp(argv[i], "--curve-public") == 0 && i + 1 < argc)
+            spec->curve_public = key("--curve-public", argv[++i]);
+        else if (strcmp(argv[i], "--curve-serverkey") == 0 && i + 1 < argc)
+            spec->curve_serverkey = key("--curve-serverkey", argv[++i]);
         else if (strncmp(argv[i], "--", 2) == 0)
             bench_die(EXIT_USAGE, "unknown option '%s'", argv[i]);
         else if (count < 8)
@@ -108,6 +149,7 @@ void bench_parse(int argc, char **argv, struct bench_spec *spec)
                   inproc ? "SIZE COUNT" : raw ? "TRANSPORT SIZE COUNT" : "ENDPOINT SIZE COUNT");
     if (spec->busy && spec->mode != RAW_LAT)
         bench_die(EXIT_USAGE, "--busy is an option of raw-lat only");
+    check_curve(spec, operands[0], inproc, raw);
     if (raw) {
         spec->transport = operands[1];
         int known = strcmp(spec->transport, "tcp") == 0 || strcmp(spec->transport, "ipc") == 0 ||

@@ -19,6 +19,11 @@ struct bench_spec {
     int timeout_ms;
     int warmup;
     int busy; /* raw-lat: poll without blocking */
+    /* CURVE, named as `expair bench`'s flags (src/Expair.Cli/SecurityFlags.cs); NULL when not given. */
+    int curve_server;            /* --curve-server: ZMQ_CURVE_SERVER, needs curve_secret */
+    const char *curve_secret;    /* --curve-secret KEY: this side's secret key, 40 characters of Z85 */
+    const char *curve_public;    /* --curve-public KEY: this side's public key (default: derived from the secret) */
+    const char *curve_serverkey; /* --curve-serverkey KEY: be a client of the server with this public key */
 };
 
 /* Parses argv after the program name; on a bad argument prints the reason and exits with EXIT_USAGE. */

@@ -38,6 +38,42 @@ static void *new_socket(void *context, const struct bench_spec *spec)
     return socket;
 }
 
+static void set_key(void *socket, int option, const char *name, const char *z85)
+{
+    /* libzmq takes a 40-character option value as Z85 and refuses one outside its alphabet. */
+    if (zmq_setsockopt(socket, option, z85, 40) != 0)
+        bench_die(EXIT_USAGE, "option %s is not a valid CURVE key: %s", name, zmq_strerror(zmq_errno()));
+}
+
+/* CURVE as `expair bench` sets it up (SecurityFlags.cs): a server with its secret key, or a client of a server's
+ * public key with its own pair (a fresh one when no secret is given). */
+static void set_curve(void *socket, const struct bench_spec *spec)
+{
+    if (!spec->curve_server && !spec->curve_serverkey)
+        return;
+    if (!zmq_has("curve"))
+        bench_die(EXIT_FAILED, "this libzmq was built without CURVE");
+    char public_key[41], secret_key[41];
+    if (spec->curve_secret) {
+        set_key(socket, ZMQ_CURVE_SECRETKEY, "--curve-secret", spec->curve_secret);
+        if (zmq_curve_public(public_key, spec->curve_secret) != 0)
+            bench_die(EXIT_USAGE, "option --curve-secret is not a valid CURVE key");
+        if (spec->curve_public && strcmp(spec->curve_public, public_key) != 0)
+            bench_die(EXIT_USAGE, "option --curve-public does not match --curve-secret (whose public key is %s)", public_key);
+    } else {
+        if (zmq_curve_keypair(public_key, secret_key) != 0)
+            bench_die(EXIT_FAILED, "zmq_curve_keypair: %s", zmq_strerror(zmq_errno()));
+        set_key(socket, ZMQ_CURVE_SECRETKEY, "--curve-secret", secret_key);
+    }
+    set_key(socket, ZMQ_CURVE_PUBLICKEY, "--curve-public", public_key);
+    if (spec->curve_server) {
+        const int server = 1;
+        if (zmq_setsockopt(socket, ZMQ_CURVE_SERVER, &server, sizeof server) != 0)
+            bench_die(EXIT_FAILED, "zmq_setsockopt(ZMQ_CURVE_SERVER): %s", zmq_strerror(zmq_errno()));
+    } else
+        set_key(socket, ZMQ_CURVE_SERVERKEY, "--curve-serverkey", spec->curve_serverkey);
+}
+
 /* Receives one message into msg and checks it is one frame of SIZE bytes (index < 0: a warm-up message). */
 static void expect(void *socket, zmq_msg_t *msg, const struct bench_spec *spec, int index, const char *progress)
 {
@@ -190,6 +226,7 @@ static int run_inproc(void *context, const struct bench_spec *spec)
 static int run_network(void *context, const struct bench_spec *spec)
 {
     void *socket = new_socket(context, spec);
+    set_curve(socket, spec);
     char bound[256];
     const char *endpoint = spec->endpoint;
     if (spec->mode == THR_LOCAL || spec->mode == LAT_LOCAL) {

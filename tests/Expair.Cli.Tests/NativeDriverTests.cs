@@ -171,6 +171,114 @@ public partial class NativeDriverTests(NativeDriverBuild build) : IClassFixture<
         AssertLatencyConsistent(SummaryLine.Parse(client.StdoutLines[0]), timedRoundTrips: 199);
     }
 
+    /// <summary>
+    /// The driver's CURVE options are <c>expair bench</c>'s: a libzmq CURVE server (its secret from <c>expair keygen</c>)
+    /// receives from an Expair CURVE client that knows only the server's public key (a fresh pair of its own).
+    /// </summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public async Task Curve_LibzmqServer_ExpairClient_Throughput(string transport)
+    {
+        var server = await KeygenAsync();
+        using var receiver = Start(build.Driver, ["thr-local", BindAt(transport), "1000", "3000", "--timeout", "20000", "--warmup", "300",
+            "--curve-server", "--curve-secret", server.Secret]);
+        var endpoint = await EndpointAsync(receiver, transport);
+
+        var sender = await CliRunner.RunAsync("bench", "thr-remote", endpoint, "1000", "3000", "--timeout", "20000", "--warmup", "300",
+            "--curve-serverkey", server.Public);
+        var received = await FinishAsync(receiver);
+
+        Assert.True(sender.ExitCode == 0, sender.ToString());
+        Assert.True(received.ExitCode == 0, received.ToString());
+        Assert.Matches(ThroughputLine(), Assert.Single(received.StdoutLines));
+        var fields = SummaryLine.Parse(received.StdoutLines[0]);
+        Assert.Equal(("thr_local", "3000", "1000"), (fields["kind"], fields["count"], fields["size"]));
+    }
+
+    /// <summary>
+    /// A libzmq CURVE client with its own pair (<c>--curve-secret</c>, <c>--curve-public</c>) does round trips with an
+    /// Expair CURVE server that admits exactly that public key.
+    /// </summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public async Task Curve_ExpairServerAllowingTheDriversKey_LibzmqClient_Latency(string transport)
+    {
+        var (server, client) = (await KeygenAsync(), await KeygenAsync());
+        var bindAt = BindAt(transport);
+        var echo = new CliRunner();
+        var echoing = echo.Start("bench", "lat-local", bindAt, "100", "300", "--timeout", "20000",
+            "--curve-server", "--curve-secret", server.Secret, "--curve-allow", client.Public);
+        // Start() returns once the socket is bound; a wildcard port was noted on stderr before that.
+        var endpoint = transport == "tcp" ? After(echo.Stderr.Text, "bound to ") : bindAt;
+
+        var driver = await RunAsync(build.Driver, ["lat-remote", endpoint, "100", "300", "--timeout", "20000",
+            "--curve-serverkey", server.Public, "--curve-secret", client.Secret, "--curve-public", client.Public]);
+        var echoed = await echo.ResultAsync(echoing);
+
+        Assert.True(driver.ExitCode == 0, driver.ToString());
+        Assert.True(echoed.ExitCode == 0, echoed.ToString());
+        Assert.Matches(LatencyLine(), Assert.Single(driver.StdoutLines));
+        AssertLatencyConsistent(SummaryLine.Parse(driver.StdoutLines[0]), timedRoundTrips: 299);
+    }
+
+    /// <summary>
+    /// The driver really runs CURVE: a client whose server key is another pair's never completes the handshake with an
+    /// Expair CURVE server, so no round trip happens and it times out (exit 1).
+    /// </summary>
+    [Fact]
+    public async Task Curve_DriverClientWithTheWrongServerKey_GetsNoRoundTrip()
+    {
+        var (server, other) = (await KeygenAsync(), await KeygenAsync());
+        var echo = new CliRunner();
+        var echoing = echo.Start("bench", "lat-local", "tcp://127.0.0.1:*", "8", "10", "--timeout", "3000",
+            "--curve-server", "--curve-secret", server.Secret);
+        var endpoint = After(echo.Stderr.Text, "bound to ");
+
+        var driver = await RunAsync(build.Driver, ["lat-remote", endpoint, "8", "10", "--timeout", "1000", "--curve-serverkey", other.Public]);
+        var echoed = await echo.ResultAsync(echoing);
+
+        Assert.True(driver.ExitCode == 1, driver.ToString());
+        Assert.Equal(["zmq-bench: nothing from the peer within 1000 ms (0 of 10 round trips done)"], driver.StderrLines);
+        Assert.True(echoed.ExitCode == 1, echoed.ToString());
+        Assert.Empty(echoed.StdoutLines);
+    }
+
+    public static TheoryData<string, string[]> BadCurveArguments => new()
+    {
+        { "option --curve-secret needs a CURVE key of 40 Z85 characters, not 39", ["--curve-server", "--curve-secret", new string('a', 39)] },
+        { "option --curve-serverkey needs a CURVE key of 40 Z85 characters, not 0", ["--curve-serverkey", ""] },
+        { "option --curve-server needs --curve-secret KEY", ["--curve-server"] },
+        { "option --curve-public needs --curve-secret", ["--curve-serverkey", new string('a', 40), "--curve-public", new string('a', 40)] },
+        { "option --curve-secret needs --curve-server or --curve-serverkey", ["--curve-secret", new string('a', 40)] },
+        { "option --curve-serverkey conflicts with --curve-server: a socket has one mechanism and one role",
+            ["--curve-server", "--curve-secret", new string('a', 40), "--curve-serverkey", new string('a', 40)] },
+        { "option --curve-serverkey is not a valid CURVE key: Invalid argument", ["--curve-serverkey", "~" + new string('a', 39)] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCurveArguments))]
+    public async Task Curve_BadArguments_Exit2_NamingTheOption(string reason, string[] curve)
+    {
+        var result = await RunAsync(build.Driver, ["thr-remote", "tcp://127.0.0.1:1", "8", "10", "--timeout", "100", .. curve]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(["zmq-bench: " + reason], result.StderrLines);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("the security options are for the ENDPOINT modes; inproc-thr and inproc-lat run both sides in one process", "inproc-thr", "8", "10")]
+    [InlineData("the security options are for the ENDPOINT modes; raw-lat has no ZeroMQ", "raw-lat", "tcp", "8", "10")]
+    public async Task Curve_WithoutAnEndpoint_Exit2(string reason, params string[] mode)
+    {
+        var result = await RunAsync(build.Driver, [.. mode, "--curve-serverkey", new string('a', 40)]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(["zmq-bench: " + reason], result.StderrLines);
+    }
+
     [Theory]
     [InlineData("thr", "1", "1")]
     [InlineData("thr-local", "64", "10")]
@@ -226,6 +334,20 @@ public partial class NativeDriverTests(NativeDriverBuild build) : IClassFixture<
             File.Delete(file);
         }
     }
+
+    /// <summary>A pair from <c>expair keygen</c>, as bench/run.sh makes its server's.</summary>
+    private static async Task<(string Public, string Secret)> KeygenAsync()
+    {
+        var keygen = await CliRunner.RunAsync("keygen");
+        Assert.True(keygen.ExitCode == 0, keygen.ToString());
+        return (After(keygen.StdoutLines[0], "public-key="), After(keygen.StdoutLines[1], "secret-key="));
+    }
+
+    /// <summary>Where a driver that binds listens: the port it notes on stderr (tcp), or the ipc path it was given.</summary>
+    private static async Task<string> EndpointAsync(Process driver, string transport) =>
+        transport == "tcp"
+            ? After(await driver.StandardError.ReadLineAsync().WaitAsync(CliRunner.Patience) ?? "", "zmq-bench: bound to ")
+            : driver.StartInfo.ArgumentList[1];
 
     private static string BindAt(string transport) =>
         transport == "tcp" ? "tcp://127.0.0.1:*" : $"ipc://{Path.GetTempPath()}expair-native-{Guid.NewGuid():N}.sock";

@@ -179,14 +179,8 @@ public sealed class MechanismLibZmqTests : IDisposable
     [Fact]
     public void PlainServer_AgainstLibzmqPlainClient_SeesTheCredentials_AndDenies()
     {
-        var (listener, endpoint) = Listen();
-        var client = LibZmqSocket();
-        client.SetOption(LibZmq.ZMQ_PLAIN_USERNAME, Bytes("worker"));
-        client.SetOption(LibZmq.ZMQ_PLAIN_PASSWORD, Bytes("guess"));
-        var events = Monitor(client);
-        client.Connect(endpoint);
-
-        using var server = Accept(listener, PlainMechanism.Server(Pair));
+        var (server, events) = LibzmqPlainClientOfRawServer();
+        using var closing = server;
         PeerIdentity? seen = null;
         server.Handshake(identity =>
         {
@@ -196,6 +190,54 @@ public sealed class MechanismLibZmqTests : IDisposable
         Assert.Equal(("worker", "guess"), (seen!.UserName, seen.Password));
         Assert.Equal(MechanismStatus.Failed, server.Mechanism.Status);
         Assert.Equal(LibZmq.ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND, events.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL).Value);
+    }
+
+    /// <summary>
+    /// Why libzmq's PLAIN client reads Expair's denial as a protocol error: the wire bytes of libzmq 4.3.4's own
+    /// PLAIN ERROR, captured from its server, are 0x5E "RROR", then 24/ZMTP-PLAIN's length-prefixed "400" (the name
+    /// lost its length byte to the C escape <c>"\x05ERROR"</c>, which reads as 0x5E). The frame is otherwise as the
+    /// spec has it.
+    /// </summary>
+    [Fact]
+    public void LibzmqPlainServer_Denial_IsErrorWithAMalformedName()
+    {
+        _resources.Track(new ZapHandler(_context, (_, _) => false));
+        var server = LibZmqSocket();
+        server.SetOption(LibZmq.ZMQ_PLAIN_SERVER, 1);
+        var endpoint = server.Bind("tcp://127.0.0.1:*");
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 10_000 };
+        client.Connect(IPAddress.Loopback, int.Parse(endpoint[(endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        using var stream = new NetworkStream(client);
+
+        var greeting = new byte[Greeting.Size];
+        Greeting.Write(greeting, "PLAIN", asServer: false);
+        stream.Write(greeting);
+        stream.ReadExactly(greeting);
+        byte[] hello = [5, .. "HELLO"u8, 6, .. "worker"u8, 5, .. "guess"u8];
+        stream.Write([0x04, (byte)hello.Length, .. hello]); // a short command frame
+        var error = new byte[2 + 9];
+        stream.ReadExactly(error);
+
+        Assert.Equal("04095E52524F5203343030", Convert.ToHexString(error)); // command frame, 9 bytes: ^RROR, 3, "400"
+    }
+
+    /// <summary>
+    /// The other half of the diagnosis: the same libzmq PLAIN client, sent libzmq's own malformed ERROR name, reports an
+    /// authentication failure with the status (Expair's well-formed ERROR gets the protocol error above).
+    /// </summary>
+    [Fact]
+    public void LibzmqPlainClient_GivenLibzmqsOwnErrorForm_ReportsAuthFailure()
+    {
+        var (server, events) = LibzmqPlainClientOfRawServer();
+        using var closing = server;
+        server.Handshake(_ =>
+        {
+            // Before Expair's own ERROR goes out: the bytes libzmq's server sends (see the test above).
+            server.SendFrame([0x5E, .. "RROR"u8, 3, .. "400"u8], FrameFlags.Command);
+            return "400";
+        });
+
+        Assert.Equal(400, events.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).Value);
     }
 
     [Fact]
@@ -238,6 +280,18 @@ public sealed class MechanismLibZmqTests : IDisposable
         listener.Listen();
         _resources.Track(listener);
         return (listener, endpoint);
+    }
+
+    /// <summary>A libzmq PLAIN client (worker, guess) connected to a raw Expair PLAIN server, and the client's monitor.</summary>
+    private (RawMechanismPeer Server, ZmqMonitor ClientEvents) LibzmqPlainClientOfRawServer()
+    {
+        var (listener, endpoint) = Listen();
+        var client = LibZmqSocket();
+        client.SetOption(LibZmq.ZMQ_PLAIN_USERNAME, Bytes("worker"));
+        client.SetOption(LibZmq.ZMQ_PLAIN_PASSWORD, Bytes("guess"));
+        var events = Monitor(client);
+        client.Connect(endpoint);
+        return (Accept(listener, PlainMechanism.Server(Pair)), events);
     }
 
     private static RawMechanismPeer Accept(Socket listener, IMechanism mechanism)

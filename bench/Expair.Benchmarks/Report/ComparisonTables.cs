@@ -12,7 +12,16 @@ internal static class ComparisonTables
 {
     public const string Zmq = "libzmq";
     public const string Expair = "expair";
+    public const string ZmqCurve = "libzmq-curve";
+    public const string ExpairCurve = "expair-curve";
     private static readonly string[] Transports = ["tcp", "ipc", "inproc"];
+
+    /// <summary>The page's rows: a transport without security, and tcp and ipc with CURVE (bench/run.sh's -curve implementations).</summary>
+    private static readonly (string Label, string Transport, string Zmq, string Expair)[] Rows =
+    [
+        .. Transports.Select(t => (t, t, Zmq, Expair)),
+        ("tcp CURVE", "tcp", ZmqCurve, ExpairCurve), ("ipc CURVE", "ipc", ZmqCurve, ExpairCurve),
+    ];
     private static readonly string[] Phases = ["cold", "warm"];
 
     private static double? Thr(ResultSet results, string transport, string impl, int size, string phase) =>
@@ -34,24 +43,30 @@ internal static class ComparisonTables
         page.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         var behind = new List<string>();
         var overall = new Dictionary<(string, string), List<double?>>();
-        foreach (var transport in Transports)
+        foreach (var (label, transport, zmq, expair) in Rows)
         {
-            var cells = new List<string> { transport };
+            if (!results.Has(transport, zmq) && !results.Has(transport, expair))
+                continue;
+            var cells = new List<string> { label };
             foreach (var (metric, phase) in new[] { ("thr", "cold"), ("thr", "warm"), ("lat", "cold"), ("lat", "warm"), ("cpu", "cold"), ("cpu", "warm") })
             {
                 var ratios = results.Sizes.Select(size => (size, ratio: metric switch
                 {
-                    "thr" => RatioOf(Thr(results, transport, Expair, size, phase), Thr(results, transport, Zmq, size, phase)),
-                    "lat" => RatioOf(OneWay(results, transport, Expair, size, phase), OneWay(results, transport, Zmq, size, phase)),
-                    _ => RatioOf(results.CpuPerMessage(new Cell(transport, "thr", Expair, size, phase)),
-                        results.CpuPerMessage(new Cell(transport, "thr", Zmq, size, phase))),
+                    "thr" => RatioOf(Thr(results, transport, expair, size, phase), Thr(results, transport, zmq, size, phase)),
+                    "lat" => RatioOf(OneWay(results, transport, expair, size, phase), OneWay(results, transport, zmq, size, phase)),
+                    _ => RatioOf(results.CpuPerMessage(new Cell(transport, "thr", expair, size, phase)),
+                        results.CpuPerMessage(new Cell(transport, "thr", zmq, size, phase))),
                 })).ToList();
                 cells.Add(RatioRange(ratios.Select(r => r.ratio)));
-                overall.TryAdd((metric, phase), []);
-                overall[(metric, phase)].AddRange(ratios.Select(r => r.ratio));
+                // The README's ranges are the plain transports'; CURVE has its own rows.
+                if (zmq == Zmq)
+                {
+                    overall.TryAdd((metric, phase), []);
+                    overall[(metric, phase)].AddRange(ratios.Select(r => r.ratio));
+                }
                 var worse = metric == "thr" ? ratios.Where(r => r.ratio < 1) : metric == "lat" ? ratios.Where(r => r.ratio > 1) : [];
                 behind.AddRange(worse.Select(r => string.Create(CultureInfo.InvariantCulture,
-                    $"{transport} {SizeName(r.size)} {(metric == "thr" ? "throughput" : "latency")} {phase} {r.ratio:0.00}×")));
+                    $"{label} {SizeName(r.size)} {(metric == "thr" ? "throughput" : "latency")} {phase} {r.ratio:0.00}×")));
             }
             page.AppendLine("| " + string.Join(" | ", cells) + " |");
         }
@@ -175,6 +190,60 @@ internal static class ComparisonTables
         page.AppendLine();
     }
 
+    /// <summary>
+    /// libzmq with CURVE beside Expair with CURVE, per transport, warm: the receiver (or echo) is the CURVE server, the
+    /// sender (or client) its client. Results without CURVE runs get a one-line note.
+    /// </summary>
+    public static void Curve(StringBuilder page, ResultSet results, IReadOnlyDictionary<string, string> machine)
+    {
+        page.AppendLine("## CURVE (warm)").AppendLine();
+        var transports = new[] { "tcp", "ipc" }.Where(t => results.Has(t, ZmqCurve) || results.Has(t, ExpairCurve)).ToArray();
+        if (transports.Length == 0)
+        {
+            page.AppendLine("(No CURVE runs in these results: `bench/run.sh` and `bench/run.sh --curve` include them.)").AppendLine();
+            return;
+        }
+        page.AppendLine("libzmq→libzmq and Expair→Expair with CURVE (25/ZMTP-CURVE, 26/CurveZMQ): the receiver or echo binds as the CURVE")
+            .AppendLine("server with one key pair made by `expair keygen` for the whole run (`--curve-server --curve-secret`), the sender or")
+            .AppendLine("client connects with `--curve-serverkey` and a fresh pair of its own; every message is encrypted and authenticated")
+            .AppendLine("(XSalsa20-Poly1305). The handshake happens before the clock starts. Because encryption makes messages several times")
+            .AppendLine("slower, these runs move fewer messages than the others (a 1 MiB throughput warm-up still fills a sender's")
+            .AppendLine("1000-message queue):").AppendLine();
+        page.AppendLine("| Size | Throughput messages | Latency round trips | Throughput warm-up | Latency warm-up |")
+            .AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+        foreach (var size in results.Sizes)
+        {
+            if (machine.TryGetValue("curve_counts_" + size.ToString(CultureInfo.InvariantCulture), out var counts))
+                page.AppendLine("| " + string.Join(" | ", [SizeName(size), .. counts.Split(' ').Select(c => int.Parse(c, CultureInfo.InvariantCulture).ToString("#,0", CultureInfo.InvariantCulture))]) + " |");
+        }
+        page.AppendLine();
+        page.AppendLine("Ratio = Expair / libzmq: throughput above 1.00× is better for Expair, latency and CPU below 1.00×.").AppendLine();
+        foreach (var transport in transports)
+        {
+            double? Thr(string impl, int size, string metric) => results.Median(new Cell(transport, "thr", impl, size), metric);
+            double? Lat(string impl, int size, string metric) => results.Median(new Cell(transport, "lat", impl, size), metric);
+            double? Cpu(string impl, int size) => results.CpuPerMessage(new Cell(transport, "thr", impl, size));
+            var expair = (int size) => new Cell(transport, "thr", ExpairCurve, size);
+            SizeTable(page, $"{transport} CURVE: throughput", results.Sizes,
+                ["libzmq msg/s", "Expair msg/s", "Ratio", "libzmq MB/s", "Expair MB/s", "CPU/msg ratio", "Expair recv B/msg", "Expair send B/msg", "Expair recv GCs 0/1/2"],
+                size => [
+                    Rate(Thr(ZmqCurve, size, "msgs_per_s")), Rate(Thr(ExpairCurve, size, "msgs_per_s")),
+                    Ratio(Thr(ExpairCurve, size, "msgs_per_s"), Thr(ZmqCurve, size, "msgs_per_s")),
+                    Mb(Thr(ZmqCurve, size, "mb_per_s")), Mb(Thr(ExpairCurve, size, "mb_per_s")),
+                    Ratio(Cpu(ExpairCurve, size), Cpu(ZmqCurve, size)),
+                    Bytes(results.AllocPerMessage(expair(size))), Bytes(results.AllocPerMessage(expair(size), "thr_remote")),
+                    Gcs(Thr(ExpairCurve, size, "gc0"), Thr(ExpairCurve, size, "gc1"), Thr(ExpairCurve, size, "gc2"))]);
+            SizeTable(page, $"{transport} CURVE: latency (µs)", results.Sizes,
+                ["libzmq one-way", "Expair one-way", "Ratio", "libzmq p50 RTT", "Expair p50 RTT", "libzmq p99 RTT", "Expair p99 RTT", "p99 ratio"],
+                size => [
+                    Micros(Lat(ZmqCurve, size, "one_way_us")), Micros(Lat(ExpairCurve, size, "one_way_us")),
+                    Ratio(Lat(ExpairCurve, size, "one_way_us"), Lat(ZmqCurve, size, "one_way_us")),
+                    Micros(Lat(ZmqCurve, size, "rtt_p50_us")), Micros(Lat(ExpairCurve, size, "rtt_p50_us")),
+                    Micros(Lat(ZmqCurve, size, "rtt_p99_us")), Micros(Lat(ExpairCurve, size, "rtt_p99_us")),
+                    Ratio(Lat(ExpairCurve, size, "rtt_p99_us"), Lat(ZmqCurve, size, "rtt_p99_us"))]);
+        }
+    }
+
     /// <summary>Cells whose repetitions disagree widely: on a busy 2-core machine a median hides a bimodal cell.</summary>
     public static void Spread(StringBuilder page, ResultSet results)
     {
@@ -184,7 +253,7 @@ internal static class ComparisonTables
             .AppendLine("implementation (smallest–largest; throughput in msg/s, latency one-way µs). Read their ratios with care.").AppendLine();
         page.AppendLine("| Transport | Test | Phase | Size | libzmq | Expair |").AppendLine("| --- | --- | --- | ---: | ---: | ---: |");
         var rows = 0;
-        foreach (var transport in Transports)
+        foreach (var (label, transport, zmqImpl, expairImpl) in Rows)
         {
             foreach (var (test, metric, format) in new (string, string, Func<double?, string>)[] { ("thr", "msgs_per_s", Rate), ("lat", "one_way_us", Micros) })
             {
@@ -192,14 +261,14 @@ internal static class ComparisonTables
                 {
                     foreach (var size in results.Sizes)
                     {
-                        var zmq = results.Values(new Cell(transport, test, Zmq, size, phase), metric);
-                        var expair = results.Values(new Cell(transport, test, Expair, size, phase), metric);
+                        var zmq = results.Values(new Cell(transport, test, zmqImpl, size, phase), metric);
+                        var expair = results.Values(new Cell(transport, test, expairImpl, size, phase), metric);
                         static bool IsWide(double[] v) => v.Length > 1 && v[0] > 0 && v[^1] / v[0] > Wide;
                         if (!IsWide(zmq) && !IsWide(expair))
                             continue;
                         string Range(double[] v) => v.Length == 0 ? "–" : format(v[0]) + "–" + format(v[^1]);
                         page.AppendLine(CultureInfo.InvariantCulture,
-                            $"| {transport} | {(test == "thr" ? "throughput" : "latency")} | {phase} | {SizeName(size)} | {Range(zmq)} | {Range(expair)} |");
+                            $"| {label} | {(test == "thr" ? "throughput" : "latency")} | {phase} | {SizeName(size)} | {Range(zmq)} | {Range(expair)} |");
                         rows++;
                     }
                 }

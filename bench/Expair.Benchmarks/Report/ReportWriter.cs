@@ -6,8 +6,8 @@ namespace Expair.Benchmarks.Report;
 
 /// <summary>
 /// Writes docs/benchmarks.md from bench/run.sh's results: a summary of Expair / libzmq, per transport the cold and
-/// warm tables with the physical floor and the CPU cost beside them, Expair beside NetMQ, the mixed pairs, the
-/// spread between repetitions, memory, and the micro-benchmark tables when they were run.
+/// warm tables with the physical floor and the CPU cost beside them, libzmq and Expair with CURVE, Expair beside NetMQ,
+/// the mixed pairs, the spread between repetitions, memory, and the micro-benchmark tables when they were run.
 /// </summary>
 internal static class ReportWriter
 {
@@ -25,8 +25,9 @@ internal static class ReportWriter
         Header(page, machine, results);
         Method(page);
         var figures = ComparisonTables.Summary(page, results);
-        foreach (var transport in new[] { "tcp", "ipc", "inproc" })
+        foreach (var transport in new[] { "tcp", "ipc", "inproc" }.Where(t => results.Has(t, Expair) || results.Has(t, ComparisonTables.Zmq)))
             ComparisonTables.Transport(page, results, transport);
+        ComparisonTables.Curve(page, results, machine);
         NetMqSection(page, results, machine);
         ComparisonTables.MixedPairs(page, results);
         ComparisonTables.Spread(page, results);

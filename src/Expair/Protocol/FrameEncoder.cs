@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using Expair.Internal;
 using Expair.Protocol.Mechanisms;
@@ -124,7 +123,7 @@ internal sealed class FrameEncoder
         _closed = 0;
         ZeroCopyBytes = 0;
         foreach (var array in _wrapped)
-            ArrayPool<byte>.Shared.Return(array);
+            FramePool.Return(array);
         _wrapped.Clear();
     }
 
@@ -158,7 +157,9 @@ internal sealed class FrameEncoder
         }
         else
         {
-            var array = ArrayPool<byte>.Shared.Rent(wire);
+            // FramePool keeps as many large buffers as were in flight at the peak: a batch of many large frames
+            // recycles them instead of outgrowing a shared pool's per-core stacks.
+            var array = FramePool.Rent(wire);
             _wrapped.Add(array);
             _transform.WrapFrame(flags, payload, array.AsSpan(0, wire));
             AddOwnSegment(new ArraySegment<byte>(array, 0, wire));

@@ -1,25 +1,27 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Sockets;
-using Expair.Tests.Faults;
 using Xunit.Abstractions;
 
 namespace Expair.Tests.Hostile;
 
 /// <summary>
-/// An application that keeps every thread-pool thread busy must still be able to close sockets and accept peers
-/// (issue 20, defect 3: Dispose waited on work that needed a pool thread, and two Dispose calls on pool threads
-/// deadlocked). Runs alone (it starves the whole process's pool), in the process-wide collection.
+/// An application that keeps every thread-pool thread busy must still be able to close sockets (issue 20, defect 3:
+/// Dispose waited on work that needed a pool thread, and two Dispose calls on pool threads deadlocked). The pool is
+/// capped at one worker per core and every worker is blocked (<see cref="StarvedPool"/>). Runs alone (it starves
+/// the whole process's pool), in the process-wide collection.
 /// </summary>
 [Collection(nameof(ProcessWideMeasurements))]
 public class PoolStarvedShutdownTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
+    /// <summary>What closing may take on a starved pool: no wait in it depends on the pool.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(5);
+
     private static readonly PairSocketOptions Options = new() { SendTimeout = Patience, ReceiveTimeout = Patience };
 
-    [Fact(Skip = "Passes in about 5 runs of 6; a close still hangs now and then until the pool frees (issue 20, defect 3: not yet found).")]
-    public void DisposeUnbindAndDisconnect_OnStarvedPoolThreads_Finish()
+    [Fact]
+    public void DisposeUnbindAndDisconnect_OnStarvedPool_Finish()
     {
         var tcp = LinkedPair("tcp://127.0.0.1:0");
         var ipc = LinkedPair($"ipc://{Path.GetTempPath()}expair-starved-{Guid.NewGuid():N}.sock");
@@ -38,9 +40,8 @@ public class PoolStarvedShutdownTests(ITestOutputHelper output)
             timings.Enqueue($"{what}: {watch.Elapsed.TotalMilliseconds:0.0} ms");
         }
 
-        // Two closers at once, while the pool may not grow past one worker per core and every worker is blocked.
-        // They run on threads of their own: a Dispose on a pool thread only takes one more worker away, and what
-        // deadlocked was Dispose waiting for work that needed a free worker.
+        // Two closers at once, on threads of their own, while the pool may not grow past one worker per core and
+        // every worker is blocked: closing must need no pool thread.
         using var pool = new StarvedPool();
         var closers = new[]
         {
@@ -74,63 +75,110 @@ public class PoolStarvedShutdownTests(ITestOutputHelper output)
         released.Client.Dispose();
     }
 
-    [Theory]
-    [InlineData("tcp://127.0.0.1:0")]
-    [InlineData("ipc")]
-    public void NewConnection_IsAccepted_WhileThePoolIsStarved(string endpoint)
+    [Fact]
+    public void TwoDisposeCalls_OnPoolThreads_FinishWithinFiveSeconds()
     {
-        var logs = new LogRecorder();
-        using var server = new PairSocket(Options with { LoggerFactory = logs });
-        var bound = server.Bind(endpoint == "ipc" ? $"ipc://{Path.GetTempPath()}expair-starved-{Guid.NewGuid():N}.sock" : endpoint);
-        using var pool = new StarvedPool();
-        // A blocking connect from this (non-pool) thread: the kernel completes it; accepting is the socket's part.
-        using var client = bound.StartsWith("ipc://", StringComparison.Ordinal)
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(bound.StartsWith("ipc://", StringComparison.Ordinal)
-            ? new UnixDomainSocketEndPoint(bound["ipc://".Length..])
-            : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, int.Parse(bound[(bound.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
-        const int Accepted = 105;
-        Assert.True(logs.WaitFor(Accepted, 1, Patience), "the connection was not accepted while the pool was starved");
+        // The issue's deadlock: two Dispose calls made on pool threads, with the pool capped at the core count, each
+        // waiting for work that needed a free pool thread. Here both workers run a closer; all else queued waits
+        // behind 200 blocked items.
+        var tcp = LinkedPair("tcp://127.0.0.1:0");
+        var ipc = LinkedPair($"ipc://{Path.GetTempPath()}expair-starved-{Guid.NewGuid():N}.sock");
+        var timings = new ConcurrentQueue<string>();
+        var go = new ManualResetEventSlim(); // not disposed: a closer still running after a failure must find it
+        var done = new CountdownEvent(2);
+        Action Closer(string name, params PairSocket[] sockets) => () =>
+        {
+            go.Wait();
+            var watch = Stopwatch.StartNew();
+            foreach (var socket in sockets)
+                socket.Dispose();
+            timings.Enqueue($"{name}: {watch.Elapsed.TotalMilliseconds:0.0} ms");
+            done.Signal();
+        };
+        var closers = new[] { Closer("tcp pair", tcp.Server, tcp.Client), Closer("ipc pair", ipc.Client, ipc.Server) };
+        using (new StarvedPool(closers))
+        {
+            go.Set();
+            var finished = done.Wait(Budget);
+            foreach (var line in timings)
+                output.WriteLine(line);
+            Assert.True(finished, "Dispose on starved pool threads did not finish within 5 s");
+        }
     }
 
-    private static (PairSocket Server, PairSocket Client) LinkedPair(string endpoint)
+    [Fact]
+    public void ConcurrentDisposeOfOneSocket_OnPoolThreads_BothReturn()
     {
-        var server = new PairSocket(Options);
-        var client = new PairSocket(Options);
+        // The second call waits for the first to finish closing: that wait must not need a pool thread either.
+        var tcp = LinkedPair("tcp://127.0.0.1:0");
+        var go = new ManualResetEventSlim(); // not disposed: a closer still running after a failure must find it
+        var done = new CountdownEvent(2);
+        Action Closer() => () =>
+        {
+            go.Wait();
+            tcp.Server.Dispose();
+            done.Signal();
+        };
+        using (new StarvedPool(Closer(), Closer()))
+        {
+            go.Set();
+            Assert.True(done.Wait(Budget), "two Dispose calls on one socket, on starved pool threads, did not both return within 5 s");
+        }
+        tcp.Client.Dispose();
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public void UnbindAndDisconnect_OnPoolThreads_FinishWithinFiveSeconds(string transport)
+    {
+        var pair = LinkedPair(transport == "tcp" ? "tcp://127.0.0.1:0" : $"ipc://{Path.GetTempPath()}expair-starved-{Guid.NewGuid():N}.sock");
+        var go = new ManualResetEventSlim(); // not disposed: a closer still running after a failure must find it
+        var done = new CountdownEvent(2);
+        using (new StarvedPool(
+            () => { go.Wait(); pair.Server.Unbind(pair.Server.Endpoint!); done.Signal(); },
+            () => { go.Wait(); pair.Client.Disconnect(pair.Client.Endpoint!); done.Signal(); }))
+        {
+            go.Set();
+            Assert.True(done.Wait(Budget), "Unbind and Disconnect on starved pool threads did not finish within 5 s");
+            Assert.Null(pair.Server.Endpoint);
+            Assert.Null(pair.Client.Endpoint);
+        }
+        pair.Server.Dispose();
+        pair.Client.Dispose();
+    }
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public void DisposeTime_WithAndWithoutAStarvedPool(string transport)
+    {
+        // Reported, not asserted beyond the budget: the figures go to docs/reliability.md.
+        string Endpoint() => transport == "tcp" ? "tcp://127.0.0.1:0" : $"ipc://{Path.GetTempPath()}expair-starved-{Guid.NewGuid():N}.sock";
+        var free = TimeDispose(LinkedPair(Endpoint()));
+        var pair = LinkedPair(Endpoint());
+        TimeSpan starved;
+        using (new StarvedPool())
+            starved = TimeDispose(pair);
+        output.WriteLine($"{transport} pair Dispose: free pool {free.TotalMilliseconds:0.0} ms, starved pool {starved.TotalMilliseconds:0.0} ms");
+        Assert.True(starved < Budget, $"Dispose took {starved.TotalMilliseconds:0} ms on a starved pool");
+    }
+
+    private static TimeSpan TimeDispose((PairSocket Server, PairSocket Client) pair)
+    {
+        var watch = Stopwatch.StartNew();
+        pair.Server.Dispose();
+        pair.Client.Dispose();
+        return watch.Elapsed;
+    }
+
+    internal static (PairSocket Server, PairSocket Client) LinkedPair(string endpoint, PairSocketOptions? serverOptions = null, PairSocketOptions? clientOptions = null)
+    {
+        var server = new PairSocket(serverOptions ?? Options);
+        var client = new PairSocket(clientOptions ?? Options);
         client.Connect(server.Bind(endpoint));
         client.Send("hello"); // connected and handshaken before the pool is taken away
         Assert.Equal("hello", server.ReceiveString());
         return (server, client);
-    }
-
-    /// <summary>Caps the pool at one worker per core and blocks every worker until disposed: nothing else queued runs.</summary>
-    private sealed class StarvedPool : IDisposable
-    {
-        private readonly ManualResetEventSlim _release = new(); // not disposed: queued items still to run must find it set
-        private readonly int _maxWorkers;
-        private readonly int _maxIo;
-
-        public StarvedPool()
-        {
-            ThreadPool.GetMaxThreads(out _maxWorkers, out _maxIo);
-            Assert.True(ThreadPool.SetMaxThreads(Environment.ProcessorCount, _maxIo));
-            // More blocking items than workers, queued again while a probe still gets through (a worker may be
-            // between items, or one more may have been started before the cap).
-            for (var round = 0; ; round++)
-            {
-                for (var i = 0; i < 64 + ThreadPool.ThreadCount; i++)
-                    ThreadPool.UnsafeQueueUserWorkItem(static release => release.Wait(), _release, preferLocal: false);
-                if (!Task.Run(() => { }).Wait(TimeSpan.FromMilliseconds(300)))
-                    break;
-                Assert.True(round < 5, "the thread pool is not starved");
-            }
-        }
-
-        public void Dispose()
-        {
-            _release.Set();
-            ThreadPool.SetMaxThreads(_maxWorkers, _maxIo);
-        }
     }
 }

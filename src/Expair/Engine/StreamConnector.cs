@@ -196,15 +196,16 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
 
     /// <summary>
     /// 37/ZMTP: a peer that receives ERROR does not reconnect (libzmq obeys), and one that sent it refused the peer
-    /// for good. The endpoint is freed as with reconnecting off; sends and receives then fail with the reason.
+    /// for good. The endpoint is freed as with reconnecting off; sends and receives then fail with the reason. The
+    /// event comes last, so whoever sees it finds the socket already in that state (free to connect again).
     /// </summary>
     private void StopRefused(string peer, HandshakeRefusal refusal)
     {
-        _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
         _core.DetachRefused(this, $"The handshake with {peer} ended with ERROR \"{refusal.Reason}\" " +
             $"({(refusal.ByPeer ? "sent by the peer" : "sent by this socket")}), so the socket stopped connecting to {Endpoint} (37/ZMTP). " +
             "Connect again to retry.");
         _gaveUp?.Invoke(this);
+        _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
     }
 
     /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>

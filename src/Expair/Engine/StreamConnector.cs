@@ -187,7 +187,14 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer
         }
         var wait = Jitter(delay);
         _diagnostics.ConnectRetried(reason, wait);
-        if (_closing.Wait(wait))
+        // The whole wait, never less: a timed wait may wake a little early.
+        var due = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        for (long left; (left = due - System.Diagnostics.Stopwatch.GetTimestamp()) > 0;)
+        {
+            if (_closing.Wait(TimeSpan.FromMilliseconds(Math.Ceiling(left * 1000.0 / System.Diagnostics.Stopwatch.Frequency))))
+                return false;
+        }
+        if (_closing.IsSet)
             return false;
         if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));

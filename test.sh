@@ -8,7 +8,7 @@
 #
 # The portable run repeats the contract, hostile-peer, fault (not the soak), shutdown, event and interop suites, the
 # signal and pipe tests and the engine's own, with EXPAIR_PORTABLE_IO=1: Expair then takes the I/O path it takes
-# off Linux x64/arm64 (.NET's socket calls waiting in poll, Monitor waits, no descriptor duplication). Its results go to
+# off Linux x64/arm64 (.NET's socket calls waiting in poll, Monitor waits). Its results go to
 # their own directory, and it prints its own line, "portable: N passed, N failed, N skipped", before the overall one.
 # Tests of the Linux path's own behaviour carry the trait IoPath=Linux and are not in it. The script fails if
 # either run fails.

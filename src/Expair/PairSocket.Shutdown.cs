@@ -40,8 +40,8 @@ public sealed partial class PairSocket
     /// peer process. Returns within the linger time plus the time to close, even when the peer stopped reading.
     /// Blocked senders and receivers get <see cref="ObjectDisposedException"/>. Monitors see
     /// <see cref="SocketEventKind.LingerExpired"/> if messages were left, then <see cref="SocketEventKind.Closed"/>,
-    /// and end. The tcp port or ipc path can be bound again as soon as this returns. It waits on the socket's own
-    /// threads rather than on thread-pool work, except for a connection still in its handshake.
+    /// and end. The tcp port or ipc path can be bound again as soon as this returns. It needs no thread-pool thread:
+    /// it stops the socket's own threads and joins them on the calling thread.
     /// </summary>
     public void Dispose()
     {
@@ -54,7 +54,7 @@ public sealed partial class PairSocket
         {
             var flushed = handler is null || Options.Linger == TimeSpan.Zero || handler.Flush(Deadline.After(Options.Linger));
             EndLinger(flushed);
-            handler?.CloseAsync().GetAwaiter().GetResult(); // completes on the connections' own threads or this one
+            handler?.Close(); // joins the connections' own threads on this one
             EndDispose();
         }
         catch (Exception e)
@@ -69,7 +69,7 @@ public sealed partial class PairSocket
     {
         if (BeginDispose(out var handler))
             _ = CloseAsync(handler);
-        return new ValueTask(_disposal!.Task); // continues on the thread pool, never on a connection's thread
+        return new ValueTask(_disposal!.Task); // continues on the thread pool, never on a socket's thread
     }
 
     private async Task CloseAsync(IEndpointHandler? handler)
@@ -79,8 +79,9 @@ public sealed partial class PairSocket
             var flushed = handler is null || Options.Linger == TimeSpan.Zero
                 || await handler.FlushAsync(Deadline.After(Options.Linger), CancellationToken.None).ConfigureAwait(false);
             EndLinger(flushed);
+            // Joining the socket's threads blocks: done on a thread of its own, not on the caller's nor a pool thread.
             if (handler is not null)
-                await handler.CloseAsync().ConfigureAwait(false);
+                await Task.Factory.StartNew(handler.Close, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             EndDispose();
         }
         catch (Exception e)

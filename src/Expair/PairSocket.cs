@@ -172,7 +172,7 @@ public sealed partial class PairSocket : IDisposable, IAsyncDisposable, ISocketP
             handler = _endpoint;
             _endpoint = null;
         }
-        handler.CloseAsync().GetAwaiter().GetResult(); // completes on the connections' own threads or this one
+        handler.Close(); // joins the connections' own threads on this one
     }
 
     private static bool SameEndpoint(string given, string actual, bool bound)

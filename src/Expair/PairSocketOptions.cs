@@ -159,13 +159,10 @@ public sealed record PairSocketOptions
         MaxWaitingPeers = MaxWaitingPeers,
     };
 
-    /// <summary>The authenticator as the handshake asks it (<see cref="PeerAuthentication.DecideAsync"/>): null allows, a reason denies.</summary>
-    private static Func<PeerIdentity, string, CancellationToken, ValueTask<string?>>? Authenticator(IPeerAuthenticator? authenticator, TimeSpan timeout) =>
-        authenticator is null ? null : async (identity, peer, cancellationToken) =>
-        {
-            var answer = await PeerAuthentication.DecideAsync(authenticator, PeerAuthentication.Request(identity, peer), timeout, cancellationToken).ConfigureAwait(false);
-            return answer.DenyReason;
-        };
+    /// <summary>The authenticator as the handshake asks it (<see cref="PeerAuthentication.Decide"/>): null allows, a reason denies.</summary>
+    private static Func<PeerIdentity, string, CancellationToken, string?>? Authenticator(IPeerAuthenticator? authenticator, TimeSpan timeout) =>
+        authenticator is null ? null : (identity, peer, cancellationToken) =>
+            PeerAuthentication.Decide(authenticator, PeerAuthentication.Request(identity, peer), timeout, cancellationToken).DenyReason;
 
     private static int NonNegative(int value, [CallerMemberName] string name = "") =>
         value >= 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be 0 or more.");

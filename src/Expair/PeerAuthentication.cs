@@ -4,8 +4,8 @@ namespace Expair;
 
 /// <summary>
 /// Asks a server's <see cref="IPeerAuthenticator"/> about one peer, the way the handshake driver must: on the
-/// thread pool (never an I/O thread), bounded by <see cref="PairSocketOptions.AuthenticationTimeout"/>, and with
-/// a late answer, an exception or a cancellation taken as a denial. A server without an authenticator (a CURVE
+/// connection's own thread (before it carries traffic), bounded by <see cref="PairSocketOptions.AuthenticationTimeout"/>,
+/// and with a late answer, an exception or a cancellation taken as a denial. A server without an authenticator (a CURVE
 /// server accepting any client) never gets here: its mechanism does not pause.
 /// </summary>
 internal static class PeerAuthentication
@@ -25,26 +25,46 @@ internal static class PeerAuthentication
     /// <summary>
     /// The authenticator's answer, or a denial saying why there was none. Never throws, except
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> (the connection or the
-    /// socket closing) is cancelled.
+    /// socket closing) is cancelled. Runs the authenticator on the calling thread (the connection's own, never a
+    /// traffic loop) and, when its answer is not ready at once, blocks that thread for it: an authenticator that
+    /// answers synchronously needs no thread-pool thread.
     /// </summary>
-    public static async Task<AuthenticationResult> DecideAsync(IPeerAuthenticator authenticator, AuthenticationRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    public static AuthenticationResult Decide(IPeerAuthenticator authenticator, AuthenticationRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
         try
         {
-            // Task.Run: the authenticator's synchronous part must not run on the caller's (I/O) thread either.
-            var answer = await Task.Run(() => authenticator.AuthenticateAsync(request, limit.Token).AsTask(), limit.Token)
-                .WaitAsync(limit.Token).ConfigureAwait(false);
+            var pending = authenticator.AuthenticateAsync(request, limit.Token);
+            AuthenticationResult? answer;
+            if (pending.IsCompleted)
+            {
+                answer = pending.Result;
+            }
+            else
+            {
+                var task = pending.AsTask();
+                if (!task.Wait(timeout, cancellationToken))
+                {
+                    limit.Cancel(); // the authenticator may stop working on it
+                    return TimedOut(timeout);
+                }
+                answer = task.Result;
+            }
             return answer ?? AuthenticationResult.Deny("the authenticator answered null");
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return AuthenticationResult.Deny($"the authenticator did not answer within {timeout.TotalSeconds:0.###} s");
+            throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            return AuthenticationResult.Deny($"the authenticator threw {e.GetType().Name}: {e.Message}");
+            var failure = e is AggregateException { InnerException: { } inner } ? inner : e;
+            return failure is OperationCanceledException
+                ? TimedOut(timeout)
+                : AuthenticationResult.Deny($"the authenticator threw {failure.GetType().Name}: {failure.Message}");
         }
     }
+
+    private static AuthenticationResult TimedOut(TimeSpan timeout) =>
+        AuthenticationResult.Deny($"the authenticator did not answer within {timeout.TotalSeconds:0.###} s");
 }

@@ -49,8 +49,9 @@ internal sealed record SocketSettings
     public Func<IReadOnlyList<KeyValuePair<string, string>>, IMechanism>? CreateMechanism { get; init; }
 
     /// <summary>
-    /// Asks the socket's authenticator about a peer (its identity and address) off the I/O threads, within the
-    /// authentication timeout: null allows it, a reason denies it. Null when the socket has no authenticator.
+    /// Asks the socket's authenticator about a peer (its identity and address) on the connection's own thread,
+    /// blocking it up to the authentication timeout: null allows it, a reason denies it. Null when the socket has no
+    /// authenticator.
     /// </summary>
-    public Func<PeerIdentity, string, CancellationToken, ValueTask<string?>>? Authenticate { get; init; }
+    public Func<PeerIdentity, string, CancellationToken, string?>? Authenticate { get; init; }
 }

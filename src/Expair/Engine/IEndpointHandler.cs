@@ -22,9 +22,8 @@ internal interface IEndpointHandler
     bool Flush(Core.Deadline deadline);
 
     /// <summary>
-    /// Closes the endpoint and its connections: starts at once and returns the task that completes when all is
-    /// closed. It completes on the thread that finishes last (a connection's own thread, or the caller's), never
-    /// through the thread pool, so Dispose, Unbind and Disconnect may wait for it blocking.
+    /// Closes the endpoint and its connections and returns when all is closed: it signals their threads and joins
+    /// them on the calling thread, so Dispose, Unbind and Disconnect never wait for a thread-pool thread.
     /// </summary>
-    Task CloseAsync();
+    void Close();
 }

@@ -75,7 +75,7 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
 
     public bool Flush(Deadline deadline) => true;
 
-    public Task CloseAsync()
+    public void Close()
     {
         Peer[] peers;
         lock (_lock)
@@ -94,7 +94,6 @@ internal sealed class InProcBinder : IEndpointHandler, IInProcBinder
             peer.Connector.PipesForBinder.Outbound.CloseWriter();
             peer.Connector.BinderGone();
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>A connector as this socket's core sees it.</summary>

@@ -139,7 +139,7 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
         get { lock (_lock) return _binder is not null; }
     }
 
-    public Task CloseAsync()
+    public void Close()
     {
         InProcBinder? binder;
         PeerPipes pipes;
@@ -157,7 +157,6 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
             _diagnostics.Disconnected(Endpoint, "disconnecting");
         _core.Detach(this, discardOutbound: binder is null);
         binder?.ConnectorGone(this);
-        return Task.CompletedTask;
     }
 
     private PeerPipes NewPipes() => new(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));

@@ -8,28 +8,26 @@ namespace Expair.Engine;
 /// <summary>
 /// The connecting side over tcp or ipc. Owns the double queue from Connect on (31/EXPAIR) and keeps it
 /// through lost connections, reconnecting after the reconnect interval, with back-off up to the maximum.
+/// One thread of its own connects, runs each connection (its handshake, then its receive loop) and waits between
+/// attempts; closing wakes it and joins it, so nothing here waits for a thread-pool thread.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync cancels _stop, which holds no timer; the loop may still read its token afterwards.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The wait handle is only set and waited on, never exposed: it holds no kernel object.")]
 internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
 {
     private readonly Endpoint _endpoint;
     private readonly PairCore _core;
     private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly ManualResetEventSlim _closing = new(); // set by Close: ends the wait between attempts
     private readonly PeerPipes _pipes;
     private readonly Action<StreamConnector>? _gaveUp;
     private ZmtpEngine? _engine;
     private KernelSendQueue? _sendQueue; // the current connection's, for linger
 
-    // Closing waits only for the connection in progress (its engine ends on its own threads), not for the loop,
-    // which may be waiting for a thread-pool thread (to start, or to finish a connect attempt or a reconnect
-    // timer): once closed, the loop starts no connection and ends quietly when it resumes.
     private readonly Lock _gate = new();
     private bool _closed;
-    // Set by the loop when its connection has ended. Closing waits on this, not on the engine's task: .NET runs only
-    // one of a task's continuations on the completing thread and queues the others to the pool.
-    private TaskCompletionSource? _connectionEnded;
+    private Socket? _connecting; // the socket of a connect attempt in progress, disposed by Close to end it
+    private Thread? _thread;
 
     /// <summary><paramref name="gaveUp"/> is called when the connector stops for good: reconnecting is off, or the handshake ended with ERROR.</summary>
     public StreamConnector(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics, Action<StreamConnector>? gaveUp = null)
@@ -50,7 +48,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
     {
         _core.RequestSlot(this, () => _pipes);
         _diagnostics.Connecting();
-        _ = Task.Run(RunAsync); // closing does not wait for the loop (see _connectionEnded)
+        _thread = IoThread.Start(Run, "Expair connection");
     }
 
     void IPeer.OnGranted(PeerPipes pipes)
@@ -63,21 +61,23 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
 
     IConnectionProbe? IProbedPeer.Connection => Volatile.Read(ref _engine);
 
-    private async Task RunAsync()
+    /// <summary>
+    /// The connector's thread: connects, runs each connection's handshake and receive loop itself, and waits out the
+    /// reconnect interval, all with blocking calls that closing interrupts.
+    /// </summary>
+    private void Run()
     {
-        var token = _stop.Token;
         var delay = _options.ReconnectInterval;
-        while (!token.IsCancellationRequested)
+        while (!IsClosed)
         {
             string reason;
-            (string Peer, HandshakeRefusal Refusal)? refused = null;
+            ZmtpEngine engine;
             try
             {
-                var socket = await StreamTransport.ConnectAsync(_endpoint, token).ConfigureAwait(false);
-                var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
-                Task<string> connection;
-                KernelSendQueue? sendQueue;
-                var ended = new TaskCompletionSource();
+                var socket = Connect();
+                if (socket is null)
+                    return; // closed meanwhile
+                engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _endpoint), isServer: false, _core, _pipes, _options, _diagnostics);
                 lock (_gate)
                 {
                     if (_closed)
@@ -86,79 +86,132 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
                         return;
                     }
                     _diagnostics.Connected(engine.Description);
-                    sendQueue = KernelSendQueue.Open(socket); // before the engine moves the connection to a descriptor of its own
-                    Volatile.Write(ref _sendQueue, sendQueue);
+                    Volatile.Write(ref _sendQueue, KernelSendQueue.Open(socket));
                     Volatile.Write(ref _engine, engine);
-                    _connectionEnded = ended;
-                    connection = engine.RunAsync(); // runs here until its first wait
                 }
-                reason = await connection.ConfigureAwait(false); // the engine reports how it ended
-                Volatile.Write(ref _engine, null);
-                Volatile.Write(ref _sendQueue, null);
-                sendQueue?.Dispose(); // the connection's last descriptor: it closes now
-                ended.TrySetResult();
-                if (engine.IsHandshakeComplete)
-                    delay = _options.ReconnectInterval; // a working connection resets the back-off
-                if (engine.Refusal is { } refusal)
-                    refused = (engine.Description, refusal);
             }
-            catch (OperationCanceledException)
+            catch (ObjectDisposedException) when (IsClosed)
             {
-                return;
+                return; // closing disposed the socket just after it connected
             }
             catch (SocketException e)
             {
                 reason = e.SocketErrorCode.ToString();
+                if (!WaitToRetry(reason, ref delay))
+                    return;
+                continue;
             }
-            if (token.IsCancellationRequested)
-                return;
-            if (refused is { } stop)
+            reason = engine.Run(); // the engine reports how it ended
+            lock (_gate)
             {
-                StopRefused(stop.Peer, stop.Refusal);
-                return;
+                Volatile.Write(ref _engine, null);
+                Volatile.Write(ref _sendQueue, null);
             }
-            if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan)
+            if (IsClosed)
+                return;
+            if (engine.IsHandshakeComplete)
+                delay = _options.ReconnectInterval; // a working connection resets the back-off
+            if (engine.Refusal is { } refusal)
             {
-                // libzmq's ZMQ_RECONNECT_IVL -1: the connection is not remade and the endpoint is freed, so
-                // the socket may connect again; what arrived stays readable, what was queued is dropped.
-                _core.Detach(this);
-                _gaveUp?.Invoke(this);
+                StopRefused(engine.Description, refusal);
                 return;
             }
-            var wait = Jitter(delay);
-            _diagnostics.ConnectRetried(reason, wait);
-            await WaitAsync(wait, token).ConfigureAwait(false);
-            if (token.IsCancellationRequested)
+            if (!WaitToRetry(reason, ref delay))
                 return;
-            if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));
+        }
+    }
+
+    private bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+                return _closed;
         }
     }
 
     /// <summary>
-    /// Waits <paramref name="wait"/>, or until <paramref name="token"/> is cancelled. Unlike <c>Task.Delay</c>,
-    /// cancelling runs the rest of the loop on the cancelling thread, so closing ends the loop without waiting for
-    /// a thread-pool thread (the timer's end still needs one: reconnecting does, closing does not).
+    /// One blocking connect attempt; null when closing came first. Closing disposes the socket under a connect in
+    /// progress, which ends it.
     /// </summary>
-    private static async Task WaitAsync(TimeSpan wait, CancellationToken token)
+    private Socket? Connect()
     {
-        var woken = new TaskCompletionSource();
-        using (token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), woken))
-        using (new Timer(static state => ((TaskCompletionSource)state!).TrySetResult(), woken, wait, Timeout.InfiniteTimeSpan))
-            await woken.Task.ConfigureAwait(false);
+        var socket = StreamTransport.NewSocket(_endpoint);
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                socket.Dispose();
+                return null;
+            }
+            _connecting = socket;
+        }
+        try
+        {
+            StreamTransport.Connect(socket, _endpoint);
+            return socket;
+        }
+        catch (Exception e) when (IsClosed && e is SocketException or ObjectDisposedException)
+        {
+            socket.Dispose();
+            return null;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        finally
+        {
+            lock (_gate)
+                _connecting = null;
+        }
+    }
+
+    /// <summary>
+    /// After a failed attempt or a lost connection: stops for good when reconnecting is off, else waits the reconnect
+    /// interval (with back-off and jitter) or until closing. False when the connector is done.
+    /// </summary>
+    private bool WaitToRetry(string reason, ref TimeSpan delay)
+    {
+        if (IsClosed)
+            return false;
+        if (_options.ReconnectInterval == Timeout.InfiniteTimeSpan)
+        {
+            // libzmq's ZMQ_RECONNECT_IVL -1: the connection is not remade and the endpoint is freed, so
+            // the socket may connect again; what arrived stays readable, what was queued is dropped.
+            _core.Detach(this);
+            _gaveUp?.Invoke(this);
+            return false;
+        }
+        var wait = Jitter(delay);
+        _diagnostics.ConnectRetried(reason, wait);
+        // The whole wait, never less: a timed wait may wake a little early.
+        var due = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        for (long left; (left = due - System.Diagnostics.Stopwatch.GetTimestamp()) > 0;)
+        {
+            if (_closing.Wait(TimeSpan.FromMilliseconds(Math.Ceiling(left * 1000.0 / System.Diagnostics.Stopwatch.Frequency))))
+                return false;
+        }
+        if (_closing.IsSet)
+            return false;
+        if (_options.ReconnectIntervalMax > _options.ReconnectInterval)
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectIntervalMax.Ticks));
+        return true;
     }
 
     /// <summary>
     /// 37/ZMTP: a peer that receives ERROR does not reconnect (libzmq obeys), and one that sent it refused the peer
-    /// for good. The endpoint is freed as with reconnecting off; sends and receives then fail with the reason.
+    /// for good. The endpoint is freed as with reconnecting off; sends and receives then fail with the reason. The
+    /// event comes last, so whoever sees it finds the socket already in that state (free to connect again).
     /// </summary>
     private void StopRefused(string peer, HandshakeRefusal refusal)
     {
-        _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
         _core.DetachRefused(this, $"The handshake with {peer} ended with ERROR \"{refusal.Reason}\" " +
             $"({(refusal.ByPeer ? "sent by the peer" : "sent by this socket")}), so the socket stopped connecting to {Endpoint} (37/ZMTP). " +
             "Connect again to retry.");
         _gaveUp?.Invoke(this);
+        _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
     }
 
     /// <summary>Up to 10 % random extra, so many clients cut off together do not all return at once.</summary>
@@ -173,27 +226,22 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
     public bool Flush(Deadline deadline) =>
         KernelDrain.WaitDelivered(() => _pipes.Outbound, () => Volatile.Read(ref _sendQueue), deadline);
 
-    public Task CloseAsync()
+    /// <summary>
+    /// Stops connecting and the connection, and waits on the calling thread for the connector's thread to end: it
+    /// ends on its own, so closing never waits for a thread-pool thread.
+    /// </summary>
+    public void Close()
     {
-        Task? connection;
+        Socket? connecting;
         lock (_gate)
         {
             _closed = true;
-            connection = _connectionEnded?.Task;
+            connecting = _connecting;
         }
-        _stop.Cancel(); // not disposed: the loop may look at its token when it resumes
+        _closing.Set();
+        connecting?.Dispose(); // ends a connect in progress
         Volatile.Read(ref _engine)?.Stop("disconnecting");
-        return EndAsync(connection);
-    }
-
-    /// <summary>
-    /// Waits for the last connection, which ends on its own threads (or on this one), never on one the thread pool
-    /// has to provide.
-    /// </summary>
-    private async Task EndAsync(Task? connection)
-    {
-        if (connection is not null)
-            await connection.ConfigureAwait(false);
+        _thread?.Join();
         _core.Detach(this);
     }
 }

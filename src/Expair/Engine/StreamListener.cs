@@ -7,11 +7,14 @@ using Expair.Transport.Ipc;
 namespace Expair.Engine;
 
 /// <summary>
-/// The binding side over tcp or ipc: accepts connections and runs a server engine for each. Which of them
-/// becomes the peer is decided by <see cref="PairCore"/>, not here. Accepting runs on a thread of its own, so a
-/// busy thread pool cannot keep a peer out, and closing waits for nothing the thread pool has to run.
+/// The binding side over tcp or ipc: accepts connections and runs a server engine for each, each on a thread of its
+/// own (its handshake, then its receive loop). Which of them becomes the peer is decided by <see cref="PairCore"/>,
+/// not here. Accepting runs on a thread of its own too, so a busy thread pool cannot keep a peer out, and closing
+/// joins these threads: it waits for nothing the thread pool has to run. The connection threads are bounded by
+/// <see cref="SocketSettings.MaxPendingHandshakes"/> (older pending handshakes are closed), the waiting line
+/// (<see cref="SocketSettings.MaxWaitingPeers"/>) and the one peer.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "CloseAsync ends the listener and disposes the listening socket.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Close ends the listener and disposes the listening socket.")]
 internal sealed class StreamListener : IEndpointHandler
 {
     private readonly Socket _listener;
@@ -21,13 +24,13 @@ internal sealed class StreamListener : IEndpointHandler
     private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
     private readonly Lock _lock = new();
-    // The running engines, each with a view of its kernel send queue once its peer sent READY (for linger).
+    // The running engines, each with a view of its kernel send queue (for linger).
     private readonly Dictionary<ZmtpEngine, KernelSendQueue?> _engines = [];
-    // Completes when closing and the last engine has ended; no RunContinuationsAsynchronously, see CloseAsync.
-    private readonly TaskCompletionSource _enginesEnded = new();
+    // Set when closing and the last engine has ended (each engine's thread ends just after).
+    private readonly ManualResetEventSlim _enginesEnded = new();
     private readonly PendingHandshakes _pending;
     private bool _closing;
-    private Task _acceptLoop = Task.CompletedTask;
+    private Thread? _acceptThread;
 
     public StreamListener(Endpoint endpoint, PairCore core, SocketSettings options, SocketDiagnostics diagnostics)
     {
@@ -45,7 +48,7 @@ internal sealed class StreamListener : IEndpointHandler
     public void Start()
     {
         _diagnostics.Listening();
-        _acceptLoop = IoThread.Run(AcceptLoop, "Expair accept");
+        _acceptThread = IoThread.Start(AcceptLoop, "Expair accept");
     }
 
     /// <summary>Blocking accepts on the accept thread, until closing disposes the listening socket under it.</summary>
@@ -77,18 +80,14 @@ internal sealed class StreamListener : IEndpointHandler
         }
     }
 
-    /// <summary>Starts an engine for an accepted connection; false (and the connection closed) when closing.</summary>
+    /// <summary>Starts an engine on a thread of its own for an accepted connection; false (and the connection closed) when closing.</summary>
     private bool Run(Socket socket)
     {
         StreamTransport.Tune(socket);
         var engine = new ZmtpEngine(socket, StreamTransport.Describe(socket, _bound), isServer: true, _core, null, _options, _diagnostics);
         _diagnostics.Accepted(engine.Description);
         var pending = _pending.Add(engine, out var evicted);
-        engine.PeerReady = () =>
-        {
-            _pending.Remove(pending);
-            TrackSendQueue(engine, socket);
-        };
+        engine.PeerReady = () => _pending.Remove(pending);
         if (evicted is not null)
             Evict(evicted);
         lock (_lock)
@@ -99,29 +98,10 @@ internal sealed class StreamListener : IEndpointHandler
                 socket.Dispose();
                 return false;
             }
-            _engines.Add(engine, null);
+            _engines.Add(engine, KernelSendQueue.Open(socket));
         }
-        // The engine runs here until its first wait (it sends the greeting and waits for the peer's), then on.
-        _ = RunEngineAsync(engine, pending);
+        IoThread.Start(() => RunEngine(engine, pending), "Expair connection");
         return true;
-    }
-
-    /// <summary>
-    /// The peer sent READY: it may become the peer (or wait for the slot), so linger will want its kernel send
-    /// queue. Taken now, while <paramref name="socket"/> is still the engine's descriptor.
-    /// </summary>
-    private void TrackSendQueue(ZmtpEngine engine, Socket socket)
-    {
-        var queue = KernelSendQueue.Open(socket);
-        lock (_lock)
-        {
-            if (_engines.ContainsKey(engine))
-            {
-                _engines[engine] = queue;
-                return;
-            }
-        }
-        queue?.Dispose(); // ended already
     }
 
     /// <summary>Closes the oldest pending handshake; logged only if that is why it ends (it may be timing out).</summary>
@@ -130,24 +110,22 @@ internal sealed class StreamListener : IEndpointHandler
         var reason = $"closed as the oldest of more than {_options.MaxPendingHandshakes} pending handshakes";
         if (engine.ClaimEnd(reason))
             _diagnostics.PendingHandshakeEvicted(engine.Description, reason, _options.MaxPendingHandshakes);
-        engine.Stop(reason);
-        engine.CloseNow();
+        engine.Stop(reason); // shuts its socket down: its thread wakes and closes it at once
     }
 
-    private async Task RunEngineAsync(ZmtpEngine engine, LinkedListNode<ZmtpEngine> pending)
+    /// <summary>An accepted connection's thread: the handshake, the receive loop if it becomes the peer, the end.</summary>
+    private void RunEngine(ZmtpEngine engine, LinkedListNode<ZmtpEngine> pending)
     {
-        await engine.RunAsync().ConfigureAwait(false); // the engine reports how it ended
+        engine.Run(); // the engine reports how it ended
         _pending.Remove(pending);
-        KernelSendQueue? queue;
         bool last;
         lock (_lock)
         {
-            _engines.Remove(engine, out queue);
+            _engines.Remove(engine);
             last = _closing && _engines.Count == 0;
         }
-        queue?.Dispose(); // the connection's last descriptor: it closes now
         if (last)
-            _enginesEnded.TrySetResult();
+            _enginesEnded.Set();
     }
 
     public bool IsConnected => _core.HasPeer;
@@ -166,7 +144,11 @@ internal sealed class StreamListener : IEndpointHandler
             return _engines.GetValueOrDefault(peer);
     }
 
-    public Task CloseAsync()
+    /// <summary>
+    /// Stops the engines and the accept thread and waits for them on the calling thread: they end on their own
+    /// threads, so a closing socket never waits for a thread-pool thread to become free.
+    /// </summary>
+    public void Close()
     {
         ZmtpEngine[] running;
         lock (_lock)
@@ -176,22 +158,13 @@ internal sealed class StreamListener : IEndpointHandler
             _closing = true;
             running = [.. _engines.Keys];
             if (running.Length == 0)
-                _enginesEnded.TrySetResult();
+                _enginesEnded.Set();
         }
         foreach (var engine in running)
             engine.Stop("unbinding");
         _listener.Dispose(); // ends a blocked accept
-        return EndAsync();
-    }
-
-    /// <summary>
-    /// Waits for the accept thread and the engines. Their tasks complete on their own threads and run this on,
-    /// so a closing socket never waits for a thread-pool thread to become free.
-    /// </summary>
-    private async Task EndAsync()
-    {
-        await _acceptLoop.ConfigureAwait(false);
-        await _enginesEnded.Task.ConfigureAwait(false);
+        _acceptThread?.Join();
+        _enginesEnded.Wait();
         _socketFile?.RemoveIfOwn();
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -10,18 +11,21 @@ namespace Expair.Engine;
 
 /// <summary>
 /// One ZMTP 3.1 connection over a connected stream socket, wiring its parts: the handshake
-/// (<see cref="HandshakeDriver"/>), then one receive thread (<see cref="FrameReceiver"/>, lent to callers by
-/// <see cref="ReadLease"/>), one send thread and direct writers (<see cref="SocketWriter"/>), heartbeats
-/// (<see cref="Heartbeater"/>) and one recorded reason for the end (<see cref="EndReason"/>).
+/// (<see cref="HandshakeDriver"/>) on the connection's own thread, which then becomes the receive loop
+/// (<see cref="FrameReceiver"/>, lent to callers by <see cref="ReadLease"/>); one send thread and direct writers
+/// (<see cref="SocketWriter"/>), heartbeats (<see cref="Heartbeater"/>) and one recorded reason for the end
+/// (<see cref="EndReason"/>). The socket is only ever used with blocking calls (<see cref="BlockingStream"/>), so
+/// .NET's event loop never watches it and no step of the connection waits for a thread-pool thread.
 /// The connecting side brings its long-lived pipes; the binding side asks <see cref="PairCore"/> for the PAIR slot
 /// after the peer's READY, and withholds its own READY while the slot is taken.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the engine's lifetime and disposes _stop when it ends.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Run owns the engine's lifetime and disposes _stop when it ends.")]
 internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
 {
     private static readonly KeyValuePair<string, string>[] ReadyProperties = [new("Socket-Type", "PAIR")];
 
-    private Socket _socket; // replaced once, when traffic starts (BlockingStream.LeaveEventLoop)
+    private readonly Socket _socket;
+    private readonly BlockingStream _io; // every read and write of the connection, from the greeting on
     private readonly PairCore _core;
     private readonly SocketSettings _options;
     private readonly SocketDiagnostics _diagnostics;
@@ -35,13 +39,18 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     private PeerPipes? _pipes;
     private Traffic? _traffic; // the traffic phase's parts, once it starts
 
+    // The first of the two traffic loops to end, and how (null: cleanly); the other was stopped because of it.
+    private ExceptionDispatchInfo? _firstLoopFailure;
+    private int _loopsEnded;
+
     /// <summary>The traffic phase's parts, made together when it starts.</summary>
-    private sealed record Traffic(BlockingStream Io, Heartbeater Heartbeater, FrameReceiver Receiver, ReadLease Lease, ReplyWait ReplyWait, SocketWriter Writer);
+    private sealed record Traffic(Heartbeater Heartbeater, FrameReceiver Receiver, ReadLease Lease, ReplyWait ReplyWait, SocketWriter Writer);
 
     public ZmtpEngine(Socket socket, string description, bool isServer, PairCore core, PeerPipes? connectPipes, SocketSettings options, SocketDiagnostics diagnostics,
         IMechanism? mechanism = null)
     {
         _socket = socket;
+        _io = new BlockingStream(socket);
         Description = description;
         _isServer = isServer;
         _core = core;
@@ -51,7 +60,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
         // The connection owns its mechanism and disposes it; the socket's security makes one per connection.
         _mechanism = mechanism ?? options.CreateMechanism?.Invoke(ReadyProperties) ?? new NullMechanism(ReadyProperties);
         var authenticate = options.Authenticate;
-        _handshake = new HandshakeDriver(socket, _buffer, _mechanism, isServer, core, this, _end, diagnostics, _stop.Token,
+        _handshake = new HandshakeDriver(_io, _buffer, _mechanism, isServer, core, this, _end, diagnostics, _stop.Token,
             authenticate is null ? null : (identity, cancellationToken) => authenticate(identity, description, cancellationToken));
     }
 
@@ -72,7 +81,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
 
     /// <summary>
     /// Set when the handshake ended with an ERROR command, the peer's (its reason) or ours (why we refused the peer):
-    /// 37/ZMTP says the connecting side then does not reconnect. Null otherwise; read after <see cref="RunAsync"/>.
+    /// 37/ZMTP says the connecting side then does not reconnect. Null otherwise; read after <see cref="Run"/>.
     /// </summary>
     public HandshakeRefusal? Refusal { get; private set; }
 
@@ -95,13 +104,15 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     }
 
     /// <summary>
-    /// Ends the traffic loops' blocking waits: a read or write in the kernel (the socket is shut down), a lent read
-    /// side, or a wait on a pipe. The loops then see the stop token.
+    /// Ends the connection's blocking waits: a read, write or poll in the kernel (the socket is shut down, for good,
+    /// so a call made later returns at once too), a wait in line for the slot, a lent read side, or a wait on a pipe.
+    /// The threads then see the stop token.
     /// </summary>
     private void WakeLoops()
     {
+        _io.Abort();
+        _handshake.WakeSlotWait();
         var traffic = Volatile.Read(ref _traffic);
-        traffic?.Io.Abort();
         traffic?.Lease.WakeLender();
         var pipes = _pipes;
         pipes?.Inbound.Writable.Set();
@@ -114,33 +125,28 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     /// </summary>
     public bool ClaimEnd(string reason) => _end.TryClaim(reason);
 
-    /// <summary>
-    /// Closes the socket at once, not when the engine's loop next runs: for a connection still in its
-    /// handshake (nothing in flight), so a flood of them frees descriptors as fast as it makes them.
-    /// </summary>
-    public void CloseNow() => _socket.Dispose();
-
     void IPeer.OnGranted(PeerPipes pipes) => _handshake.OnSlotAnswered(pipes);
 
     void IPeer.OnRefused(string reason) => _handshake.OnSlotAnswered(null);
 
     /// <summary>
-    /// Runs the connection to its end and returns why it ended. Never throws. Reports the end (disconnected,
-    /// or the failure) before leaving the PAIR slot, so a waiting peer's promotion is reported after it.
+    /// Runs the connection to its end on the calling thread (the connection's own) and returns why it ended. Never
+    /// throws. Reports the end (disconnected, or the failure) before leaving the PAIR slot, so a waiting peer's
+    /// promotion is reported after it.
     /// </summary>
-    public async Task<string> RunAsync()
+    public string Run()
     {
         string? reason = null;
         try
         {
-            reason = await RunConnectionAsync().ConfigureAwait(false);
+            reason = RunConnection();
             return reason;
         }
         finally
         {
             _stop.Cancel();
             CloseSocket();
-            _buffer.Return(); // every read has completed: the loops and the handshake were awaited
+            _buffer.Return(); // every read has ended: the send thread was joined, and the handshake ran here
             _mechanism.Dispose();
             if (IsHandshakeComplete)
                 _diagnostics.Disconnected(Description, reason ?? _end.Value ?? "stopped");
@@ -150,33 +156,29 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
         }
     }
 
-    private async Task<string> RunConnectionAsync()
+    private string RunConnection()
     {
         try
         {
             bool granted;
-            using (var handshakeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+            try
             {
-                handshakeTimeout.CancelAfter(_options.HandshakeTimeout);
-                try
-                {
-                    granted = await _handshake.RunAsync(handshakeTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
-                {
-                    var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
-                    var reason = $"handshake not completed within {timeoutMs} ms";
-                    if (_end.TryClaim(reason))
-                        _diagnostics.HandshakeTimedOut(Description, reason, timeoutMs); // not when it was closed for another reason meanwhile
-                    return _end.Value ?? reason;
-                }
+                granted = _handshake.Run(Deadline.After(_options.HandshakeTimeout));
+            }
+            catch (TimeoutException)
+            {
+                var timeoutMs = (long)_options.HandshakeTimeout.TotalMilliseconds;
+                var reason = $"handshake not completed within {timeoutMs} ms";
+                if (_end.TryClaim(reason))
+                    _diagnostics.HandshakeTimedOut(Description, reason, timeoutMs); // not when it was closed for another reason meanwhile
+                return _end.Value ?? reason;
             }
             if (!granted)
                 return _end.Value ?? "refused";
             _pipes ??= _handshake.GrantedPipes;
             IsHandshakeComplete = true;
             _diagnostics.HandshakeSucceeded(Description);
-            await TransferAsync().ConfigureAwait(false);
+            Transfer();
             return _end.Value ?? "closed";
         }
         catch (ProtocolViolationException e)
@@ -197,38 +199,32 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
         }
     }
 
-    /// <summary>The traffic phase: frames in to the inbound pipe, the outbound pipe out to the socket, each on its own thread.</summary>
-    private async Task TransferAsync()
+    /// <summary>
+    /// The traffic phase: frames in to the inbound pipe on this thread, the outbound pipe out to the socket on a send
+    /// thread of its own. Whichever loop ends first stops the other; its outcome is the connection's.
+    /// </summary>
+    private void Transfer()
     {
         var token = _stop.Token;
         var pipes = _pipes!;
         _buffer.UseFullSize();
-        _socket = BlockingStream.LeaveEventLoop(_socket);
-        var io = new BlockingStream(_socket);
         var heartbeater = new Heartbeater(_options, _diagnostics, Description, _handshake.PeerGreeting.SupportsHeartbeats, _socket, pipes.Outbound.Readable, _end, reason => Stop(reason));
         heartbeater.Start();
         var decoder = new FrameDecoder(_options.MaxMessageSize, ReceiveBuffer.FullSize - FrameHeader.MaxSize, _mechanism);
-        var receiver = new FrameReceiver(_buffer, decoder, heartbeater, io, pipes.Inbound, token);
+        var receiver = new FrameReceiver(_buffer, decoder, heartbeater, _io, pipes.Inbound, token);
         var replyWait = new ReplyWait(_probe, token);
-        var traffic = new Traffic(io, heartbeater, receiver, new ReadLease(receiver, pipes, io, _probe, token), replyWait,
-            new SocketWriter(pipes.Outbound, io, heartbeater, replyWait, _mechanism, token));
+        var traffic = new Traffic(heartbeater, receiver, new ReadLease(receiver, pipes, _io, _probe, token), replyWait,
+            new SocketWriter(pipes.Outbound, _io, heartbeater, replyWait, _mechanism, token));
         Interlocked.Exchange(ref _traffic, traffic); // a full fence: Stop cancels, then looks for the parts
         if (token.IsCancellationRequested)
-            WakeLoops(); // Stop ran before the parts existed and could not shut the socket down
+            WakeLoops(); // Stop ran before the parts existed and could not wake the lender
         traffic.Writer.EnableDirectWrites();
         traffic.Lease.Enable();
-        var receive = IoThread.Run(() => ReceiveLoop(traffic, token), "Expair receive");
-        var send = IoThread.Run(traffic.Writer.SendLoop, "Expair send");
-        var first = await Task.WhenAny(receive, send).ConfigureAwait(false);
-        Stop(_end.Value ?? "closed");
         try
         {
-            await Task.WhenAll(receive, send).ConfigureAwait(false);
-        }
-        catch when (first.IsCompletedSuccessfully)
-        {
-            // The other loop was stopped (its socket shut down under it) because this one ended: the first
-            // loop's outcome is the reason.
+            var send = IoThread.Start(() => RunLoop(traffic.Writer.SendLoop), "Expair send");
+            RunLoop(() => ReceiveLoop(traffic, token));
+            send.Join();
         }
         finally
         {
@@ -237,7 +233,29 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
             heartbeater.Stop();
             receiver.ReleaseUndelivered();
         }
-        await first.ConfigureAwait(false); // rethrows the first loop's failure, if any
+        _firstLoopFailure?.Throw();
+    }
+
+    /// <summary>
+    /// Runs one traffic loop and stops the connection as it ends. The first loop to end records how it did: the
+    /// other was stopped (its socket shut down under it) because of it, so its own failure does not count.
+    /// </summary>
+    private void RunLoop(Action loop)
+    {
+        try
+        {
+            loop();
+            Interlocked.Increment(ref _loopsEnded);
+        }
+        catch (Exception e)
+        {
+            if (Interlocked.Increment(ref _loopsEnded) == 1)
+                _firstLoopFailure = ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            Stop(_end.Value ?? "closed");
+        }
     }
 
     /// <summary>The receive thread: reads, decodes many frames per read, and hands whole messages to the inbound pipe.</summary>
@@ -313,7 +331,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
 
     bool IConnectionProbe.LenderSleeps => Volatile.Read(ref _traffic)?.Lease.LenderSleeps ?? false;
 
-    bool IConnectionProbe.BytesWaiting => Volatile.Read(ref _traffic)?.Io.WaitReadable(TimeSpan.Zero) == true;
+    bool IConnectionProbe.BytesWaiting => Volatile.Read(ref _traffic) is not null && _io.WaitReadable(TimeSpan.Zero);
 
     long IConnectionProbe.RepliesHandedOver => Volatile.Read(ref _traffic)?.ReplyWait.RepliesHandedOver ?? 0;
 

@@ -5,10 +5,11 @@ using Expair.Internal;
 namespace Expair.Transport;
 
 /// <summary>
-/// Blocking reads and writes on a connected stream socket, for a connection whose loops run on their own
-/// threads. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool hop sit
-/// between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
-/// milliseconds on the slowest round trips). On the Linux path (<see cref="Internal.IoPlatform"/>) the calls go
+/// Blocking reads and writes on a connected stream socket, for a connection whose handshake and loops run on
+/// their own threads; every call the connection makes, from the greeting on, goes through here, and the socket is
+/// never used asynchronously. A blocked read is woken by the kernel itself: no event-loop thread and no thread-pool
+/// hop sit between the bytes arriving and the reader (the hops cost tens of microseconds per message and put
+/// milliseconds on the slowest round trips), and a starved thread pool cannot stall the connection. On the Linux path (<see cref="Internal.IoPlatform"/>) the calls go
 /// straight to the C library on a socket switched back to blocking mode; elsewhere they are .NET's, waiting in poll
 /// (<see cref="PortableSocketCalls"/>).
 /// <see cref="Abort"/> wakes any blocked call from another thread.
@@ -28,25 +29,6 @@ internal sealed class BlockingStream
 
     /// <summary>True when the calls go to the C library (the Linux path), false when they are .NET's.</summary>
     internal bool UsesLinuxCalls => _native is not null;
-
-    /// <summary>The socket the calls go to (after <see cref="LeaveEventLoop"/>, not the one the handshake used).</summary>
-    public Socket Socket => _socket;
-
-    /// <summary>
-    /// Moves a connection that was used asynchronously (connect, accept, handshake) to a new descriptor that .NET's
-    /// event loop does not watch, and closes the old one. Otherwise every arrival of bytes would wake the event
-    /// loop's thread and a thread-pool worker as well as our blocked reader.
-    /// Returns the socket unchanged where that is not possible, and off the Linux path.
-    /// </summary>
-    public static Socket LeaveEventLoop(Socket socket)
-    {
-        var fd = LinuxSocketCalls.Duplicate(socket.SafeHandle);
-        if (fd < 0)
-            return socket;
-        var fresh = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        socket.Dispose(); // the connection lives on in the new descriptor
-        return fresh;
-    }
 
     /// <summary>
     /// Reads what is available (waiting for at least one byte); 0 at the end of the stream, -1 when the wait passed

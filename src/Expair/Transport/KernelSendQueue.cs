@@ -8,43 +8,22 @@ namespace Expair.Transport;
 /// bytes the receiving process has not read yet; for tcp, bytes the peer has not acknowledged. Linger waits for it
 /// to empty (<see cref="Engine.KernelDrain"/>) before the connection closes: a libzmq receiver that has paused reading at its high-water mark drops
 /// what is still unread in the kernel when the sender hangs up.
-/// It holds a descriptor of its own for the connection, taken before the connection's owner moves it to another
-/// (<see cref="BlockingStream.LeaveEventLoop"/>), and must be disposed when the connection ends, or the
-/// connection stays open in the kernel.
+/// It reads through the connection's own handle, holding a reference for each call, so once the connection has
+/// closed it reports 0 and never looks at a descriptor number another socket may have taken since.
 /// </summary>
-internal sealed partial class KernelSendQueue : IDisposable
+internal sealed partial class KernelSendQueue
 {
-    private const int DuplicateCloseOnExec = 1030; // F_DUPFD_CLOEXEC
     private const int OutputQueue = 0x5411; // SIOCOUTQ (TIOCOUTQ)
 
     private readonly SafeSocketHandle _handle;
 
     private KernelSendQueue(SafeSocketHandle handle) => _handle = handle;
 
-    /// <summary>A view of <paramref name="socket"/>'s send queue; null where the kernel cannot report it (not Linux) or the socket is closed.</summary>
-    public static KernelSendQueue? Open(Socket socket)
-    {
-        if (!Internal.IoPlatform.UsesLinuxCalls)
-            return null;
-        var added = false;
-        try
-        {
-            socket.SafeHandle.DangerousAddRef(ref added);
-            var fd = Fcntl((int)socket.SafeHandle.DangerousGetHandle(), DuplicateCloseOnExec, 0);
-            return fd < 0 ? null : new KernelSendQueue(new SafeSocketHandle(fd, ownsHandle: true));
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
-        finally
-        {
-            if (added)
-                socket.SafeHandle.DangerousRelease();
-        }
-    }
+    /// <summary>A view of <paramref name="socket"/>'s send queue; null where the kernel cannot report it (not Linux).</summary>
+    public static KernelSendQueue? Open(Socket socket) =>
+        Internal.IoPlatform.UsesLinuxCalls ? new KernelSendQueue(socket.SafeHandle) : null;
 
-    /// <summary>Bytes written and not yet taken by the peer; 0 once this view is disposed or the kernel cannot say.</summary>
+    /// <summary>Bytes written and not yet taken by the peer; 0 once the connection is closed or the kernel cannot say.</summary>
     public unsafe long UnsentBytes
     {
         get
@@ -67,12 +46,6 @@ internal sealed partial class KernelSendQueue : IDisposable
             }
         }
     }
-
-    /// <summary>Closes this view's descriptor (the connection itself closes with its last descriptor).</summary>
-    public void Dispose() => _handle.Dispose();
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static unsafe partial int IoControl(int fd, nint request, int* value);

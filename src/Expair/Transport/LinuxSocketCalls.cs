@@ -7,10 +7,9 @@ namespace Expair.Transport;
 
 /// <summary>
 /// recv, send and sendmsg from the C library on a blocking socket, on the Linux path only (Linux x64 and arm64 without
-/// the portable switch: <see cref="IoPlatform"/>); elsewhere <see cref="TryCreate"/> gives null and
-/// <see cref="Duplicate"/> -1, and .NET's own calls are used. .NET keeps a socket it has used
-/// asynchronously in non-blocking mode for good and emulates blocking calls by waiting on its event-loop
-/// thread; calling the C library directly lets the kernel wake the blocked thread itself.
+/// the portable switch: <see cref="IoPlatform"/>); elsewhere <see cref="TryCreate"/> gives null and .NET's own
+/// calls are used. The kernel wakes a thread blocked in these calls itself; the socket is never used
+/// asynchronously, so .NET's event loop never watches it.
 /// Each call holds a reference on the handle, so a concurrent close cannot hand its descriptor to another socket.
 /// </summary>
 internal sealed unsafe partial class LinuxSocketCalls
@@ -18,7 +17,6 @@ internal sealed unsafe partial class LinuxSocketCalls
     // Linux's values, the same on x64 and arm64 (the only architectures this class is used on: IoPlatform).
     private const int F_GETFL = 3;
     private const int F_SETFL = 4;
-    private const int F_DUPFD_CLOEXEC = 1030;
     private const int O_NONBLOCK = 0x800;
     private const int MSG_DONTWAIT = 0x40;
     private const int MSG_NOSIGNAL = 0x4000; // a closed peer is an error, not SIGPIPE
@@ -65,35 +63,6 @@ internal sealed unsafe partial class LinuxSocketCalls
         catch (ObjectDisposedException)
         {
             return null; // already closed: .NET's own calls report that
-        }
-        finally
-        {
-            if (added)
-                handle.DangerousRelease();
-        }
-    }
-
-    /// <summary>
-    /// A second descriptor for the same connection, or -1. .NET's event loop watches a socket once it has been
-    /// used asynchronously and, on every arrival, wakes its own thread and a thread-pool worker for nothing
-    /// when the reads are ours. The connection is first taken out of the event loop's epoll set (which would
-    /// outlive the old descriptor); the fresh descriptor carries no .NET state.
-    /// </summary>
-    public static int Duplicate(SafeHandle handle)
-    {
-        if (!IoPlatform.UsesLinuxCalls)
-            return -1;
-        var added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            var fd = (int)handle.DangerousGetHandle();
-            EventLoopRegistrations.Remove(fd);
-            return Fcntl(fd, F_DUPFD_CLOEXEC, 0);
-        }
-        catch (ObjectDisposedException)
-        {
-            return -1;
         }
         finally
         {

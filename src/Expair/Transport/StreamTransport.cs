@@ -19,25 +19,22 @@ internal static class StreamTransport
         return (socket, bound);
     }
 
-    public static async ValueTask<Socket> ConnectAsync(Endpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>A stream socket for connecting to <paramref name="endpoint"/>.</summary>
+    public static Socket NewSocket(Endpoint endpoint) => endpoint.Kind == TransportKind.Ipc
+        ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+        : new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+    /// <summary>
+    /// Connects <paramref name="socket"/> with a blocking call (never an asynchronous one: .NET's event loop then
+    /// never watches the connection) and tunes it. Disposing the socket from another thread ends the attempt.
+    /// </summary>
+    public static void Connect(Socket socket, Endpoint endpoint)
     {
-        var socket = endpoint.Kind == TransportKind.Ipc
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (endpoint.Kind == TransportKind.Ipc)
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(endpoint.Address), cancellationToken).ConfigureAwait(false);
-            else
-                await socket.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
-            Tune(socket);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        if (endpoint.Kind == TransportKind.Ipc)
+            socket.Connect(new UnixDomainSocketEndPoint(endpoint.Address));
+        else
+            socket.Connect(endpoint.Host, endpoint.Port);
+        Tune(socket);
     }
 
     /// <summary>

@@ -6,9 +6,9 @@ using Expair.Tests.Platform;
 namespace Expair.Tests.Engine;
 
 /// <summary>
-/// Once a connection's traffic runs on its own threads, .NET's event loop must not watch it any more: its epoll
-/// sets would wake the event-loop thread on every arrival (a quarter of all context switches on a 1 MiB
-/// ping-pong). Checked in /proc: no epoll set of the process may hold the connection's socket (Linux only, where
+/// A connection runs on its own threads with blocking calls from connect or accept on, so .NET's event loop must
+/// never watch it: its epoll sets would wake the event-loop thread on every arrival (a quarter of all context
+/// switches on a 1 MiB ping-pong). Checked in /proc: no epoll set of the process may hold the connection's socket (Linux only, where
 /// the I/O threads make blocking calls). Runs in the process-wide collection so no other test's sockets come and go.
 /// </summary>
 [Collection(nameof(ProcessWideMeasurements))]

@@ -20,7 +20,7 @@ public class ThreadPoolStarvationTests
         using var server = new PairSocket(options);
         using var client = new PairSocket(options);
         client.Connect(server.Bind(endpoint == "ipc" ? $"ipc://{Path.GetTempPath()}expair-starve-{Guid.NewGuid():N}.sock" : endpoint));
-        client.Send("hello"); // connected and handshaken before the pool is taken away: that part is async
+        client.Send("hello"); // connected and handshaken before the pool is taken away (PoolStarvedConnectTests starve it first)
         Assert.Equal("hello", server.ReceiveString());
 
         var release = new ManualResetEventSlim(); // not disposed: queued items still to run must find it set
@@ -55,7 +55,7 @@ public class ThreadPoolStarvationTests
         }
         finally
         {
-            release.Set(); // before the sockets close: closing waits on pool work
+            release.Set(); // before the sockets close (PoolStarvedShutdownTests close them on a starved pool)
             ThreadPool.SetMaxThreads(maxWorkers, maxIo);
         }
     }

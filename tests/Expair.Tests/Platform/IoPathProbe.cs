@@ -7,23 +7,23 @@ using Expair.Transport;
 namespace Expair.Tests.Platform;
 
 /// <summary>What the process's I/O path looks like from inside: the decision, a wait, and a connection's calls.</summary>
-internal sealed record IoPathObservation(bool LinuxCalls, bool FutexWaits, bool NativeStream, bool SendsWithoutWaiting, bool ReceiveTimeout, bool LeftEventLoop, bool WaitsInPoll, bool RoundTrips)
+internal sealed record IoPathObservation(bool LinuxCalls, bool FutexWaits, bool NativeStream, bool SendsWithoutWaiting, bool ReceiveTimeout, bool WaitsInPoll, bool RoundTrips)
 {
     /// <summary>The Linux path in every respect.</summary>
-    public static IoPathObservation Linux { get; } = new(true, true, true, true, true, true, false, true);
+    public static IoPathObservation Linux { get; } = new(true, true, true, true, true, false, true);
 
     /// <summary>The portable path in every respect.</summary>
-    public static IoPathObservation Portable { get; } = new(false, false, false, false, false, false, true, true);
+    public static IoPathObservation Portable { get; } = new(false, false, false, false, false, true, true);
 
     public string Format() =>
         $"linux-calls={LinuxCalls} futex-waits={FutexWaits} native-stream={NativeStream} sends-without-waiting={SendsWithoutWaiting} " +
-        $"receive-timeout={ReceiveTimeout} left-event-loop={LeftEventLoop} waits-in-poll={WaitsInPoll} round-trips={RoundTrips}";
+        $"receive-timeout={ReceiveTimeout} waits-in-poll={WaitsInPoll} round-trips={RoundTrips}";
 
     public static IoPathObservation Parse(string line)
     {
         var values = line.Trim().Split(' ').Select(pair => pair.Split('=')).ToDictionary(kv => kv[0], kv => bool.Parse(kv[1]));
         return new(values["linux-calls"], values["futex-waits"], values["native-stream"], values["sends-without-waiting"],
-            values["receive-timeout"], values["left-event-loop"], values["waits-in-poll"], values["round-trips"]);
+            values["receive-timeout"], values["waits-in-poll"], values["round-trips"]);
     }
 }
 
@@ -39,25 +39,18 @@ internal static class IoPathProbe
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        // Asynchronous, as the connector and listener do: .NET's event loop then watches both ends.
-        var accepting = listener.AcceptAsync();
-        if (!client.ConnectAsync(listener.LocalEndPoint!).Wait(Patience))
-            throw new TimeoutException("connect on loopback");
-        var accepted = accepting.Result;
-        var moved = BlockingStream.LeaveEventLoop(accepted);
-        using var server = moved;
-        var stream = new BlockingStream(moved);
+        // Blocking, as the connector and listener do (the backlog takes the connection before the accept).
+        client.Connect(listener.LocalEndPoint!);
+        using var server = listener.Accept();
+        var stream = new BlockingStream(server);
         var observation = new IoPathObservation(
             linuxCalls,
             Signal.SleepsOnFutex,
             stream.UsesLinuxCalls,
             stream.CanSendWithoutWaiting,
             stream.TrySetReceiveTimeout(Patience),
-            !ReferenceEquals(moved, accepted),
-            !moved.Blocking, // the portable calls switch .NET's socket to non-blocking mode and wait in poll
+            !server.Blocking, // the portable calls switch .NET's socket to non-blocking mode and wait in poll
             RoundTrips(client, stream));
-        if (!ReferenceEquals(moved, accepted))
-            accepted.Dispose();
         return observation;
     }
 

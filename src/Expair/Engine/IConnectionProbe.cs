@@ -8,6 +8,12 @@ namespace Expair.Engine;
 /// </summary>
 internal interface IConnectionProbe
 {
+    /// <summary>
+    /// True once the traffic phase runs: callers may read and the receive loop has started. The final handshake
+    /// command goes out just before, so a peer that has it may still be ahead of this.
+    /// </summary>
+    bool TrafficStarted { get; }
+
     /// <summary>Times a caller took the read side.</summary>
     long CallerReads { get; }
 

@@ -42,6 +42,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     // The first of the two traffic loops to end, and how (null: cleanly); the other was stopped because of it.
     private ExceptionDispatchInfo? _firstLoopFailure;
     private int _loopsEnded;
+    private bool _trafficStarted; // the traffic phase's parts run (for the probe)
 
     /// <summary>The traffic phase's parts, made together when it starts.</summary>
     private sealed record Traffic(Heartbeater Heartbeater, FrameReceiver Receiver, ReadLease Lease, ReplyWait ReplyWait, SocketWriter Writer);
@@ -220,6 +221,7 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
             WakeLoops(); // Stop ran before the parts existed and could not wake the lender
         traffic.Writer.EnableDirectWrites();
         traffic.Lease.Enable();
+        Volatile.Write(ref _trafficStarted, true);
         try
         {
             var send = IoThread.Start(() => RunLoop(traffic.Writer.SendLoop), "Expair send");
@@ -320,6 +322,8 @@ internal sealed class ZmtpEngine : IPeer, IConnectionProbe, IProbedPeer
     }
 
     IConnectionProbe IProbedPeer.Connection => this;
+
+    bool IConnectionProbe.TrafficStarted => Volatile.Read(ref _trafficStarted);
 
     long IConnectionProbe.CallerReads => Volatile.Read(ref _traffic)?.Lease.CallerReads ?? 0;
 

@@ -68,10 +68,10 @@ public sealed class CallerReadTests
 
         // Each side's receive thread lends the read side after the first message and keeps it lent while callers
         // come back within a millisecond: at least half the messages must have been read by the callers.
-        var serverConnection = Probes.Of(server).Connection;
+        var serverConnection = RunningConnection.Of(server, Patience);
         Assert.NotNull(serverConnection);
         Assert.InRange(serverConnection.CallerReads, RoundTrips / 2, long.MaxValue);
-        var clientConnection = Probes.Of(client).Connection;
+        var clientConnection = RunningConnection.Of(client, Patience);
         Assert.NotNull(clientConnection);
         Assert.InRange(clientConnection.CallerReads, RoundTrips / 2, long.MaxValue);
     }
@@ -111,7 +111,7 @@ public sealed class CallerReadTests
         using var peer = await RawPeer.ConnectAsync(server.Bind("tcp://127.0.0.1:*"));
         await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
         await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-        var engine = Probes.Of(server).Connection;
+        var engine = RunningConnection.Of(server, Patience);
         Assert.NotNull(engine);
         engine.KeepLent = true;
         await SentAsync(server, peer); // a caller that sent something reads itself
@@ -382,7 +382,7 @@ public sealed class CallerReadTests
         {
             await peer.SendAsync([.. RawPeer.Greeting(), .. RawPeer.Ready("PAIR")]);
             await peer.ReadExactlyAsync(64 + RawPeer.Ready("PAIR").Length, Patience);
-            var engine = Probes.Of(server).Connection;
+            var engine = RunningConnection.Of(server, Patience);
             Assert.NotNull(engine);
             engine.KeepLent = true;
             await LendAgainAsync(peer, server, engine);

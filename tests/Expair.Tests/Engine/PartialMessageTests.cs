@@ -80,7 +80,7 @@ public sealed class PartialMessageTests
                 Assert.True(message![0].Length == Size && message[0].Span.IndexOfAnyExcept((byte)i) < 0, $"message {i} arrived changed");
         }
         await sending;
-        var engine = Probes.Of(server).Connection;
+        var engine = RunningConnection.Of(server, Patience);
         Assert.NotNull(engine);
         Assert.InRange(engine.LargestReadAfterLargeBody, 1, 8 * 1024);
     }

@@ -28,7 +28,7 @@ public sealed class ReplyFromReceiveThreadTests
             // The first exchange settles the connection (the server's engine holds the slot once it has a message).
             SendNumbered(client, 8, -1);
             Assert.True(server.TryReceive(new Message(), Patience), "no first message");
-            var engine = Probes.Of(server).Connection;
+            var engine = RunningConnection.Of(server, Patience);
             Assert.NotNull(engine);
             engine.ReplyWait = Patience; // long enough to be sure to catch every reply, however slow the machine
             var sendThread = Probes.Of(server).Outbound!.Readable;

@@ -56,7 +56,7 @@ internal sealed class LogRecorder : ILoggerFactory
             var values = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? pairs.ToDictionary(p => p.Key, p => p.Value)
                 : [];
-            owner.Add(new Entry(eventId.Id, logLevel, formatter(state, exception), values, Environment.TickCount64));
+            owner.Add(new Entry(eventId.Id, logLevel, formatter(state, exception), values, System.Diagnostics.Stopwatch.GetTimestamp() * 1000 / System.Diagnostics.Stopwatch.Frequency));
         }
     }
 }

@@ -92,7 +92,7 @@ internal static class SendCommand
                     }
                     if (await socket.FlushAsync(options.Linger, stop).ConfigureAwait(false))
                         return ExitCode.Ok;
-                    if (Refusal(events) is { } refusal)
+                    if (await RefusalAsync(events, socket).ConfigureAwait(false) is { } refusal)
                         return Refused(refusal, sent);
                     var who = socket.IsConnected ? "the peer did not take them" : "no peer took them (none connected, or a busy PAIR peer held us waiting)";
                     Release(socket, target); // nothing more to wait for: Dispose must not linger again
@@ -117,6 +117,27 @@ internal static class SendCommand
         /// <summary>An ERROR ended the handshake (a CURVE or PLAIN server denying this client sends "400"); nothing was delivered.</summary>
         private int Refused(string reason, int sent) =>
             console.Fail($"send: refused: the handshake ended with ERROR \"{reason}\" ({sent} sent, none delivered)", ExitCode.Failed);
+
+        /// <summary>
+        /// As <see cref="Refusal"/>, after the flush failed: a refused connector frees its endpoint (ending the flush)
+        /// just before it publishes the stop, so the event is waited for, briefly, when the connector is gone.
+        /// </summary>
+        private static async Task<string?> RefusalAsync(SocketMonitor? events, PairSocket socket)
+        {
+            var reason = Refusal(events);
+            if (reason is not null || events is null || socket.IsConnected)
+                return reason;
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                while (reason is null && await events.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                    reason = Refusal(events);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            return reason;
+        }
 
         /// <summary>The reason of the ERROR that stopped the connecting side for good, if that is what happened.</summary>
         private static string? Refusal(SocketMonitor? events)

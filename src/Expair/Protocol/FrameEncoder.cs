@@ -137,6 +137,7 @@ internal sealed class FrameEncoder
     private static bool Copies(in Frame frame, long wireLength, int free) =>
         frame.IsInline || (wireLength < ZeroCopyThreshold && wireLength <= free);
 
+    [MethodImpl(HotPath.Optimized)]
     private void AddOwnSegment(ArraySegment<byte> body)
     {
         Segments.Add(new ArraySegment<byte>(_buffer, _segmentStart, _used - _segmentStart));

@@ -56,6 +56,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
     /// <summary>The bytes of frame <paramref name="index"/>.</summary>
     public ReadOnlyMemory<byte> this[int index]
     {
+        [MethodImpl(HotPath.Optimized)]
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -28,6 +28,13 @@ public class ProcessTests
     {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        await WaitForExitAsync(process);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Waits for the process to end; one still running after <see cref="CliRunner.Patience"/> is killed.</summary>
+    internal static async Task WaitForExitAsync(Process process)
+    {
         using var patience = new CancellationTokenSource(CliRunner.Patience);
         try
         {
@@ -38,7 +45,6 @@ public class ProcessTests
             process.Kill();
             throw;
         }
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]

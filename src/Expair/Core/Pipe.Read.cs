@@ -163,6 +163,7 @@ internal sealed partial class Pipe
     private const int ReadSpinCount = 10;
 
     /// <summary>Under the reader's lock, after <see cref="AnyQueued"/> found nothing: empty for now, or for good.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private ReadResult NothingQueued()
     {
         // Closing comes after the writer's last publish: a reader that sees it closed sees everything written.

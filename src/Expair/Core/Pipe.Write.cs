@@ -133,6 +133,7 @@ internal sealed partial class Pipe
     }
 
     /// <summary>Under the writer's lock: makes the frames up to <paramref name="tail"/> visible; true when a reader waits for them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Publish(long tail, int messages, long bytes)
     {
         Volatile.Write(ref _c.Tail, tail); // after the slots: a reader that sees the tail sees them

@@ -160,6 +160,7 @@ internal sealed class Signal : ISignalProbe
     }
 
     /// <summary>Wake at least every 100 ms to notice cancellation without registering a callback.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TimeSpan Slice(TimeSpan remaining, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled && (remaining == Timeout.InfiniteTimeSpan || remaining > TimeSpan.FromMilliseconds(100))
             ? TimeSpan.FromMilliseconds(100)
@@ -205,13 +206,20 @@ internal readonly struct Deadline
 
     public static Deadline Never => new(long.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Deadline After(TimeSpan timeout) =>
         timeout == Timeout.InfiniteTimeSpan ? Never : new Deadline(Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds));
 
-    public bool IsNever => _endTicks == long.MaxValue;
+    public bool IsNever
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _endTicks == long.MaxValue;
+    }
 
     /// <summary>Time left: <see cref="Timeout.InfiniteTimeSpan"/> for never, zero once passed.</summary>
-    public TimeSpan Remaining => IsNever
-        ? Timeout.InfiniteTimeSpan
-        : TimeSpan.FromMilliseconds(Math.Max(0, _endTicks - Environment.TickCount64));
+    public TimeSpan Remaining
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => IsNever ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(0, _endTicks - Environment.TickCount64));
+    }
 }

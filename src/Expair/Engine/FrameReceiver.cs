@@ -93,6 +93,7 @@ internal sealed class FrameReceiver
         }
     }
 
+    [MethodImpl(HotPath.Optimized)]
     private bool DecodeFrames(Deadline? callerDeadline)
     {
         while (_completeFrames < MaxDecodeAhead)
@@ -134,6 +135,7 @@ internal sealed class FrameReceiver
     }
 
     /// <summary>A frame is whole: when it ends its message, the message is complete.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void FrameDecoded(in Frame frame)
     {
         if (frame.More)

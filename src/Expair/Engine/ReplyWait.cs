@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Expair.Internal;
 
 namespace Expair.Engine;
 
@@ -45,6 +47,7 @@ internal sealed class ReplyWait(ProbeSettings settings, CancellationToken stop)
     /// The receive thread, about to block reading after delivering a large body: waits a moment for a reply. Returns
     /// the frame count of the reply handed over, for the receive thread to write; 0 when none came.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int Await()
     {
         if (_waitsToSkip > 0)

@@ -257,6 +257,7 @@ internal sealed class SocketWriter : IEagerReader
     }
 
     /// <summary>The send thread, under the gate: writes what a direct write left, before anything else.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private void FinishHandover()
     {
         if (_handover is not { } handover)

@@ -128,6 +128,7 @@ internal sealed class BufferPool
     /// <summary>Bucket i of octave i / s holds buffers of MinLength × 2^(i / s) × (s + 1 + i % s) / s.</summary>
     private int BucketLength(int index) => (MinLength << (index / StepsPerOctave)) / StepsPerOctave * (StepsPerOctave + 1 + index % StepsPerOctave);
 
+    [MethodImpl(HotPath.Optimized)]
     private void ScheduleTrim()
     {
         if (TrimInterval == Timeout.InfiniteTimeSpan || Volatile.Read(ref _timer) is not null)

@@ -40,7 +40,11 @@ internal readonly struct Frame
     }
 
     /// <summary>The array holding the body; only for frames that are not inline (bodies over <see cref="InlineCapacity"/>, or rented).</summary>
-    public byte[] Array => _array ?? throw new InvalidOperationException("An inline frame has no array.");
+    public byte[] Array
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // the throw would keep the JIT from inlining it on its own
+        get => _array ?? throw new InvalidOperationException("An inline frame has no array.");
+    }
 
     public int Length { get; }
 

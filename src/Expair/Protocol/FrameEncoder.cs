@@ -36,7 +36,11 @@ internal sealed class FrameEncoder
     public int Used => _used;
 
     /// <summary>Bytes encoded so far: where the next frame would start in the stream of this write.</summary>
-    public long Length => _closed + _used - _segmentStart;
+    public long Length
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _closed + _used - _segmentStart;
+    }
 
     /// <summary>Bytes of bodies added as segments of their own.</summary>
     public long ZeroCopyBytes { get; private set; }
@@ -133,6 +137,7 @@ internal sealed class FrameEncoder
     private static bool Copies(in Frame frame, long wireLength, int free) =>
         frame.IsInline || (wireLength < ZeroCopyThreshold && wireLength <= free);
 
+    [MethodImpl(HotPath.Optimized)]
     private void AddOwnSegment(ArraySegment<byte> body)
     {
         Segments.Add(new ArraySegment<byte>(_buffer, _segmentStart, _used - _segmentStart));

@@ -127,6 +127,7 @@ internal sealed class FrameEncoder
         _wrapped.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long WireLength(int payloadLength) => _transform?.WrappedLength(payloadLength) ?? payloadLength;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,6 +147,7 @@ internal sealed class FrameEncoder
     /// The one place the mechanism transforms an outgoing frame: its wire body goes in a data frame with neither
     /// MORE nor COMMAND set (the real flags travel inside it, as CURVE's MESSAGE carries them).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private long AddWrapped(ReadOnlySpan<byte> payload, FrameFlags flags)
     {
         var wire = (int)_transform!.WrappedLength(payload.Length);

@@ -83,6 +83,82 @@ public class SodiumTests
     }
 
     [Fact]
+    public void StreamBox_KnownAnswer_IsTheBoxUnderTheSubKeyOfTheNoncePrefix()
+    {
+        var subKey = new byte[32];
+        Sodium.HSalsa20(subKey, Nonce.AsSpan(0, 16), SharedKey);
+        var cipher = new byte[Text.Length];
+        var mac = new byte[Sodium.MacLength];
+        Sodium.StreamBox(cipher, mac, Text[0], Text.AsSpan(1), Nonce.AsSpan(16), subKey);
+        Assert.Equal(BoxOfText[..16], mac);
+        Assert.Equal(BoxOfText[16..], cipher);
+
+        var rest = new byte[Text.Length - 1];
+        Assert.True(Sodium.StreamBoxOpen(rest, out var first, cipher, mac, Nonce.AsSpan(16), subKey));
+        Assert.Equal(Text, new[] { first }.Concat(rest).ToArray());
+    }
+
+    /// <summary>
+    /// Every length around the key stream's first block (31 bytes after the first ride in it) and its later blocks,
+    /// and large texts: the same bytes as libsodium's own crypto_box_easy_afternm, opened back separately and in place.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 200)]
+    [InlineData(1000, 1030)]
+    [InlineData(65_530, 65_540)]
+    [InlineData(1_048_576, 1_048_576 + 66)]
+    public void StreamBox_EveryLength_MatchesLibsodiumsBox_AndOpensBothWays(int from, int to)
+    {
+        var subKey = new byte[32];
+        Sodium.HSalsa20(subKey, Nonce.AsSpan(0, 16), SharedKey);
+        var random = new Random(from);
+        for (var length = from; length <= to; length++)
+        {
+            var text = new byte[length];
+            random.NextBytes(text);
+            var expected = new byte[length + Sodium.MacLength];
+            Sodium.BoxAfterNm(expected, text, Nonce, SharedKey);
+
+            var cipher = new byte[length];
+            var mac = new byte[Sodium.MacLength];
+            Sodium.StreamBox(cipher, mac, text[0], text.AsSpan(1), Nonce.AsSpan(16), subKey);
+            Assert.True(expected.AsSpan(0, 16).SequenceEqual(mac), $"MAC, length {length}");
+            Assert.True(expected.AsSpan(16).SequenceEqual(cipher), $"cipher text, length {length}");
+
+            var rest = new byte[length - 1];
+            Assert.True(Sodium.StreamBoxOpen(rest, out var first, cipher, mac, Nonce.AsSpan(16), subKey));
+            Assert.True(first == text[0] && rest.AsSpan().SequenceEqual(text.AsSpan(1)), $"opened, length {length}");
+            Assert.True(Sodium.StreamBoxOpen(cipher.AsSpan(1), out first, cipher, mac, Nonce.AsSpan(16), subKey));
+            Assert.True(first == text[0] && cipher.AsSpan(1).SequenceEqual(text.AsSpan(1)), $"opened in place, length {length}");
+        }
+    }
+
+    [Fact]
+    public void StreamBoxOpen_AnyFlippedBit_IsRefusedAndWritesNothing()
+    {
+        var subKey = new byte[32];
+        Sodium.HSalsa20(subKey, Nonce.AsSpan(0, 16), SharedKey);
+        for (var bit = 0; bit < BoxOfText.Length * 8; bit++)
+        {
+            var box = BoxOfText.ToArray();
+            box[bit / 8] ^= (byte)(1 << (bit % 8));
+            var rest = new byte[Text.Length - 1];
+            Assert.False(Sodium.StreamBoxOpen(rest, out var first, box.AsSpan(16), box.AsSpan(0, 16), Nonce.AsSpan(16), subKey), $"bit {bit}");
+            Assert.True(first == 0 && rest.All(b => b == 0), $"bit {bit}: wrote before the MAC was checked");
+        }
+    }
+
+    [Fact]
+    public void StreamBox_OverlappingBuffers_AreRefused()
+    {
+        var subKey = new byte[32];
+        var buffer = new byte[100];
+        var mac = new byte[Sodium.MacLength];
+        Assert.Throws<ArgumentException>(() => Sodium.StreamBox(buffer.AsSpan(0, 50), mac, 0, buffer.AsSpan(10, 49), new byte[8], subKey));
+        Assert.Throws<ArgumentException>(() => Sodium.StreamBoxOpen(buffer.AsSpan(2, 49), out _, buffer.AsSpan(0, 50), mac, new byte[8], subKey));
+    }
+
+    [Fact]
     public void BoxOpen_AnyFlippedBit_IsRefusedAndWritesNothingUsable()
     {
         for (var bit = 0; bit < BoxOfText.Length * 8; bit++)

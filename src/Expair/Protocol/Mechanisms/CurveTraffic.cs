@@ -28,19 +28,21 @@ internal sealed class CurveTraffic : IDisposable
     private const byte More = 0x01;
     private const byte Command = 0x02;
 
-    private readonly byte[] _sharedKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
-    private readonly bool _fromServer;
+    // Every MESSAGE nonce one way starts with the same 16 bytes, so XSalsa20's first step (HSalsa20 of the shared
+    // key and that prefix) is done once per direction here, not once per frame.
+    private readonly byte[] _sendKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
+    private readonly byte[] _receiveKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
     private ulong _nextSendNonce;
     private ulong _lastReceivedNonce;
 
-    /// <param name="sharedKey">crypto_box_beforenm of the peer's transient public key and this side's transient secret (copied).</param>
+    /// <param name="sharedKey">crypto_box_beforenm of the peer's transient public key and this side's transient secret (not kept).</param>
     /// <param name="isServer">Whether this side is the server (its nonces are prefixed "CurveZMQMESSAGES").</param>
     /// <param name="nextSendNonce">The short nonce of the first MESSAGE this side sends.</param>
     /// <param name="lastReceivedNonce">The peer's last handshake short nonce: its MESSAGEs must come after it.</param>
     public CurveTraffic(ReadOnlySpan<byte> sharedKey, bool isServer, ulong nextSendNonce, ulong lastReceivedNonce)
     {
-        sharedKey.CopyTo(_sharedKey);
-        _fromServer = isServer;
+        Sodium.HSalsa20(_sendKey, isServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, sharedKey);
+        Sodium.HSalsa20(_receiveKey, isServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, sharedKey);
         _nextSendNonce = nextSendNonce;
         _lastReceivedNonce = lastReceivedNonce;
     }
@@ -48,13 +50,14 @@ internal sealed class CurveTraffic : IDisposable
     /// <summary>The wire body carrying <paramref name="payloadLength"/> bytes.</summary>
     public static long WrappedLength(long payloadLength) => MinLength + payloadLength;
 
-    /// <summary>
-    /// The room a payload needs when unwrapped from <paramref name="wireLength"/> bytes: the payload and one
-    /// byte for the flags it is decrypted with.
-    /// </summary>
-    public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - HeaderLength);
+    /// <summary>The room a payload needs when unwrapped from <paramref name="wireLength"/> bytes.</summary>
+    public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - MinLength);
 
-    /// <summary>Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame.</summary>
+    /// <summary>
+    /// Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame: the payload is encrypted
+    /// straight from where it lies into <paramref name="wireBody"/> (which must not overlap it).
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Wrap(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody)
     {
         if (wireBody.Length != MinLength + payload.Length)
@@ -64,18 +67,18 @@ internal sealed class CurveTraffic : IDisposable
         var nonce = _nextSendNonce++;
         MechanismCommands.WriteName(wireBody, Message);
         BinaryPrimitives.WriteUInt64BigEndian(wireBody[NonceOffset..], nonce);
-        wireBody[HeaderLength] = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
-        payload.CopyTo(wireBody[MinLength..]);
-        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
-        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, nonce);
-        Sodium.BoxInPlaceAfterNm(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey);
+        var flagsByte = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
+        Sodium.StreamBox(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), flagsByte, payload, wireBody.Slice(NonceOffset, CurveNonce.ShortLength), _sendKey);
     }
 
     /// <summary>
     /// Opens one MESSAGE: writes its payload to the start of <paramref name="payload"/> (at least
-    /// <see cref="UnwrappedLength"/> bytes; it may be the same memory as <paramref name="wireBody"/>) and returns
-    /// the payload's length and real flags. Throws <see cref="ProtocolViolationException"/> for anything else.
+    /// <see cref="UnwrappedLength"/> bytes) and returns the payload's length and real flags. Separate memory takes
+    /// the payload as it is decrypted; the wire buffer itself (<paramref name="payload"/> starting where
+    /// <paramref name="wireBody"/> does) is decrypted in place and the payload then moved to its start. Throws
+    /// <see cref="ProtocolViolationException"/> for anything else.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public int Unwrap(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags)
     {
         if (wireBody.Length < MinLength || !MechanismCommands.HasName(wireBody, Message))
@@ -87,26 +90,27 @@ internal sealed class CurveTraffic : IDisposable
         var nonce = BinaryPrimitives.ReadUInt64BigEndian(wireBody[NonceOffset..]);
         if (nonce <= _lastReceivedNonce)
             throw new ProtocolViolationException($"CURVE MESSAGE: short nonce {nonce} is not above the last one, {_lastReceivedNonce} (replayed or reordered)");
-        var textLength = wireBody.Length - HeaderLength;
-        if (payload.Length < textLength)
-            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {textLength} bytes of room, not {payload.Length}.", nameof(payload));
+        var length = wireBody.Length - MinLength;
+        if (payload.Length < length)
+            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {length} bytes of room, not {payload.Length}.", nameof(payload));
 
-        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
-        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, nonce);
-        // Decrypted in place when the payload is the wire buffer itself (no move of the cipher text first).
         var inPlace = payload.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(payload));
-        var text = inPlace ? payload.Slice(HeaderLength, textLength) : payload[..textLength];
-        if (!Sodium.BoxOpenDetachedAfterNm(text, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey))
+        var text = inPlace ? payload.Slice(MinLength, length) : payload[..length];
+        if (!Sodium.StreamBoxOpen(text, out var flagsByte, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), wireBody.Slice(NonceOffset, CurveNonce.ShortLength), _receiveKey))
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: the box does not open (altered or forged)");
-        var flagsByte = text[0];
         if ((flagsByte & ~(More | Command)) != 0)
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: reserved flag bits set (0x{flagsByte:X2})");
         _lastReceivedNonce = nonce;
         flags = ((flagsByte & More) != 0 ? FrameFlags.More : FrameFlags.None) | ((flagsByte & Command) != 0 ? FrameFlags.Command : FrameFlags.None);
-        text[1..].CopyTo(payload);
-        return textLength - 1;
+        if (inPlace)
+            text.CopyTo(payload);
+        return length;
     }
 
-    /// <summary>Zeroes the shared key.</summary>
-    public void Dispose() => Sodium.Zero(_sharedKey);
+    /// <summary>Zeroes the keys.</summary>
+    public void Dispose()
+    {
+        Sodium.Zero(_sendKey);
+        Sodium.Zero(_receiveKey);
+    }
 }

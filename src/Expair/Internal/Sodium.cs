@@ -1,15 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 
 namespace Expair.Internal;
 
 /// <summary>
 /// The libsodium calls CURVE needs (26/CurveZMQ: crypto_box is X25519 + XSalsa20-Poly1305, the cookie a
-/// crypto_secretbox), from the native builds of the <c>libsodium</c> package. No primitive is written here: these
-/// wrappers check lengths and pass spans, and <see cref="StreamBox"/> chains libsodium's own primitives the way its
-/// crypto_secretbox_detached does. Boxes use the "easy"/"detached" layouts: a 16-byte MAC
+/// crypto_secretbox), from the native builds of the <c>libsodium</c> package. Crypto is never written here:
+/// these wrappers only check lengths and pass spans. Boxes use the "easy"/"detached" layouts: a 16-byte MAC
 /// then the ciphertext, which is NaCl's box with its 16 leading zero bytes left out, as CurveZMQ sends it.
 /// </summary>
 internal static unsafe partial class Sodium
@@ -27,11 +25,6 @@ internal static unsafe partial class Sodium
     public const int MacLength = 16;
 
     private const string Library = "libsodium";
-
-    /// <summary>A Salsa20 block: the first one of a box's key stream holds the Poly1305 key and the text's first bytes.</summary>
-    private const int StreamBlock = 64;
-
-    private const int PolyKeyLength = 32;
 
     static Sodium()
     {
@@ -155,6 +148,7 @@ internal static unsafe partial class Sodium
     /// crypto_box_detached_afternm, in place: encrypts <paramref name="text"/> where it lies and writes the MAC
     /// to <paramref name="mac"/>, so a frame is boxed without moving its bytes.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void BoxInPlaceAfterNm(Span<byte> text, Span<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
     {
         CheckLength(mac.Length, MacLength, nameof(mac));
@@ -172,6 +166,7 @@ internal static unsafe partial class Sodium
     /// decrypts it into <paramref name="message"/> (same length; the two may be the same memory). False, and
     /// nothing written, when it does not open.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static bool BoxOpenDetachedAfterNm(Span<byte> message, ReadOnlySpan<byte> cipherText, ReadOnlySpan<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
     {
         CheckLength(message.Length, cipherText.Length, nameof(message));
@@ -184,91 +179,6 @@ internal static unsafe partial class Sodium
         fixed (byte* n = nonce)
         fixed (byte* k = sharedKey)
             return crypto_box_open_detached_afternm(m, c, t, (ulong)cipherText.Length, n, k) == 0;
-    }
-
-    /// <summary>
-    /// crypto_core_hsalsa20: the Salsa20 key that XSalsa20 derives from <paramref name="key"/> and the first 16 bytes of
-    /// a nonce (<paramref name="noncePrefix"/>). Boxes whose nonces share those 16 bytes (26/CurveZMQ's MESSAGE
-    /// nonces) all use this key, so <see cref="StreamBox"/> and <see cref="StreamBoxOpen"/> take it computed once.
-    /// Secret: keep it in <see cref="AllocateSecret"/> memory.
-    /// </summary>
-    public static void HSalsa20(Span<byte> subKey, ReadOnlySpan<byte> noncePrefix, ReadOnlySpan<byte> key)
-    {
-        CheckLength(subKey.Length, SharedKeyLength, nameof(subKey));
-        CheckLength(noncePrefix.Length, 16, nameof(noncePrefix));
-        CheckLength(key.Length, SharedKeyLength, nameof(key));
-        fixed (byte* o = subKey)
-        fixed (byte* n = noncePrefix)
-        fixed (byte* k = key)
-            Check(crypto_core_hsalsa20(o, n, k, null), "crypto_core_hsalsa20");
-    }
-
-    /// <summary>
-    /// crypto_box_detached_afternm (XSalsa20-Poly1305, as crypto_secretbox_detached builds it) of the plain text
-    /// <paramref name="first"/> followed by <paramref name="rest"/>, under the key <see cref="HSalsa20"/> made for the
-    /// nonce's first 16 bytes and the nonce's last 8 (<paramref name="nonceSuffix"/>). Writes the cipher text
-    /// (1 + rest bytes; not overlapping <paramref name="rest"/>) and the MAC. The plain text's two parts need not lie
-    /// together, so a frame is boxed straight from its own buffer.
-    /// </summary>
-    [MethodImpl(HotPath.Optimized)]
-    public static void StreamBox(Span<byte> cipherText, Span<byte> mac, byte first, ReadOnlySpan<byte> rest, ReadOnlySpan<byte> nonceSuffix, ReadOnlySpan<byte> subKey)
-    {
-        CheckLength(cipherText.Length, 1 + rest.Length, nameof(cipherText));
-        CheckStreamArguments(mac, nonceSuffix, subKey);
-        if (cipherText.Overlaps(rest))
-            throw new ArgumentException("The cipher text may not overlap the plain text.", nameof(cipherText));
-        Span<byte> block = stackalloc byte[StreamBlock];
-        fixed (byte* c = cipherText)
-        fixed (byte* m = rest)
-        fixed (byte* t = mac)
-        fixed (byte* n = nonceSuffix)
-        fixed (byte* k = subKey)
-        fixed (byte* b = block)
-        {
-            // Block 0 of the key stream: its first 32 bytes are the Poly1305 key, the rest encrypts the text's start.
-            Check(crypto_stream_salsa20(b, StreamBlock, n, k), "crypto_stream_salsa20");
-            c[0] = (byte)(first ^ b[PolyKeyLength]);
-            XorRest(c + 1, m, rest.Length, b, n, k);
-            Check(crypto_onetimeauth_poly1305(t, c, (ulong)cipherText.Length, b), "crypto_onetimeauth_poly1305");
-        }
-        CryptographicOperations.ZeroMemory(block);
-    }
-
-    /// <summary>
-    /// Opens what <see cref="StreamBox"/> made: checks <paramref name="mac"/> over <paramref name="cipherText"/>, then
-    /// returns the plain text's first byte and writes the rest to <paramref name="rest"/> (cipher text − 1 bytes;
-    /// separate memory, or exactly <c>cipherText[1..]</c> to open in place). False, and nothing written, when it does
-    /// not open.
-    /// </summary>
-    [MethodImpl(HotPath.Optimized)]
-    public static bool StreamBoxOpen(Span<byte> rest, out byte first, ReadOnlySpan<byte> cipherText, ReadOnlySpan<byte> mac, ReadOnlySpan<byte> nonceSuffix, ReadOnlySpan<byte> subKey)
-    {
-        first = 0;
-        if (cipherText.IsEmpty)
-            return false;
-        CheckLength(rest.Length, cipherText.Length - 1, nameof(rest));
-        CheckStreamArguments(mac, nonceSuffix, subKey);
-        if (rest.Overlaps(cipherText, out var offset) && offset != -1) // offset: where the cipher text starts, from rest
-            throw new ArgumentException("The plain text may overlap the cipher text only as cipherText[1..].", nameof(rest));
-        Span<byte> block = stackalloc byte[StreamBlock];
-        var opened = false;
-        fixed (byte* m = rest)
-        fixed (byte* c = cipherText)
-        fixed (byte* t = mac)
-        fixed (byte* n = nonceSuffix)
-        fixed (byte* k = subKey)
-        fixed (byte* b = block)
-        {
-            Check(crypto_stream_salsa20(b, StreamBlock, n, k), "crypto_stream_salsa20");
-            if (crypto_onetimeauth_poly1305_verify(t, c, (ulong)cipherText.Length, b) == 0)
-            {
-                first = (byte)(c[0] ^ b[PolyKeyLength]);
-                XorRest(m, c + 1, rest.Length, b, n, k);
-                opened = true;
-            }
-        }
-        CryptographicOperations.ZeroMemory(block);
-        return opened;
     }
 
     /// <summary>crypto_secretbox_easy: boxes <paramref name="message"/> under the symmetric <paramref name="key"/>.</summary>
@@ -340,27 +250,6 @@ internal static unsafe partial class Sodium
             return sodium_memcmp(a, b, (nuint)x.Length) == 0;
     }
 
-    /// <summary>
-    /// Encrypts or decrypts the text after its first byte: its next 31 bytes with the end of key stream block 0,
-    /// the rest from block 1 on (crypto_stream_salsa20_xor_ic; output and input the same memory, or apart).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void XorRest(byte* output, byte* input, int length, byte* block0, byte* n, byte* k)
-    {
-        var head = Math.Min(length, StreamBlock - PolyKeyLength - 1);
-        for (var i = 0; i < head; i++)
-            output[i] = (byte)(input[i] ^ block0[PolyKeyLength + 1 + i]);
-        if (length > head)
-            Check(crypto_stream_salsa20_xor_ic(output + head, input + head, (ulong)(length - head), n, 1, k), "crypto_stream_salsa20_xor_ic");
-    }
-
-    private static void CheckStreamArguments(ReadOnlySpan<byte> mac, ReadOnlySpan<byte> nonceSuffix, ReadOnlySpan<byte> subKey)
-    {
-        CheckLength(mac.Length, MacLength, nameof(mac));
-        CheckLength(nonceSuffix.Length, 8, nameof(nonceSuffix));
-        CheckLength(subKey.Length, SharedKeyLength, nameof(subKey));
-    }
-
     // Inlined into the per-frame calls (HotPath), their throws kept out of line.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckLength(int actual, int expected, string name)
@@ -413,21 +302,6 @@ internal static unsafe partial class Sodium
 
     [LibraryImport(Library)]
     private static partial int crypto_box_open_detached_afternm(byte* m, byte* c, byte* mac, ulong clen, byte* n, byte* k);
-
-    [LibraryImport(Library)]
-    private static partial int crypto_core_hsalsa20(byte* output, byte* input, byte* k, byte* c);
-
-    [LibraryImport(Library)]
-    private static partial int crypto_stream_salsa20(byte* c, ulong clen, byte* n, byte* k);
-
-    [LibraryImport(Library)]
-    private static partial int crypto_stream_salsa20_xor_ic(byte* c, byte* m, ulong mlen, byte* n, ulong ic, byte* k);
-
-    [LibraryImport(Library)]
-    private static partial int crypto_onetimeauth_poly1305(byte* output, byte* input, ulong inlen, byte* k);
-
-    [LibraryImport(Library)]
-    private static partial int crypto_onetimeauth_poly1305_verify(byte* h, byte* input, ulong inlen, byte* k);
 
     [LibraryImport(Library)]
     private static partial int crypto_secretbox_easy(byte* c, byte* m, ulong mlen, byte* n, byte* k);

@@ -159,30 +159,20 @@ internal sealed class FrameDecoder
         _body = null;
         var more = _bodyMore;
         var length = _bodyLength;
+        var offset = 0;
         if (_transform is not null)
         {
-            // Opened into a buffer of its own: the payload is decrypted once, straight to where the frame wants it.
-            var wire = body;
-            body = FramePool.Rent((int)_transform.UnwrappedLength(length));
-            try
-            {
-                length = _transform.UnwrapFrame(wire.AsSpan(0, length), body, out var flags);
-                if ((flags & FrameFlags.Command) != 0)
-                    throw new ProtocolViolationException("command frame too large");
-                more = (flags & FrameFlags.More) != 0;
-            }
-            catch
+            // Opened in place, the payload left where it lies (behind what carried it): decrypted once, never moved.
+            length = _transform.UnwrapFrameAt(body.AsSpan(0, length), body, out offset, out var flags);
+            if ((flags & FrameFlags.Command) != 0)
             {
                 FramePool.Return(body);
-                throw;
+                throw new ProtocolViolationException("command frame too large");
             }
-            finally
-            {
-                FramePool.Return(wire);
-            }
+            more = (flags & FrameFlags.More) != 0;
             Count(length);
         }
-        frame = new Frame(body, length, pooled: true, more);
+        frame = new Frame(body, offset, length, pooled: true, more);
         EndFrame(more);
         return true;
     }
@@ -214,8 +204,8 @@ internal sealed class FrameDecoder
     {
         frame = default;
         command = default;
-        var length = _transform!.UnwrapFrame(wireBody, _unwrapped.AsSpan(0, (int)_transform.UnwrappedLength(wireBody.Length)), out var flags);
-        var payload = _unwrapped.AsSpan(0, length);
+        var length = _transform!.UnwrapFrameAt(wireBody, _unwrapped.AsSpan(0, (int)_transform.UnwrappedLength(wireBody.Length)), out var offset, out var flags);
+        var payload = _unwrapped.AsSpan(offset, length);
         if ((flags & FrameFlags.Command) != 0)
         {
             command = payload;

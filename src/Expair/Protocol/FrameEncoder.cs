@@ -84,7 +84,7 @@ internal sealed class FrameEncoder
         }
         else
         {
-            AddOwnSegment(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+            AddOwnSegment(new ArraySegment<byte>(frame.Array, frame.Offset, frame.Length));
         }
         return Length;
     }

@@ -112,6 +112,10 @@ internal abstract class CurveMechanism : IMechanism
     [MethodImpl(HotPath.Optimized)]
     public int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags) => Traffic.Unwrap(wireBody, payload, out flags);
 
+    [MethodImpl(HotPath.Optimized)]
+    public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags) =>
+        Traffic.UnwrapAt(wireBody, output, out payloadOffset, out flags);
+
     /// <summary>Zeroes every secret: long-term copies, transient keys, the cookie key and the shared key.</summary>
     public void Dispose()
     {

@@ -28,21 +28,19 @@ internal sealed class CurveTraffic : IDisposable
     private const byte More = 0x01;
     private const byte Command = 0x02;
 
-    // Every MESSAGE nonce one way starts with the same 16 bytes, so XSalsa20's first step (HSalsa20 of the shared
-    // key and that prefix) is done once per direction here, not once per frame.
-    private readonly byte[] _sendKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
-    private readonly byte[] _receiveKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
+    private readonly byte[] _sharedKey = Sodium.AllocateSecret(Sodium.SharedKeyLength);
+    private readonly bool _fromServer;
     private ulong _nextSendNonce;
     private ulong _lastReceivedNonce;
 
-    /// <param name="sharedKey">crypto_box_beforenm of the peer's transient public key and this side's transient secret (not kept).</param>
+    /// <param name="sharedKey">crypto_box_beforenm of the peer's transient public key and this side's transient secret (copied).</param>
     /// <param name="isServer">Whether this side is the server (its nonces are prefixed "CurveZMQMESSAGES").</param>
     /// <param name="nextSendNonce">The short nonce of the first MESSAGE this side sends.</param>
     /// <param name="lastReceivedNonce">The peer's last handshake short nonce: its MESSAGEs must come after it.</param>
     public CurveTraffic(ReadOnlySpan<byte> sharedKey, bool isServer, ulong nextSendNonce, ulong lastReceivedNonce)
     {
-        Sodium.HSalsa20(_sendKey, isServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, sharedKey);
-        Sodium.HSalsa20(_receiveKey, isServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, sharedKey);
+        sharedKey.CopyTo(_sharedKey);
+        _fromServer = isServer;
         _nextSendNonce = nextSendNonce;
         _lastReceivedNonce = lastReceivedNonce;
     }
@@ -50,13 +48,13 @@ internal sealed class CurveTraffic : IDisposable
     /// <summary>The wire body carrying <paramref name="payloadLength"/> bytes.</summary>
     public static long WrappedLength(long payloadLength) => MinLength + payloadLength;
 
-    /// <summary>The room a payload needs when unwrapped from <paramref name="wireLength"/> bytes.</summary>
-    public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - MinLength);
-
     /// <summary>
-    /// Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame: the payload is encrypted
-    /// straight from where it lies into <paramref name="wireBody"/> (which must not overlap it).
+    /// The room a payload needs when unwrapped from <paramref name="wireLength"/> bytes: the payload and one
+    /// byte for the flags it is decrypted with.
     /// </summary>
+    public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - HeaderLength);
+
+    /// <summary>Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame.</summary>
     [MethodImpl(HotPath.Optimized)]
     public void Wrap(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody)
     {
@@ -67,19 +65,34 @@ internal sealed class CurveTraffic : IDisposable
         var nonce = _nextSendNonce++;
         MechanismCommands.WriteName(wireBody, Message);
         BinaryPrimitives.WriteUInt64BigEndian(wireBody[NonceOffset..], nonce);
-        var flagsByte = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
-        Sodium.StreamBox(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), flagsByte, payload, wireBody.Slice(NonceOffset, CurveNonce.ShortLength), _sendKey);
+        wireBody[HeaderLength] = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
+        payload.CopyTo(wireBody[MinLength..]);
+        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
+        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, nonce);
+        Sodium.BoxInPlaceAfterNm(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey);
     }
 
     /// <summary>
     /// Opens one MESSAGE: writes its payload to the start of <paramref name="payload"/> (at least
-    /// <see cref="UnwrappedLength"/> bytes) and returns the payload's length and real flags. Separate memory takes
-    /// the payload as it is decrypted; the wire buffer itself (<paramref name="payload"/> starting where
-    /// <paramref name="wireBody"/> does) is decrypted in place and the payload then moved to its start. Throws
-    /// <see cref="ProtocolViolationException"/> for anything else.
+    /// <see cref="UnwrappedLength"/> bytes; it may be the same memory as <paramref name="wireBody"/>) and returns
+    /// the payload's length and real flags. Throws <see cref="ProtocolViolationException"/> for anything else.
+    /// </summary>
+    public int Unwrap(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags)
+    {
+        var length = UnwrapAt(wireBody, payload, out var offset, out flags);
+        payload.Slice(offset, length).CopyTo(payload);
+        return length;
+    }
+
+    /// <summary>
+    /// Opens one MESSAGE into <paramref name="output"/> without moving the payload: returns its length and real flags,
+    /// and in <paramref name="payloadOffset"/> where in <paramref name="output"/> it starts. Separate memory takes the
+    /// decrypted flags byte and payload (at least <see cref="UnwrappedLength"/> bytes; offset 1); the wire buffer
+    /// itself (<paramref name="output"/> starting where <paramref name="wireBody"/> does) is decrypted in place
+    /// (offset <see cref="MinLength"/>). Throws <see cref="ProtocolViolationException"/> for anything else.
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    public int Unwrap(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags)
+    public int UnwrapAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags)
     {
         if (wireBody.Length < MinLength || !MechanismCommands.HasName(wireBody, Message))
         {
@@ -90,27 +103,27 @@ internal sealed class CurveTraffic : IDisposable
         var nonce = BinaryPrimitives.ReadUInt64BigEndian(wireBody[NonceOffset..]);
         if (nonce <= _lastReceivedNonce)
             throw new ProtocolViolationException($"CURVE MESSAGE: short nonce {nonce} is not above the last one, {_lastReceivedNonce} (replayed or reordered)");
-        var length = wireBody.Length - MinLength;
-        if (payload.Length < length)
-            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {length} bytes of room, not {payload.Length}.", nameof(payload));
+        var textLength = wireBody.Length - HeaderLength;
+        if (output.Length < textLength)
+            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {textLength} bytes of room, not {output.Length}.", nameof(output));
 
-        var inPlace = payload.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(payload));
-        var text = inPlace ? payload.Slice(MinLength, length) : payload[..length];
-        if (!Sodium.StreamBoxOpen(text, out var flagsByte, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), wireBody.Slice(NonceOffset, CurveNonce.ShortLength), _receiveKey))
+        Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
+        CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, nonce);
+        // Decrypted in place when the output is the wire buffer itself (no move of the cipher text first).
+        var inPlace = output.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(output));
+        var textOffset = inPlace ? HeaderLength : 0;
+        var text = output.Slice(textOffset, textLength);
+        if (!Sodium.BoxOpenDetachedAfterNm(text, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey))
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: the box does not open (altered or forged)");
+        var flagsByte = text[0];
         if ((flagsByte & ~(More | Command)) != 0)
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: reserved flag bits set (0x{flagsByte:X2})");
         _lastReceivedNonce = nonce;
         flags = ((flagsByte & More) != 0 ? FrameFlags.More : FrameFlags.None) | ((flagsByte & Command) != 0 ? FrameFlags.Command : FrameFlags.None);
-        if (inPlace)
-            text.CopyTo(payload);
-        return length;
+        payloadOffset = textOffset + 1;
+        return textLength - 1;
     }
 
-    /// <summary>Zeroes the keys.</summary>
-    public void Dispose()
-    {
-        Sodium.Zero(_sendKey);
-        Sodium.Zero(_receiveKey);
-    }
+    /// <summary>Zeroes the shared key.</summary>
+    public void Dispose() => Sodium.Zero(_sharedKey);
 }

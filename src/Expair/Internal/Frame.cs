@@ -47,16 +47,13 @@ internal readonly struct Frame
         More = more;
     }
 
-    /// <summary>
-    /// The array holding the body at <see cref="Offset"/>; only for frames that are not inline (bodies over
-    /// <see cref="InlineCapacity"/>, or rented).
-    /// </summary>
+    /// <summary>The array holding the body; only for frames that are not inline (bodies over <see cref="InlineCapacity"/>, or rented).</summary>
     public byte[] Array => _array ?? throw new InvalidOperationException("An inline frame has no array.");
+
+    public int Length { get; }
 
     /// <summary>Where the body starts in <see cref="Array"/>: 0 except for frames opened in place by a mechanism.</summary>
     public int Offset => _offset;
-
-    public int Length { get; }
 
     /// <summary>True when another frame of the same message follows (ZMTP's MORE flag).</summary>
     public bool More { get; }

@@ -11,7 +11,7 @@
 #   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
 #   bench/run.sh --sizes 1,64    only these message sizes (bytes)
 #   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor, CURVE)
-#   bench/run.sh --curve         only the CURVE rows (120 runs: about 7 minutes on a quiet 2-core machine)
+#   bench/run.sh --curve         only the CURVE rows (120 runs: about 8 minutes on a quiet 2-core machine)
 #   bench/run.sh --out FILE      where the page goes (default: docs/benchmarks.md for a full run, else
 #                                artifacts/bench/benchmarks.md, so a partial run never replaces the page)
 #
@@ -107,14 +107,17 @@ netmq_thr_max=300000
 # CURVE encrypts and authenticates every message (XSalsa20-Poly1305, 26/CurveZMQ): both implementations move several
 # times fewer messages per second than without it, most so for large ones. So its runs take these counts for about
 # the same 0.5-2 s per run (the page says so): throughput, latency, and the warm-up of each. At these rates the
-# runtime has re-compiled the hot code long before a warm-up of as many messages ends; a throughput warm-up still
-# moves more than the 1000-message queue a sender ahead of its socket fills (see warmup_for).
+# runtime has re-compiled the hot code long before a warm-up of as many messages ends. A 1 B or 64 B run of 300,000
+# (0.15-0.3 s) swung 1.0-1.4 M msg/s for libzmq and Expair alike, so those take 1,000,000. At 1 MiB a sender ahead of
+# its socket must have filled its 1000-message queue before the clock starts (see warmup_for): with 1,200 warm-up
+# messages it had not (Expair's sender allocated 96 MB in the 300 timed ones, none after 3,000), and 300 timed
+# messages (0.4 s) swung 450-1,030 msg/s, so 1 MiB takes 3,000 warm-up and 1,000 timed messages.
 curve_counts() { # size -> "thr lat thr-warmup lat-warmup"
     case "$1" in
-        1 | 64) echo 300000 10000 300000 5000 ;;
+        1 | 64) echo 1000000 10000 300000 5000 ;;
         1024) echo 200000 10000 200000 5000 ;;
         65536) echo 4000 2000 4000 1000 ;;
-        *) echo 300 200 1200 100 ;;
+        *) echo 1000 200 3000 100 ;;
     esac
 }
 curve_count() { # field size: one of curve_counts' figures, scaled

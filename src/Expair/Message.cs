@@ -63,7 +63,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
             var frame = _frames[index];
             if (frame.IsInline)
                 _frames[index] = frame = frame.WithArray(); // memory needs an array: small frames get one only when asked
-            return frame.Array.AsMemory(0, frame.Length);
+            return frame.Array.AsMemory(frame.Offset, frame.Length);
         }
     }
 

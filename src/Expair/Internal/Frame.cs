@@ -16,6 +16,7 @@ internal readonly struct Frame
 
     private readonly byte[]? _array;
     private readonly InlineBody _inline;
+    private readonly ushort _offset; // in the padding after the two flags: the frame stays 80 bytes
     private readonly bool _pooled;
 
     public Frame(byte[] array, int length, bool pooled, bool more)
@@ -24,6 +25,13 @@ internal readonly struct Frame
         Length = length;
         _pooled = pooled;
         More = more;
+    }
+
+    /// <summary>A body at <paramref name="offset"/> in its array (a frame decrypted where it arrived, behind its header).</summary>
+    public Frame(byte[] array, int offset, int length, bool pooled, bool more)
+        : this(array, length, pooled, more)
+    {
+        _offset = checked((ushort)offset);
     }
 
     private Frame(in InlineBody body, int length, bool more)
@@ -48,6 +56,9 @@ internal readonly struct Frame
 
     public int Length { get; }
 
+    /// <summary>Where the body starts in <see cref="Array"/>: 0 except for frames opened in place by a mechanism.</summary>
+    public int Offset => _offset;
+
     /// <summary>True when another frame of the same message follows (ZMTP's MORE flag).</summary>
     public bool More { get; }
 
@@ -60,7 +71,7 @@ internal readonly struct Frame
     {
         // Inlined into the per-message path, which is compiled optimised at its first call (HotPath).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(0, Length);
+        get => _array is null ? ((ReadOnlySpan<byte>)_inline)[..Length] : _array.AsSpan(_offset, Length);
     }
 
     public Frame WithMore(bool more) => new(in this, more);

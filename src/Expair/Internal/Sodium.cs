@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Expair.Internal;
@@ -146,6 +148,7 @@ internal static unsafe partial class Sodium
     /// crypto_box_detached_afternm, in place: encrypts <paramref name="text"/> where it lies and writes the MAC
     /// to <paramref name="mac"/>, so a frame is boxed without moving its bytes.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static void BoxInPlaceAfterNm(Span<byte> text, Span<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
     {
         CheckLength(mac.Length, MacLength, nameof(mac));
@@ -163,6 +166,7 @@ internal static unsafe partial class Sodium
     /// decrypts it into <paramref name="message"/> (same length; the two may be the same memory). False, and
     /// nothing written, when it does not open.
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     public static bool BoxOpenDetachedAfterNm(Span<byte> message, ReadOnlySpan<byte> cipherText, ReadOnlySpan<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
     {
         CheckLength(message.Length, cipherText.Length, nameof(message));
@@ -246,17 +250,28 @@ internal static unsafe partial class Sodium
             return sodium_memcmp(a, b, (nuint)x.Length) == 0;
     }
 
+    // Inlined into the per-frame calls (HotPath), their throws kept out of line.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckLength(int actual, int expected, string name)
     {
         if (actual != expected)
-            throw new ArgumentException($"{name} must be {expected} bytes, not {actual}.", name);
+            ThrowWrongLength(actual, expected, name);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Check(int result, string function)
     {
         if (result != 0)
-            throw new InvalidOperationException($"libsodium's {function} failed ({result}).");
+            ThrowFailed(result, function);
     }
+
+    [DoesNotReturn]
+    private static void ThrowWrongLength(int actual, int expected, string name) =>
+        throw new ArgumentException($"{name} must be {expected} bytes, not {actual}.", name);
+
+    [DoesNotReturn]
+    private static void ThrowFailed(int result, string function) =>
+        throw new InvalidOperationException($"libsodium's {function} failed ({result}).");
 
     [LibraryImport(Library)]
     private static partial int sodium_init();

@@ -33,6 +33,7 @@ internal sealed class FrameDecoder
     private readonly int _maxInPlaceBody; // larger bodies are read straight into their frame; larger commands are refused
     private readonly IMechanism? _transform; // set only for a mechanism that transforms frames (CURVE)
     private readonly byte[]? _unwrapped; // where a transformed frame small enough to stay in the buffer is opened
+    private readonly int _firstBodyStep; // FirstBodyStep of payload, and what carries it on the wire
     private long _messageBytes; // what the message being decoded costs so far, for the size limit
     private bool _inMessage; // a frame with MORE was decoded: the next frame belongs to the same message
     private byte[]? _body; // the large body being read, grown as its bytes arrive
@@ -44,10 +45,13 @@ internal sealed class FrameDecoder
     {
         _maxMessageSize = maxMessageSize;
         _maxInPlaceBody = maxInPlaceBody;
+        _firstBodyStep = FirstBodyStep;
         if (mechanism is { TransformsFrames: true })
         {
             _transform = mechanism;
             _unwrapped = new byte[maxInPlaceBody];
+            // A 1 MiB payload's wire body is a few bytes longer: the first step holds it whole, not grown for them.
+            _firstBodyStep = (int)mechanism.WrappedLength(FirstBodyStep);
         }
     }
 
@@ -116,7 +120,7 @@ internal sealed class FrameDecoder
         {
             // Large body: its bytes arrive straight into its buffer, allocated only once the header passed the size
             // check, and grown as the bytes come, so memory follows what arrived rather than what was announced.
-            _body = FramePool.Rent(Math.Min(length, FirstBodyStep));
+            _body = FramePool.Rent(Math.Min(length, _firstBodyStep));
             _bodyLength = length;
             _bodyMore = header.More;
             buffered.Slice(header.HeaderLength, available).CopyTo(_body);
@@ -155,10 +159,11 @@ internal sealed class FrameDecoder
         _body = null;
         var more = _bodyMore;
         var length = _bodyLength;
+        var offset = 0;
         if (_transform is not null)
         {
-            // Opened in place: the payload is shorter than what carries it.
-            length = _transform.UnwrapFrame(body.AsSpan(0, length), body, out var flags);
+            // Opened in place, the payload left where it lies (behind what carried it): decrypted once, never moved.
+            length = _transform.UnwrapFrameAt(body.AsSpan(0, length), body, out offset, out var flags);
             if ((flags & FrameFlags.Command) != 0)
             {
                 FramePool.Return(body);
@@ -167,7 +172,7 @@ internal sealed class FrameDecoder
             more = (flags & FrameFlags.More) != 0;
             Count(length);
         }
-        frame = new Frame(body, length, pooled: true, more);
+        frame = new Frame(body, offset, length, pooled: true, more);
         EndFrame(more);
         return true;
     }
@@ -194,12 +199,13 @@ internal sealed class FrameDecoder
     }
 
     /// <summary>The one place the mechanism opens an incoming frame small enough to be decoded in place.</summary>
+    [MethodImpl(HotPath.Optimized)]
     private DecodeStatus Unwrapped(ReadOnlySpan<byte> wireBody, out Frame frame, out ReadOnlySpan<byte> command)
     {
         frame = default;
         command = default;
-        var length = _transform!.UnwrapFrame(wireBody, _unwrapped.AsSpan(0, (int)_transform.UnwrappedLength(wireBody.Length)), out var flags);
-        var payload = _unwrapped.AsSpan(0, length);
+        var length = _transform!.UnwrapFrameAt(wireBody, _unwrapped.AsSpan(0, (int)_transform.UnwrappedLength(wireBody.Length)), out var offset, out var flags);
+        var payload = _unwrapped.AsSpan(offset, length);
         if ((flags & FrameFlags.Command) != 0)
         {
             command = payload;

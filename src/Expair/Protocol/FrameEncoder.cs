@@ -88,7 +88,7 @@ internal sealed class FrameEncoder
         }
         else
         {
-            AddOwnSegment(new ArraySegment<byte>(frame.Array, 0, frame.Length));
+            AddOwnSegment(new ArraySegment<byte>(frame.Array, frame.Offset, frame.Length));
         }
         return Length;
     }
@@ -131,6 +131,7 @@ internal sealed class FrameEncoder
         _wrapped.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long WireLength(int payloadLength) => _transform?.WrappedLength(payloadLength) ?? payloadLength;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -151,6 +152,7 @@ internal sealed class FrameEncoder
     /// The one place the mechanism transforms an outgoing frame: its wire body goes in a data frame with neither
     /// MORE nor COMMAND set (the real flags travel inside it, as CURVE's MESSAGE carries them).
     /// </summary>
+    [MethodImpl(HotPath.Optimized)]
     private long AddWrapped(ReadOnlySpan<byte> payload, FrameFlags flags)
     {
         var wire = (int)_transform!.WrappedLength(payload.Length);

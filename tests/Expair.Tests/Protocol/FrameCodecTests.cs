@@ -150,6 +150,15 @@ public class FrameCodecTests
             return wireBody.Length - 1;
         }
 
+        public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags)
+        {
+            payloadOffset = output.Overlaps(wireBody) ? 1 : 0; // in place the payload stays where it lies
+            flags = (FrameFlags)wireBody[0];
+            for (var i = 1; i < wireBody.Length; i++)
+                output[i - 1 + payloadOffset] = (byte)~wireBody[i];
+            return wireBody.Length - 1;
+        }
+
         public void Dispose() { }
     }
 }

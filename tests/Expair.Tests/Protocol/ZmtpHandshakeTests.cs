@@ -149,6 +149,7 @@ public class ZmtpHandshakeTests
         public void WrapFrame(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody) => throw new InvalidOperationException();
         public long UnwrappedLength(long wireLength) => wireLength;
         public int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags) => throw new InvalidOperationException();
+        public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags) => throw new InvalidOperationException();
         public void Dispose() { }
     }
 

@@ -106,7 +106,7 @@ public sealed class SecureSocketTests : IDisposable
 
     [Theory]
     [InlineData(1000)] // opened inside the receive buffer
-    [InlineData(200_000)] // a large body, read straight into its frame and opened in place
+    [InlineData(200_000)] // a large body, read straight into a buffer and opened into its frame
     public async Task Curve_MaxMessageSize_CountsThePayload_NotWhatCarriesIt(int limit)
     {
         var (serverSecurity, clientSecurity) = Allowed("CURVE");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Expair.Internal;
 
 namespace Expair.Protocol.Mechanisms;
@@ -99,13 +100,21 @@ internal abstract class CurveMechanism : IMechanism
 
     public bool TransformsFrames => true;
 
+    [MethodImpl(HotPath.Optimized)]
     public long WrappedLength(long payloadLength) => CurveTraffic.WrappedLength(payloadLength);
 
+    [MethodImpl(HotPath.Optimized)]
     public void WrapFrame(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody) => Traffic.Wrap(flags, payload, wireBody);
 
+    [MethodImpl(HotPath.Optimized)]
     public long UnwrappedLength(long wireLength) => CurveTraffic.UnwrappedLength(wireLength);
 
+    [MethodImpl(HotPath.Optimized)]
     public int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags) => Traffic.Unwrap(wireBody, payload, out flags);
+
+    [MethodImpl(HotPath.Optimized)]
+    public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags) =>
+        Traffic.UnwrapAt(wireBody, output, out payloadOffset, out flags);
 
     /// <summary>Zeroes every secret: long-term copies, transient keys, the cookie key and the shared key.</summary>
     public void Dispose()

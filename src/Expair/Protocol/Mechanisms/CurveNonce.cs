@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Expair.Protocol.Mechanisms;
 
@@ -22,6 +23,7 @@ internal static class CurveNonce
     public static ReadOnlySpan<byte> MessageFromServer => "CurveZMQMESSAGES"u8;
 
     /// <summary>Prefix (16 bytes) and short nonce <paramref name="counter"/> (8 bytes, network order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per frame, into the optimised MESSAGE path
     public static void Short(Span<byte> nonce, ReadOnlySpan<byte> prefix, ulong counter)
     {
         prefix.CopyTo(nonce);

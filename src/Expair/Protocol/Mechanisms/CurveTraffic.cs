@@ -55,6 +55,7 @@ internal sealed class CurveTraffic : IDisposable
     public static long UnwrappedLength(long wireLength) => Math.Max(0, wireLength - HeaderLength);
 
     /// <summary>Writes the MESSAGE (exactly <see cref="WrappedLength"/> bytes) carrying one frame.</summary>
+    [MethodImpl(HotPath.Optimized)]
     public void Wrap(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody)
     {
         if (wireBody.Length != MinLength + payload.Length)
@@ -78,6 +79,21 @@ internal sealed class CurveTraffic : IDisposable
     /// </summary>
     public int Unwrap(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags)
     {
+        var length = UnwrapAt(wireBody, payload, out var offset, out flags);
+        payload.Slice(offset, length).CopyTo(payload);
+        return length;
+    }
+
+    /// <summary>
+    /// Opens one MESSAGE into <paramref name="output"/> without moving the payload: returns its length and real flags,
+    /// and in <paramref name="payloadOffset"/> where in <paramref name="output"/> it starts. Separate memory takes the
+    /// decrypted flags byte and payload (at least <see cref="UnwrappedLength"/> bytes; offset 1); the wire buffer
+    /// itself (<paramref name="output"/> starting where <paramref name="wireBody"/> does) is decrypted in place
+    /// (offset <see cref="MinLength"/>). Throws <see cref="ProtocolViolationException"/> for anything else.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    public int UnwrapAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags)
+    {
         if (wireBody.Length < MinLength || !MechanismCommands.HasName(wireBody, Message))
         {
             throw new ProtocolViolationException(MechanismCommands.HasName(wireBody, Message)
@@ -88,14 +104,15 @@ internal sealed class CurveTraffic : IDisposable
         if (nonce <= _lastReceivedNonce)
             throw new ProtocolViolationException($"CURVE MESSAGE: short nonce {nonce} is not above the last one, {_lastReceivedNonce} (replayed or reordered)");
         var textLength = wireBody.Length - HeaderLength;
-        if (payload.Length < textLength)
-            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {textLength} bytes of room, not {payload.Length}.", nameof(payload));
+        if (output.Length < textLength)
+            throw new ArgumentException($"Unwrapping a {wireBody.Length}-byte MESSAGE needs {textLength} bytes of room, not {output.Length}.", nameof(output));
 
         Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
         CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromClient : CurveNonce.MessageFromServer, nonce);
-        // Decrypted in place when the payload is the wire buffer itself (no move of the cipher text first).
-        var inPlace = payload.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(payload));
-        var text = inPlace ? payload.Slice(HeaderLength, textLength) : payload[..textLength];
+        // Decrypted in place when the output is the wire buffer itself (no move of the cipher text first).
+        var inPlace = output.Length >= wireBody.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(wireBody), ref MemoryMarshal.GetReference(output));
+        var textOffset = inPlace ? HeaderLength : 0;
+        var text = output.Slice(textOffset, textLength);
         if (!Sodium.BoxOpenDetachedAfterNm(text, wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey))
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: the box does not open (altered or forged)");
         var flagsByte = text[0];
@@ -103,7 +120,7 @@ internal sealed class CurveTraffic : IDisposable
             throw new ProtocolViolationException($"CURVE MESSAGE {nonce}: reserved flag bits set (0x{flagsByte:X2})");
         _lastReceivedNonce = nonce;
         flags = ((flagsByte & More) != 0 ? FrameFlags.More : FrameFlags.None) | ((flagsByte & Command) != 0 ? FrameFlags.Command : FrameFlags.None);
-        text[1..].CopyTo(payload);
+        payloadOffset = textOffset + 1;
         return textLength - 1;
     }
 

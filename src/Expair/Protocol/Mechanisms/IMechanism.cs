@@ -92,6 +92,13 @@ internal interface IMechanism : IDisposable
     /// not open.
     /// </summary>
     int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags);
+
+    /// <summary>
+    /// Opens one received wire body as <see cref="UnwrapFrame"/> does, but leaves the payload where it lands in
+    /// <paramref name="output"/> (at least <see cref="UnwrappedLength"/> bytes, or the wire buffer itself to open
+    /// it in place): returns its length, and in <paramref name="payloadOffset"/> where it starts.
+    /// </summary>
+    int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags);
 }
 
 /// <summary>Where a mechanism's handshake stands.</summary>

@@ -68,6 +68,12 @@ internal sealed class NullMechanism(IReadOnlyList<KeyValuePair<string, string>> 
         return wireBody.Length;
     }
 
+    public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags)
+    {
+        payloadOffset = 0;
+        return UnwrapFrame(wireBody, output, out flags);
+    }
+
     /// <summary>NULL holds no secrets.</summary>
     public void Dispose()
     {

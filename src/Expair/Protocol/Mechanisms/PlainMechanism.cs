@@ -165,6 +165,8 @@ internal sealed class PlainMechanism : IMechanism
 
     public int UnwrapFrame(ReadOnlySpan<byte> wireBody, Span<byte> payload, out FrameFlags flags) => throw NoTransform();
 
+    public int UnwrapFrameAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags) => throw NoTransform();
+
     /// <summary>Forgets the password (PLAIN's only secret; it travels in clear text anyway).</summary>
     public void Dispose()
     {

@@ -69,10 +69,7 @@ internal static class SendCommand
         {
             // Linger is both the final wait below and Dispose's, which then finds nothing left (or, after
             // Ctrl+C, still lets what was queued go out).
-            // The monitor tells a refused handshake (the server's ERROR) from a peer that never came.
-            SocketMonitor? monitor = null;
-            var socket = Sockets.Open("send", target, options, console, opening => monitor = opening.Monitor());
-            using var events = monitor;
+            var socket = Sockets.Open("send", target, options, console);
             await using (socket.ConfigureAwait(false))
             {
                 var sent = 0;
@@ -92,8 +89,6 @@ internal static class SendCommand
                     }
                     if (await socket.FlushAsync(options.Linger, stop).ConfigureAwait(false))
                         return ExitCode.Ok;
-                    if (await RefusalAsync(events, socket).ConfigureAwait(false) is { } refusal)
-                        return Refused(refusal, sent);
                     var who = socket.IsConnected ? "the peer did not take them" : "no peer took them (none connected, or a busy PAIR peer held us waiting)";
                     Release(socket, target); // nothing more to wait for: Dispose must not linger again
                     return console.Fail($"send: messages still undelivered when the linger time ({Sockets.Milliseconds(options.Linger)}) ended: {who} ({sent} sent)", ExitCode.Failed);
@@ -106,49 +101,16 @@ internal static class SendCommand
                 {
                     return console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Usage);
                 }
+                catch (HandshakeRefusedException e)
+                {
+                    // The server's ERROR (a CURVE or PLAIN server denying this client sends "400") ended a send or the flush.
+                    return console.Fail($"send: refused: the handshake ended with ERROR \"{e.Reason}\" ({sent} sent, none delivered)", ExitCode.Failed);
+                }
                 catch (ExpairException e)
                 {
-                    // Sends throw once the connecting side stopped for good on the peer's ERROR, whose event came first.
-                    return Refusal(events) is { } refusal ? Refused(refusal, sent) : console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Failed);
+                    return console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Failed);
                 }
             }
-        }
-
-        /// <summary>An ERROR ended the handshake (a CURVE or PLAIN server denying this client sends "400"); nothing was delivered.</summary>
-        private int Refused(string reason, int sent) =>
-            console.Fail($"send: refused: the handshake ended with ERROR \"{reason}\" ({sent} sent, none delivered)", ExitCode.Failed);
-
-        /// <summary>
-        /// As <see cref="Refusal"/>, after the flush failed: a refused connector frees its endpoint (ending the flush)
-        /// just before it publishes the stop, so the event is waited for, briefly, when the connector is gone.
-        /// </summary>
-        private static async Task<string?> RefusalAsync(SocketMonitor? events, PairSocket socket)
-        {
-            var reason = Refusal(events);
-            if (reason is not null || events is null || socket.IsConnected)
-                return reason;
-            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            try
-            {
-                while (reason is null && await events.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                    reason = Refusal(events);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            return reason;
-        }
-
-        /// <summary>The reason of the ERROR that stopped the connecting side for good, if that is what happened.</summary>
-        private static string? Refusal(SocketMonitor? events)
-        {
-            string? reason = null;
-            while (events is not null && events.TryRead(out var e))
-            {
-                if (e.Kind == SocketEventKind.ReconnectStopped)
-                    reason = e.Reason;
-            }
-            return reason;
         }
 
         private static void Release(PairSocket socket, SocketTarget target)

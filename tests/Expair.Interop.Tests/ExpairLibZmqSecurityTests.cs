@@ -119,9 +119,45 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
         using var events = expair.Monitor();
         Link(expair, zmq, transport, expairBinds: false);
 
+        expair.Send("secret");
+
         Assert.Equal(LibZmq.ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL).Value);
         var failed = await UntilAsync(events, HandshakeFailed);
         Assert.Equal("peer closed the connection during the handshake", failed.Reason);
+        // libzmq closes without ERROR here, so this is no refusal: Expair retries (as a libzmq client does) and the
+        // flush just reports the message undelivered.
+        Assert.False(await expair.FlushAsync(TimeSpan.Zero));
+        Assert.False(zmq.TryReceive(out _, 0));
+    }
+
+    /// <summary>
+    /// libzmq's ZAP handler denies the client key, so libzmq sends ERROR "400": the client stops for good, and a flush
+    /// that was waiting for the queued message ends at once with the reason (no timeout decides it); nothing arrives.
+    /// </summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public async Task Curve_ExpairClientWithUnknownKey_FlushAsyncThrowsLibzmqsError400(string transport)
+    {
+        var zap = Track(new ZapHandler(_context, (_, credentials) => credentials[0].AsSpan().SequenceEqual(_clientKeys.PublicKey)));
+        using var stranger = CurveKeyPair.Generate();
+        var zmq = ZmqCurveServer();
+        var zmqEvents = Monitor(zmq);
+        var expair = Expair(SocketSecurity.CurveClient(ServerPublic, stranger));
+        var endpoint = _resources.FreeEndpoint(transport);
+        expair.Connect(endpoint); // before libzmq binds: the message is queued and the flush waiting when the ERROR comes
+        expair.Send("secret");
+        var flush = expair.FlushAsync(Timeout.InfiniteTimeSpan).AsTask();
+        Assert.False(flush.IsCompleted);
+
+        zmq.Bind(endpoint);
+
+        var refused = await Assert.ThrowsAsync<HandshakeRefusedException>(() => flush.WaitAsync(Wait));
+        Assert.Equal("400", refused.Reason);
+        Assert.True(refused.SentByPeer);
+        Assert.Equal(endpoint, refused.Endpoint);
+        Assert.Equal(400, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).Value);
+        Assert.Equal(stranger.PublicKey.ToArray(), Assert.Single(zap.Requests).Credentials[0]);
         Assert.False(zmq.TryReceive(out _, 0));
     }
 
@@ -158,6 +194,10 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
         Assert.Equal(400, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).Value);
         var failed = await UntilAsync(events, HandshakeFailed);
         Assert.Equal("peer sent ERROR: 400", failed.Reason); // libzmq's malformed PLAIN ERROR, understood
+        Assert.Equal("400", (await UntilAsync(events, ReconnectStopped)).Reason);
+        // The connector stopped for good: a flush says so at once, with the reason, even with no timeout.
+        var refused = await Assert.ThrowsAsync<HandshakeRefusedException>(async () => await expair.FlushAsync(Timeout.InfiniteTimeSpan));
+        Assert.Equal("400", refused.Reason);
     }
 
     [Theory]

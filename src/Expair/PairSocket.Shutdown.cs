@@ -9,10 +9,11 @@ public sealed partial class PairSocket
     /// Waits until every message sent so far has left, for at most <paramref name="timeout"/>: over tcp and ipc,
     /// written to the connection and taken from the kernel's send queue (on Linux; elsewhere, written), which
     /// for ipc means read by the peer process and for tcp acknowledged by the peer's kernel; over inproc, put
-    /// in the peer's queue. Returns true when nothing is left, false when the timeout passed first or the peer
-    /// left and its queue was destroyed (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the
-    /// linger flush would have had anything left to do. A tcp peer's kernel may still lose bytes it
-    /// acknowledged if the peer's process dies before reading them: ZMTP has no delivery receipt.
+    /// in the peer's queue. Returns true when nothing is left (also when the peer took everything and then left),
+    /// false when the timeout passed first or the peer left with messages still queued, which were destroyed
+    /// (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the linger flush would have had anything
+    /// left to do. A tcp peer's kernel may still lose bytes it acknowledged if the peer's process dies before
+    /// reading them: ZMTP has no delivery receipt.
     /// </summary>
     /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until delivered.</param>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>

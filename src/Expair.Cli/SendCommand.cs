@@ -13,7 +13,8 @@ internal static class SendCommand
         Sends each MESSAGE, or, with no MESSAGE, each line of stdin (without its line ending; the bytes as
         they are, not decoded), as a one-frame message; with --multipart a tab separates the frames of a
         message, as recv prints them. Each frame is read in --format: text takes the bytes as given, hex and
-        base64 decode them, so any bytes can be sent. Put -- before messages that start with '-'.
+        base64 decode them, so any bytes can be sent. Put -- before messages that start with '-'. A line of
+        stdin may hold at most 64 MiB (67108864 bytes, before decoding); a longer one stops send (exit 2).
         Exits once everything was handed over and has reached the peer (handed to the operating system for
         tcp and ipc), waiting up to --linger for that; a message still queued then is an error.
         """,
@@ -134,6 +135,9 @@ internal static class SendCommand
     /// <summary>How text becomes messages: each a list of frames, per --format and --multipart, repeated --count times.</summary>
     private sealed class Input(MessageFormat format, bool multipart, int count)
     {
+        /// <summary>The longest line of stdin, in bytes as read (before hex or base64 decoding): 64 MiB.</summary>
+        public const int MaxLineLength = 64 * 1024 * 1024;
+
         /// <summary>One message from its text; throws <see cref="FormatException"/> naming <paramref name="where"/>.</summary>
         public byte[][] Parse(ReadOnlySpan<byte> text, string where)
         {
@@ -154,11 +158,11 @@ internal static class SendCommand
         public async IAsyncEnumerable<byte[][]> ReadAsync(Stream stdin, [EnumeratorCancellation] CancellationToken stop)
         {
             List<byte[][]>? kept = count > 1 ? [] : null;
-            var reader = new LineReader(stdin);
+            var reader = new LineReader(stdin, MaxLineLength);
             var number = 0;
-            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)
+            while (await NextLineAsync(reader, ++number, stop).ConfigureAwait(false) is { } line)
             {
-                var message = Parse(line.Span, $"line {++number} of stdin");
+                var message = Parse(line.Span, $"line {number} of stdin");
                 kept?.Add(message);
                 yield return message;
             }
@@ -166,6 +170,19 @@ internal static class SendCommand
             {
                 foreach (var message in kept!)
                     yield return message;
+            }
+        }
+
+        /// <summary>Stdin's next line; a line over the limit is a <see cref="FormatException"/> naming it.</summary>
+        private static async ValueTask<ReadOnlyMemory<byte>?> NextLineAsync(LineReader reader, int number, CancellationToken stop)
+        {
+            try
+            {
+                return await reader.ReadLineAsync(stop).ConfigureAwait(false);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"line {number} of stdin: {e.Message}", e);
             }
         }
     }

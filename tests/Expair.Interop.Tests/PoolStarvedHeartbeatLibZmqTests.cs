@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Expair.Interop.Tests.Native;
 using Expair.Tests.Hostile;
 
@@ -15,7 +14,7 @@ public sealed class StarvedPoolRuns;
 /// timeouts, and each side's PINGs keep going out and are answered. A relay on its own threads records the wire.
 /// </summary>
 [Collection(nameof(StarvedPoolRuns))]
-public sealed class PoolStarvedHeartbeatLibZmqTests : IDisposable
+public sealed class PoolStarvedHeartbeatLibZmqTests : LibZmqFixture
 {
     private const int IntervalMs = 100;
     private const int TimeoutMs = 1000;
@@ -24,21 +23,13 @@ public sealed class PoolStarvedHeartbeatLibZmqTests : IDisposable
     private const int WindowMs = 3000;
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly ZmqContext _context = new();
-    private readonly TestResources _resources = new();
-
-    public void Dispose()
-    {
-        _resources.Dispose();
-        _context.Dispose();
-    }
 
     [Theory]
     [InlineData("tcp")]
     [InlineData("ipc")]
     public void HeartbeatingLink_StaysUp_AndPingsAreAnswered_WhileThePoolIsStarved(string transport)
     {
-        var expair = _resources.Track(new PairSocket(new PairSocketOptions
+        var expair = Track(new PairSocket(new PairSocketOptions
         {
             ReceiveTimeout = Wait,
             SendTimeout = Wait,
@@ -47,14 +38,14 @@ public sealed class PoolStarvedHeartbeatLibZmqTests : IDisposable
             HeartbeatTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
             HeartbeatTtl = TimeSpan.FromMilliseconds(TimeoutMs), // libzmq drops Expair if its PINGs stop
         }));
-        var expairEvents = _resources.Track(expair.Monitor());
-        var bound = expair.Bind(transport == "tcp" ? "tcp://127.0.0.1:*" : _resources.IpcEndpoint());
-        var relay = _resources.Track(new ThreadedRelay(bound, _resources.IpcEndpoint()));
-        var zmq = _resources.Track(new ZmqSocket(LibZmq.PAIR, _context));
+        var expairEvents = Track(expair.Monitor());
+        var bound = expair.Bind(transport == "tcp" ? "tcp://127.0.0.1:*" : Resources.IpcEndpoint());
+        var relay = Track(new ThreadedRelay(bound, Resources.IpcEndpoint()));
+        var zmq = Track(new ZmqSocket(LibZmq.PAIR, Context));
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_IVL, IntervalMs);
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_TTL, TimeoutMs);
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_TIMEOUT, TimeoutMs);
-        var zmqEvents = _resources.Track(new ZmqMonitor(zmq));
+        var zmqEvents = Track(new ZmqMonitor(zmq));
         zmq.Connect(relay.Endpoint);
         zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
         RoundTrip(expair, zmq, "before");
@@ -100,12 +91,4 @@ public sealed class PoolStarvedHeartbeatLibZmqTests : IDisposable
     }
 
     private static int Count(List<Zmtp.Frame> frames, string command) => frames.Count(f => f.IsCommand && f.CommandName == command);
-
-    private static void RoundTrip(PairSocket expair, ZmqSocket zmq, string text)
-    {
-        zmq.Send(Encoding.UTF8.GetBytes($"{text} ping"));
-        Assert.Equal($"{text} ping", expair.ReceiveString());
-        expair.Send($"{text} pong");
-        Assert.Equal($"{text} pong", Encoding.UTF8.GetString(Assert.Single(zmq.Receive())));
-    }
 }

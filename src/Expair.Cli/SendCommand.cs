@@ -13,7 +13,8 @@ internal static class SendCommand
         Sends each MESSAGE, or, with no MESSAGE, each line of stdin (without its line ending; the bytes as
         they are, not decoded), as a one-frame message; with --multipart a tab separates the frames of a
         message, as recv prints them. Each frame is read in --format: text takes the bytes as given, hex and
-        base64 decode them, so any bytes can be sent. Put -- before messages that start with '-'.
+        base64 decode them, so any bytes can be sent. Put -- before messages that start with '-'. A line of
+        stdin may hold at most 64 MiB (67108864 bytes, before decoding); a longer one stops send (exit 2).
         Exits once everything was handed over and has reached the peer (handed to the operating system for
         tcp and ipc), waiting up to --linger for that; a message still queued then is an error.
         """,
@@ -69,10 +70,7 @@ internal static class SendCommand
         {
             // Linger is both the final wait below and Dispose's, which then finds nothing left (or, after
             // Ctrl+C, still lets what was queued go out).
-            // The monitor tells a refused handshake (the server's ERROR) from a peer that never came.
-            SocketMonitor? monitor = null;
-            var socket = Sockets.Open("send", target, options, console, opening => monitor = opening.Monitor());
-            using var events = monitor;
+            var socket = Sockets.Open("send", target, options, console);
             await using (socket.ConfigureAwait(false))
             {
                 var sent = 0;
@@ -92,8 +90,6 @@ internal static class SendCommand
                     }
                     if (await socket.FlushAsync(options.Linger, stop).ConfigureAwait(false))
                         return ExitCode.Ok;
-                    if (await RefusalAsync(events, socket).ConfigureAwait(false) is { } refusal)
-                        return Refused(refusal, sent);
                     var who = socket.IsConnected ? "the peer did not take them" : "no peer took them (none connected, or a busy PAIR peer held us waiting)";
                     Release(socket, target); // nothing more to wait for: Dispose must not linger again
                     return console.Fail($"send: messages still undelivered when the linger time ({Sockets.Milliseconds(options.Linger)}) ended: {who} ({sent} sent)", ExitCode.Failed);
@@ -106,49 +102,16 @@ internal static class SendCommand
                 {
                     return console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Usage);
                 }
+                catch (HandshakeRefusedException e)
+                {
+                    // The server's ERROR (a CURVE or PLAIN server denying this client sends "400") ended a send or the flush.
+                    return console.Fail($"send: refused: the handshake ended with ERROR \"{e.Reason}\" ({sent} sent, none delivered)", ExitCode.Failed);
+                }
                 catch (ExpairException e)
                 {
-                    // Sends throw once the connecting side stopped for good on the peer's ERROR, whose event came first.
-                    return Refusal(events) is { } refusal ? Refused(refusal, sent) : console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Failed);
+                    return console.Fail($"send: {e.Message} ({sent} sent)", ExitCode.Failed);
                 }
             }
-        }
-
-        /// <summary>An ERROR ended the handshake (a CURVE or PLAIN server denying this client sends "400"); nothing was delivered.</summary>
-        private int Refused(string reason, int sent) =>
-            console.Fail($"send: refused: the handshake ended with ERROR \"{reason}\" ({sent} sent, none delivered)", ExitCode.Failed);
-
-        /// <summary>
-        /// As <see cref="Refusal"/>, after the flush failed: a refused connector frees its endpoint (ending the flush)
-        /// just before it publishes the stop, so the event is waited for, briefly, when the connector is gone.
-        /// </summary>
-        private static async Task<string?> RefusalAsync(SocketMonitor? events, PairSocket socket)
-        {
-            var reason = Refusal(events);
-            if (reason is not null || events is null || socket.IsConnected)
-                return reason;
-            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            try
-            {
-                while (reason is null && await events.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                    reason = Refusal(events);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            return reason;
-        }
-
-        /// <summary>The reason of the ERROR that stopped the connecting side for good, if that is what happened.</summary>
-        private static string? Refusal(SocketMonitor? events)
-        {
-            string? reason = null;
-            while (events is not null && events.TryRead(out var e))
-            {
-                if (e.Kind == SocketEventKind.ReconnectStopped)
-                    reason = e.Reason;
-            }
-            return reason;
         }
 
         private static void Release(PairSocket socket, SocketTarget target)
@@ -172,6 +135,9 @@ internal static class SendCommand
     /// <summary>How text becomes messages: each a list of frames, per --format and --multipart, repeated --count times.</summary>
     private sealed class Input(MessageFormat format, bool multipart, int count)
     {
+        /// <summary>The longest line of stdin, in bytes as read (before hex or base64 decoding): 64 MiB.</summary>
+        public const int MaxLineLength = 64 * 1024 * 1024;
+
         /// <summary>One message from its text; throws <see cref="FormatException"/> naming <paramref name="where"/>.</summary>
         public byte[][] Parse(ReadOnlySpan<byte> text, string where)
         {
@@ -192,11 +158,11 @@ internal static class SendCommand
         public async IAsyncEnumerable<byte[][]> ReadAsync(Stream stdin, [EnumeratorCancellation] CancellationToken stop)
         {
             List<byte[][]>? kept = count > 1 ? [] : null;
-            var reader = new LineReader(stdin);
+            var reader = new LineReader(stdin, MaxLineLength);
             var number = 0;
-            while (await reader.ReadLineAsync(stop).ConfigureAwait(false) is { } line)
+            while (await NextLineAsync(reader, ++number, stop).ConfigureAwait(false) is { } line)
             {
-                var message = Parse(line.Span, $"line {++number} of stdin");
+                var message = Parse(line.Span, $"line {number} of stdin");
                 kept?.Add(message);
                 yield return message;
             }
@@ -204,6 +170,19 @@ internal static class SendCommand
             {
                 foreach (var message in kept!)
                     yield return message;
+            }
+        }
+
+        /// <summary>Stdin's next line; a line over the limit is a <see cref="FormatException"/> naming it.</summary>
+        private static async ValueTask<ReadOnlyMemory<byte>?> NextLineAsync(LineReader reader, int number, CancellationToken stop)
+        {
+            try
+            {
+                return await reader.ReadLineAsync(stop).ConfigureAwait(false);
+            }
+            catch (FormatException e)
+            {
+                throw new FormatException($"line {number} of stdin: {e.Message}", e);
             }
         }
     }

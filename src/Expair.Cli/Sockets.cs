@@ -6,14 +6,12 @@ internal static class Sockets
     /// <summary>
     /// A socket bound or connected to <paramref name="target"/>. A malformed endpoint is a usage error (exit 2);
     /// when binding picked a port (<c>tcp://host:*</c>) the real endpoint is noted on stderr, so a peer can find it.
-    /// <paramref name="beforeOpening"/> sees the socket before it binds or connects (to open a monitor that misses nothing).
     /// </summary>
-    public static PairSocket Open(string command, SocketTarget target, PairSocketOptions options, CliConsole console, Action<PairSocket>? beforeOpening = null)
+    public static PairSocket Open(string command, SocketTarget target, PairSocketOptions options, CliConsole console)
     {
         var socket = new PairSocket(options);
         try
         {
-            beforeOpening?.Invoke(socket);
             if (target.IsBind)
             {
                 var bound = socket.Bind(target.Endpoint);

@@ -35,3 +35,40 @@ public sealed class EndpointException : ExpairException
     /// <summary>The endpoint that failed.</summary>
     public string? Endpoint { get; }
 }
+
+/// <summary>
+/// The connecting socket's handshake ended with an ERROR command (37/ZMTP), so it stopped connecting for good
+/// (libzmq does the same): a CURVE or PLAIN server denied this client (<see cref="Reason"/> "400"), the peer is
+/// not a PAIR socket, or this socket refused the peer. Sends, receives with nothing left to read, and
+/// <see cref="PairSocket.FlushAsync"/> throw it until the socket connects or binds again; what was queued was
+/// discarded, undelivered.
+/// </summary>
+public sealed class HandshakeRefusedException : ExpairException
+{
+    /// <summary>Creates the exception.</summary>
+    public HandshakeRefusedException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public HandshakeRefusedException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public HandshakeRefusedException(string message, Exception innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for the ERROR <paramref name="reason"/> that ended the handshake with <paramref name="endpoint"/>.</summary>
+    public HandshakeRefusedException(string message, string endpoint, string reason, bool sentByPeer)
+        : base(message)
+    {
+        Endpoint = endpoint;
+        Reason = reason;
+        SentByPeer = sentByPeer;
+    }
+
+    /// <summary>The endpoint the socket was connecting to.</summary>
+    public string? Endpoint { get; }
+
+    /// <summary>The ERROR command's reason, exactly as sent: "400" when a CURVE or PLAIN server denied this client.</summary>
+    public string? Reason { get; }
+
+    /// <summary>True when the peer sent the ERROR; false when this socket sent it (it refused the peer).</summary>
+    public bool SentByPeer { get; }
+}

@@ -106,7 +106,10 @@ public sealed partial class PairSocket
     }
 
     /// <summary>The connecting endpoint stopped for good because its handshake ended with ERROR (37/ZMTP).</summary>
-    private ExpairException RefusedByHandshake() => new(_core.Refusal ?? "the connection was refused during the handshake");
+    private HandshakeRefusedException RefusedByHandshake() =>
+        _core.Refusal is { } refusal
+            ? new(refusal.Message, refusal.Endpoint, refusal.Reason, refusal.ByPeer)
+            : new("The connection was refused during the handshake; the socket has connected or bound again since.");
 
     private TimeoutException SendTimedOut() =>
         new($"Send timed out after {Options.SendTimeout.TotalMilliseconds:0} ms: " +

@@ -9,15 +9,21 @@ public sealed partial class PairSocket
     /// Waits until every message sent so far has left, for at most <paramref name="timeout"/>: over tcp and ipc,
     /// written to the connection and taken from the kernel's send queue (on Linux; elsewhere, written), which
     /// for ipc means read by the peer process and for tcp acknowledged by the peer's kernel; over inproc, put
-    /// in the peer's queue. Returns true when nothing is left, false when the timeout passed first or the peer
-    /// left and its queue was destroyed (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the
-    /// linger flush would have had anything left to do. A tcp peer's kernel may still lose bytes it
-    /// acknowledged if the peer's process dies before reading them: ZMTP has no delivery receipt.
+    /// in the peer's queue. Returns true when nothing is left (also when the peer took everything and then left),
+    /// false when the timeout passed first or the peer left with messages still queued, which were destroyed
+    /// (31/EXPAIR). Use it before <see cref="Dispose"/> to know whether the linger flush would have had anything
+    /// left to do. A tcp peer's kernel may still lose bytes it acknowledged if the peer's process dies before
+    /// reading them: ZMTP has no delivery receipt.
     /// </summary>
     /// <param name="timeout">Longest wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until delivered.</param>
     /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
     /// <exception cref="ObjectDisposedException">The socket is closed.</exception>
+    /// <exception cref="HandshakeRefusedException">
+    /// The connecting socket's handshake ended with ERROR (a CURVE or PLAIN server denied it): nothing will deliver
+    /// the queue, which was discarded. Thrown as soon as the refusal ends the wait, or at once when it came before,
+    /// as sends do, until the socket connects or binds again.
+    /// </exception>
     public ValueTask<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -28,9 +34,18 @@ public sealed partial class PairSocket
             ThrowIfClosed();
             handler = _endpoint;
         }
-        if (handler is null)
-            return ValueTask.FromResult(true); // no endpoint, so no peer and no queue
-        return new ValueTask<bool>(handler.FlushAsync(Deadline.After(timeout), cancellationToken));
+        if (handler is null) // no endpoint, so no peer and no queue: a refused connector freed it
+            return _core.Refusal is null ? ValueTask.FromResult(true) : ValueTask.FromException<bool>(RefusedByHandshake());
+        var flush = handler.FlushAsync(Deadline.After(timeout), cancellationToken);
+        return flush.IsCompletedSuccessfully && flush.Result ? ValueTask.FromResult(true) : FlushedOrRefusedAsync(flush);
+    }
+
+    /// <summary>A failed flush whose queue a refusal discarded says why (the refusal is set before the discard).</summary>
+    private async ValueTask<bool> FlushedOrRefusedAsync(Task<bool> flush)
+    {
+        if (await flush.ConfigureAwait(false))
+            return true;
+        return _core.Refusal is null ? false : throw RefusedByHandshake();
     }
 
     /// <summary>

@@ -32,7 +32,11 @@ internal sealed class CliRunner
 
     /// <summary>As <see cref="Start(string, CancellationToken, string[])"/>, with stdin's exact bytes.</summary>
     public Task<int> Start(byte[] stdin, CancellationToken stop, params string[] args) =>
-        Cli.RunAsync(args, Stdout, Stderr, new MemoryStream(stdin), stop);
+        Start(new MemoryStream(stdin), stop, args);
+
+    /// <summary>As <see cref="Start(string, CancellationToken, string[])"/>, with <paramref name="stdin"/> as it is.</summary>
+    public Task<int> Start(Stream stdin, CancellationToken stop, params string[] args) =>
+        Cli.RunAsync(args, Stdout, Stderr, stdin, stop);
 
     public async Task<CliResult> ResultAsync(Task<int> run)
     {
@@ -45,7 +49,10 @@ internal sealed class CliRunner
     public static Task<CliResult> RunWithStdinAsync(string stdin, params string[] args) =>
         RunWithStdinAsync(Encoding.UTF8.GetBytes(stdin), args);
 
-    public static async Task<CliResult> RunWithStdinAsync(byte[] stdin, params string[] args)
+    public static Task<CliResult> RunWithStdinAsync(byte[] stdin, params string[] args) =>
+        RunWithStdinAsync(new MemoryStream(stdin), args);
+
+    public static async Task<CliResult> RunWithStdinAsync(Stream stdin, params string[] args)
     {
         var runner = new CliRunner();
         return await runner.ResultAsync(runner.Start(stdin, CancellationToken.None, args));

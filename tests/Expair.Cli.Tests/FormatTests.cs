@@ -170,6 +170,62 @@ public class FormatTests
         Assert.Equal("hi", peer.ReceiveString());
     }
 
+    /// <summary>An endless second line: send refuses it once it passes 64 MiB, having read little more than that.</summary>
+    [Fact]
+    public async Task Send_StdinLineOverTheLimit_Exit2NamingTheLine_MemoryBounded()
+    {
+        const int Limit = 64 * 1024 * 1024;
+        using var peer = NewPeer();
+        var endpoint = peer.Bind(NewInProc());
+        var stdin = new EndlessLineStream("hello\n"u8.ToArray());
+
+        var send = await CliRunner.RunWithStdinAsync(stdin, "send", "--connect", endpoint);
+
+        Assert.True(send.ExitCode == 2, send.ToString());
+        Assert.Equal([$"expair: send: line 2 of stdin: longer than {Limit} bytes, the most a line may hold (1 sent)"], send.StderrLines);
+        Assert.Equal("hello", peer.ReceiveString());
+        Assert.InRange(stdin.Served, Limit, Limit + 6 + 128 * 1024); // stopped within a read or two of the limit
+    }
+
+    /// <summary>A stream that serves <paramref name="prefix"/>, then the letter a for ever, counting what it served.</summary>
+    private sealed class EndlessLineStream(byte[] prefix) : Stream
+    {
+        public long Served { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var rest = prefix.AsSpan((int)Math.Min(Served, prefix.Length));
+            var fromPrefix = Math.Min(rest.Length, buffer.Length);
+            rest[..fromPrefix].CopyTo(buffer);
+            buffer[fromPrefix..].Fill((byte)'a');
+            Served += buffer.Length;
+            return buffer.Length;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override void Flush() { }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static string Encode(byte[] frame, string format) => format == "hex" ? Convert.ToHexStringLower(frame) : Convert.ToBase64String(frame);
 
     private static byte[] Decode(string text, string format) => format == "hex" ? Convert.FromHexString(text) : Convert.FromBase64String(text);

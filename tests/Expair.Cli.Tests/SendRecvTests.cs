@@ -129,6 +129,32 @@ public class SendRecvTests
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
+    /// <summary>
+    /// The peer reads the message and leaves at once, often before send looks at its queue again: send still
+    /// exits 0, since the message was written before the peer left. Over tcp and ipc, many rounds.
+    /// </summary>
+    [Theory]
+    [InlineData("tcp://127.0.0.1:*")]
+    [InlineData("ipc")]
+    public async Task Send_Bound_PeerReadsAndLeavesAtOnce_Exits0(string bind)
+    {
+        for (var round = 0; round < 30; round++)
+        {
+            var send = new CliRunner();
+            var endpoint = bind == "ipc" ? $"ipc://{Path.GetTempPath()}cli-{Guid.NewGuid():N}.sock" : bind;
+            var sending = send.Start("send", "--bind", endpoint, $"m{round}");
+            if (bind != "ipc")
+                endpoint = (await send.Stderr.WaitForLineAsync(line => line.StartsWith("expair: send: bound to ", StringComparison.Ordinal)))["expair: send: bound to ".Length..];
+            using (var peer = NewPeer())
+            {
+                peer.Connect(endpoint);
+                Assert.Equal($"m{round}", peer.ReceiveString());
+            }
+            var result = await send.ResultAsync(sending);
+            Assert.True(result.ExitCode == 0, $"round {round}: {result}");
+        }
+    }
+
     [Fact]
     public async Task Recv_Multipart_PrintsFramesTabSeparatedOnOneLine()
     {

@@ -14,7 +14,7 @@ namespace Expair.Interop.Tests;
 /// and answer. An idle link survives three timeouts both ways; the control shows libzmq does send encrypted PINGs
 /// and drops a CURVE peer that never answers them within the same window.
 /// </summary>
-public sealed class CurveHeartbeatLibZmqTests : IDisposable
+public sealed class CurveHeartbeatLibZmqTests : LibZmqFixture
 {
     private const int IntervalMs = 200;
 
@@ -25,18 +25,6 @@ public sealed class CurveHeartbeatLibZmqTests : IDisposable
     private const int WindowMs = 3000;
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly ZmqContext _context = new();
-    private readonly TestResources _resources = new();
-    private readonly CurveKeyPair _serverKeys = CurveKeyPair.FromSecretKey(ServerSecret);
-    private readonly CurveKeyPair _clientKeys = CurveKeyPair.FromSecretKey(ClientSecret);
-
-    public void Dispose()
-    {
-        _resources.Dispose();
-        _context.Dispose();
-        _serverKeys.Dispose();
-        _clientKeys.Dispose();
-    }
 
     [Theory]
     [InlineData("tcp", true)]
@@ -48,22 +36,22 @@ public sealed class CurveHeartbeatLibZmqTests : IDisposable
         var options = new PairSocketOptions
         {
             Security = expairIsServer
-                ? SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([ClientPublic]))
-                : SocketSecurity.CurveClient(ServerPublic, _clientKeys),
+                ? SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientPublic]))
+                : SocketSecurity.CurveClient(ServerPublic, ClientKeys),
             ReceiveTimeout = Wait,
             SendTimeout = Wait,
             HeartbeatInterval = TimeSpan.FromMilliseconds(IntervalMs),
             HeartbeatTimeout = TimeSpan.FromMilliseconds(TimeoutMs),
         };
-        var expair = _resources.Track(new PairSocket(options));
-        var expairEvents = _resources.Track(expair.Monitor());
-        var zmq = _resources.Track(expairIsServer
-            ? LibZmqSecuritySockets.CurveClient(_context, ServerPublic, ClientPublic, ClientSecret)
-            : LibZmqSecuritySockets.CurveServer(_context, ServerSecret));
+        var expair = Track(new PairSocket(options));
+        var expairEvents = Track(expair.Monitor());
+        var zmq = Track(expairIsServer
+            ? LibZmqSecuritySockets.CurveClient(Context, ServerPublic, ClientPublic, ClientSecret)
+            : LibZmqSecuritySockets.CurveServer(Context, ServerSecret));
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_IVL, IntervalMs);
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_TIMEOUT, TimeoutMs);
-        var zmqEvents = _resources.Track(new ZmqMonitor(zmq));
-        var endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : _resources.IpcEndpoint();
+        var zmqEvents = Track(new ZmqMonitor(zmq));
+        var endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : Resources.IpcEndpoint();
         // Expair binds as the server, libzmq binds as the server: each side's usual place.
         if (expairIsServer)
             zmq.Connect(expair.Bind(endpoint));
@@ -96,14 +84,14 @@ public sealed class CurveHeartbeatLibZmqTests : IDisposable
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var zmq = _resources.Track(LibZmqSecuritySockets.CurveClient(_context, ServerPublic, ClientPublic, ClientSecret));
+        var zmq = Track(LibZmqSecuritySockets.CurveClient(Context, ServerPublic, ClientPublic, ClientSecret));
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_IVL, IntervalMs);
         zmq.SetOption(LibZmq.ZMQ_HEARTBEAT_TIMEOUT, TimeoutMs);
-        var zmqEvents = _resources.Track(new ZmqMonitor(zmq));
+        var zmqEvents = Track(new ZmqMonitor(zmq));
         zmq.Connect($"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
 
         using var silent = new RawMechanismPeer(await listener.AcceptSocketAsync().WaitAsync(Wait),
-            CurveMechanism.Server(_serverKeys.PublicKey, _serverKeys.SecretKey, authenticate: false, [new("Socket-Type", "PAIR")]));
+            CurveMechanism.Server(ServerKeys.PublicKey, ServerKeys.SecretKey, authenticate: false, [new("Socket-Type", "PAIR")]));
         silent.Handshake();
         zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -129,14 +117,6 @@ public sealed class CurveHeartbeatLibZmqTests : IDisposable
         zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_DISCONNECTED);
         Assert.True(pings >= 1, "libzmq sent no PING");
         Assert.True(clock.ElapsedMilliseconds < WindowMs, $"libzmq dropped the silent CURVE peer only after {clock.ElapsedMilliseconds} ms.");
-    }
-
-    private static void RoundTrip(PairSocket expair, ZmqSocket zmq, string text)
-    {
-        zmq.Send(Encoding.UTF8.GetBytes($"{text} ping"));
-        Assert.Equal($"{text} ping", expair.ReceiveString());
-        expair.Send($"{text} pong");
-        Assert.Equal($"{text} pong", Encoding.UTF8.GetString(Assert.Single(zmq.Receive())));
     }
 
     private static List<ZmqMonitorEvent> Drain(ZmqMonitor monitor)

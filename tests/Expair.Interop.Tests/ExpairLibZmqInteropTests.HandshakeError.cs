@@ -31,10 +31,10 @@ public sealed partial class ExpairLibZmqInteropTests
 
         // A later send fails at once with the reason; without the stop it would wait for the 10 s SendTimeout and
         // throw TimeoutException instead. Receiving (nothing arrived) fails the same way.
-        var sendError = Assert.Throws<ExpairException>(() => expair.Send("to dealer"));
+        var sendError = Assert.Throws<HandshakeRefusedException>(() => expair.Send("to dealer"));
         Assert.Contains("Invalid socket type", sendError.Message, StringComparison.Ordinal);
         Assert.Contains(proxy.Endpoint, sendError.Message, StringComparison.Ordinal);
-        var receiveError = Assert.Throws<ExpairException>(() => expair.ReceiveString());
+        var receiveError = Assert.Throws<HandshakeRefusedException>(() => expair.ReceiveString());
         Assert.Equal(sendError.Message, receiveError.Message);
         Assert.Null(expair.Endpoint); // freed, as with reconnecting off: the socket may connect again
         Assert.False(expair.HasPeer);

@@ -98,7 +98,7 @@ public sealed partial class ExpairLibZmqInteropTests
             $"The DEALER received a message from Expair: [{string.Join(" | ", Strings(frames))}] (libzmq event 0x{refusal.Event:X4}).");
         // The handshake ended with ERROR: Expair stops connecting (37/ZMTP), and a receive with nothing left to read fails.
         log.WaitFor(RecordingLoggerFactory.ReconnectStoppedEvent);
-        var refused = Assert.Throws<ExpairException>(() => expair.TryReceive(out _, TimeSpan.Zero));
+        var refused = Assert.Throws<HandshakeRefusedException>(() => expair.TryReceive(out _, TimeSpan.Zero));
         Assert.Contains("Invalid socket type", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Entries, e => e.EventId == RecordingLoggerFactory.PeerConnectedEvent);
 

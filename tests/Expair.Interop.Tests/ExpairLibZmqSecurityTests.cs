@@ -10,21 +10,9 @@ namespace Expair.Interop.Tests;
 /// <see cref="LibZmqSecurityTests"/> shows libzmq has against itself. libzmq's failures are read from its
 /// monitor, Expair's from its socket events; nothing waits for a message that should not come.
 /// </summary>
-public sealed class ExpairLibZmqSecurityTests : IDisposable
+public sealed class ExpairLibZmqSecurityTests : LibZmqFixture
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private readonly ZmqContext _context = new();
-    private readonly TestResources _resources = new();
-    private readonly CurveKeyPair _serverKeys = CurveKeyPair.FromSecretKey(ServerSecret);
-    private readonly CurveKeyPair _clientKeys = CurveKeyPair.FromSecretKey(ClientSecret);
-
-    public void Dispose()
-    {
-        _resources.Dispose();
-        _context.Dispose();
-        _serverKeys.Dispose();
-        _clientKeys.Dispose();
-    }
 
     public static TheoryData<string, bool> TransportsAndBinders => new()
     {
@@ -35,7 +23,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     [MemberData(nameof(TransportsAndBinders))]
     public void Curve_ExpairServer_LibzmqClient_CarriesMessages(string transport, bool expairBinds)
     {
-        var expair = Expair(SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([ClientPublic])));
+        var expair = Expair(SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientPublic])));
         var zmq = ZmqCurveClient(ServerPublic, ClientPublic, ClientSecret);
         Link(expair, zmq, transport, expairBinds);
         AssertTraffic(expair, zmq);
@@ -46,7 +34,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     public void Curve_ExpairClient_LibzmqServer_CarriesMessages(string transport, bool expairBinds)
     {
         var zmq = ZmqCurveServer();
-        var expair = Expair(SocketSecurity.CurveClient(ServerPublic, _clientKeys));
+        var expair = Expair(SocketSecurity.CurveClient(ServerPublic, ClientKeys));
         Link(expair, zmq, transport, expairBinds);
         AssertTraffic(expair, zmq);
     }
@@ -65,7 +53,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     [MemberData(nameof(TransportsAndBinders))]
     public void Plain_ExpairClient_LibzmqServer_CarriesMessages(string transport, bool expairBinds)
     {
-        var zap = Track(new ZapHandler(_context, (mechanism, credentials) => mechanism == "PLAIN" && Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
+        var zap = Track(new ZapHandler(Context, (mechanism, credentials) => mechanism == "PLAIN" && Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
         var zmq = ZmqPlainServer();
         var expair = Expair(SocketSecurity.PlainClient("worker", "s3cret"));
         Link(expair, zmq, transport, expairBinds);
@@ -79,7 +67,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     public async Task Curve_UnknownLibzmqClientKey_IsRefusedWith400_AndTheReasonInTheEvent(string transport)
     {
         using var stranger = CurveKeyPair.Generate();
-        var expair = Expair(SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([ClientPublic])));
+        var expair = Expair(SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientPublic])));
         using var events = expair.Monitor();
         var zmq = ZmqCurveClient(ServerPublic, stranger.PublicKeyZ85, stranger.GetSecretKeyZ85());
         var zmqEvents = Monitor(zmq);
@@ -97,7 +85,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     public async Task Curve_LibzmqClientWithWrongServerKey_IsRefused(string transport)
     {
         using var other = CurveKeyPair.Generate();
-        var expair = Expair(SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([ClientPublic])));
+        var expair = Expair(SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientPublic])));
         using var events = expair.Monitor();
         var zmq = ZmqCurveClient(other.PublicKeyZ85, ClientPublic, ClientSecret);
         Link(expair, zmq, transport, expairBinds: true);
@@ -115,13 +103,49 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
         using var other = CurveKeyPair.Generate();
         var zmq = ZmqCurveServer();
         var zmqEvents = Monitor(zmq);
-        var expair = Expair(SocketSecurity.CurveClient(other.PublicKeyZ85, _clientKeys));
+        var expair = Expair(SocketSecurity.CurveClient(other.PublicKeyZ85, ClientKeys));
         using var events = expair.Monitor();
         Link(expair, zmq, transport, expairBinds: false);
+
+        expair.Send("secret");
 
         Assert.Equal(LibZmq.ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL).Value);
         var failed = await UntilAsync(events, HandshakeFailed);
         Assert.Equal("peer closed the connection during the handshake", failed.Reason);
+        // libzmq closes without ERROR here, so this is no refusal: Expair retries (as a libzmq client does) and the
+        // flush just reports the message undelivered.
+        Assert.False(await expair.FlushAsync(TimeSpan.Zero));
+        Assert.False(zmq.TryReceive(out _, 0));
+    }
+
+    /// <summary>
+    /// libzmq's ZAP handler denies the client key, so libzmq sends ERROR "400": the client stops for good, and a flush
+    /// that was waiting for the queued message ends at once with the reason (no timeout decides it); nothing arrives.
+    /// </summary>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("ipc")]
+    public async Task Curve_ExpairClientWithUnknownKey_FlushAsyncThrowsLibzmqsError400(string transport)
+    {
+        var zap = Track(new ZapHandler(Context, (_, credentials) => Z85.Encode(credentials[0]) == ClientPublic));
+        using var stranger = CurveKeyPair.Generate();
+        var zmq = ZmqCurveServer();
+        var zmqEvents = Monitor(zmq);
+        var expair = Expair(SocketSecurity.CurveClient(ServerPublic, stranger));
+        var endpoint = Resources.FreeEndpoint(transport);
+        expair.Connect(endpoint); // before libzmq binds: the message is queued and the flush waiting when the ERROR comes
+        expair.Send("secret");
+        var flush = expair.FlushAsync(Timeout.InfiniteTimeSpan).AsTask();
+        Assert.False(flush.IsCompleted);
+
+        zmq.Bind(endpoint);
+
+        var refused = await Assert.ThrowsAsync<HandshakeRefusedException>(() => flush.WaitAsync(Wait));
+        Assert.Equal("400", refused.Reason);
+        Assert.True(refused.SentByPeer);
+        Assert.Equal(endpoint, refused.Endpoint);
+        Assert.Equal(400, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).Value);
+        Assert.Equal(stranger.PublicKey.ToArray(), Assert.Single(zap.Requests).Credentials[0]);
         Assert.False(zmq.TryReceive(out _, 0));
     }
 
@@ -148,7 +172,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     [InlineData("ipc")]
     public async Task Plain_ExpairClientWithWrongPassword_GetsLibzmqsError400(string transport)
     {
-        Track(new ZapHandler(_context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
+        Track(new ZapHandler(Context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
         var zmq = ZmqPlainServer();
         var zmqEvents = Monitor(zmq);
         var expair = Expair(SocketSecurity.PlainClient("worker", "guess"));
@@ -158,6 +182,10 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
         Assert.Equal(400, zmqEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_AUTH).Value);
         var failed = await UntilAsync(events, HandshakeFailed);
         Assert.Equal("peer sent ERROR: 400", failed.Reason); // libzmq's malformed PLAIN ERROR, understood
+        Assert.Equal("400", (await UntilAsync(events, ReconnectStopped)).Reason);
+        // The connector stopped for good: a flush says so at once, with the reason, even with no timeout.
+        var refused = await Assert.ThrowsAsync<HandshakeRefusedException>(async () => await expair.FlushAsync(Timeout.InfiniteTimeSpan));
+        Assert.Equal("400", refused.Reason);
     }
 
     [Theory]
@@ -182,7 +210,7 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     [InlineData("ipc")]
     public async Task MechanismMismatch_ExpairCurveAgainstLibzmqPlain_LibzmqClosesFirst(string transport)
     {
-        var expair = Expair(SocketSecurity.CurveServer(_serverKeys, new CurveAllowList([ClientPublic])));
+        var expair = Expair(SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientPublic])));
         using var events = expair.Monitor();
         var zmq = ZmqPlainClient("worker", "s3cret");
         var zmqEvents = Monitor(zmq);
@@ -196,20 +224,20 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
     private PairSocket Expair(SocketSecurity security) =>
         Track(new PairSocket(new PairSocketOptions { Security = security, ReceiveTimeout = Wait, SendTimeout = Wait }));
 
-    private ZmqSocket ZmqCurveServer(string secretKeyZ85 = ServerSecret) => Track(LibZmqSecuritySockets.CurveServer(_context, secretKeyZ85));
+    private ZmqSocket ZmqCurveServer(string secretKeyZ85 = ServerSecret) => Track(LibZmqSecuritySockets.CurveServer(Context, secretKeyZ85));
 
     private ZmqSocket ZmqCurveClient(string serverPublicZ85, string publicZ85, string secretZ85) =>
-        Track(LibZmqSecuritySockets.CurveClient(_context, serverPublicZ85, publicZ85, secretZ85));
+        Track(LibZmqSecuritySockets.CurveClient(Context, serverPublicZ85, publicZ85, secretZ85));
 
-    private ZmqSocket ZmqPlainServer() => Track(LibZmqSecuritySockets.PlainServer(_context));
+    private ZmqSocket ZmqPlainServer() => Track(LibZmqSecuritySockets.PlainServer(Context));
 
-    private ZmqSocket ZmqPlainClient(string user, string password) => Track(LibZmqSecuritySockets.PlainClient(_context, user, password));
+    private ZmqSocket ZmqPlainClient(string user, string password) => Track(LibZmqSecuritySockets.PlainClient(Context, user, password));
 
     private ZmqMonitor Monitor(ZmqSocket socket) => Track(LibZmqSecuritySockets.HandshakeMonitor(socket));
 
     private void Link(PairSocket expair, ZmqSocket zmq, string transport, bool expairBinds)
     {
-        var endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : _resources.IpcEndpoint();
+        var endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : Resources.IpcEndpoint();
         if (expairBinds)
         {
             zmq.Connect(expair.Bind(endpoint));
@@ -255,7 +283,4 @@ public sealed class ExpairLibZmqSecurityTests : IDisposable
         Assert.Fail($"no {kind} event");
         return default;
     }
-
-    private T Track<T>(T disposable)
-        where T : IDisposable => _resources.Track(disposable);
 }

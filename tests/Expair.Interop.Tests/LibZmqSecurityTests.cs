@@ -12,18 +12,8 @@ namespace Expair.Interop.Tests;
 /// a context of its own, with a ZAP handler where the test needs one. Failures are observed through libzmq's
 /// socket monitor events, never by waiting for a message that does not come.
 /// </summary>
-public sealed class LibZmqSecurityTests : IDisposable
+public sealed class LibZmqSecurityTests : LibZmqFixture
 {
-
-    private readonly ZmqContext _context = new();
-    private readonly TestResources _resources = new();
-
-    public void Dispose()
-    {
-        _resources.Dispose();
-        _context.Dispose();
-    }
-
     [Fact]
     public void Libzmq_IsBuiltWithCurve()
     {
@@ -50,7 +40,7 @@ public sealed class LibZmqSecurityTests : IDisposable
     {
         using var serverKeys = CurveKeyPair.Generate();
         using var clientKeys = CurveKeyPair.Generate();
-        var zap = Track(new ZapHandler(_context, (mechanism, credentials) => Z85.Encode(credentials[0]) == clientKeys.PublicKeyZ85));
+        var zap = Track(new ZapHandler(Context, (mechanism, credentials) => Z85.Encode(credentials[0]) == clientKeys.PublicKeyZ85));
         var server = CurveServer(serverKeys.GetSecretKeyZ85());
         var client = CurveClient(serverKeys.PublicKeyZ85, clientKeys.PublicKeyZ85, clientKeys.GetSecretKeyZ85());
         Link(server, client, transport, serverBinds: true);
@@ -80,7 +70,7 @@ public sealed class LibZmqSecurityTests : IDisposable
     [InlineData("ipc")]
     public void Curve_UnknownClientKey_IsRefusedWith400(string transport)
     {
-        var zap = Track(new ZapHandler(_context, (_, credentials) => Z85.Encode(credentials[0]) == ClientPublic));
+        var zap = Track(new ZapHandler(Context, (_, credentials) => Z85.Encode(credentials[0]) == ClientPublic));
         using var stranger = CurveKeyPair.Generate();
         var server = CurveServer(ServerSecret);
         var serverEvents = Monitor(server);
@@ -110,7 +100,7 @@ public sealed class LibZmqSecurityTests : IDisposable
     [InlineData("ipc", false)]
     public void Plain_RightPassword_CarriesMessages(string transport, bool serverBinds)
     {
-        var zap = Track(new ZapHandler(_context, PasswordIs("s3cret")));
+        var zap = Track(new ZapHandler(Context, PasswordIs("s3cret")));
         var server = PlainServer();
         var client = PlainClient("worker", "s3cret");
         Link(server, client, transport, serverBinds);
@@ -125,7 +115,7 @@ public sealed class LibZmqSecurityTests : IDisposable
     [InlineData("ipc")]
     public void Plain_WrongPassword_IsRefusedWith400(string transport)
     {
-        Track(new ZapHandler(_context, PasswordIs("s3cret")));
+        Track(new ZapHandler(Context, PasswordIs("s3cret")));
         var server = PlainServer();
         var serverEvents = Monitor(server);
         var client = PlainClient("worker", "guess");
@@ -154,7 +144,7 @@ public sealed class LibZmqSecurityTests : IDisposable
     {
         var server = CurveServer(ServerSecret);
         var serverEvents = Monitor(server);
-        var client = Track(new ZmqSocket(LibZmq.PAIR, _context));
+        var client = Track(new ZmqSocket(LibZmq.PAIR, Context));
         var clientEvents = Monitor(client);
         Link(server, client, transport, serverBinds: true);
         Assert.Equal(LibZmq.ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, serverEvents.WaitFor(LibZmq.ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL).Value);
@@ -176,20 +166,20 @@ public sealed class LibZmqSecurityTests : IDisposable
     {
         Assert.Equal(LibZmq.ZMQ_CURVE, CurveServer(ServerSecret).GetOptionInt32(LibZmq.ZMQ_MECHANISM));
         Assert.Equal(LibZmq.ZMQ_PLAIN, PlainClient("u", "p").GetOptionInt32(LibZmq.ZMQ_MECHANISM));
-        Assert.Equal(LibZmq.ZMQ_NULL, Track(new ZmqSocket(LibZmq.PAIR, _context)).GetOptionInt32(LibZmq.ZMQ_MECHANISM));
+        Assert.Equal(LibZmq.ZMQ_NULL, Track(new ZmqSocket(LibZmq.PAIR, Context)).GetOptionInt32(LibZmq.ZMQ_MECHANISM));
     }
 
     private static Func<string, IReadOnlyList<byte[]>, bool> PasswordIs(string password) =>
         (mechanism, credentials) => mechanism == "PLAIN" && Encoding.UTF8.GetString(credentials[1]) == password;
 
-    private ZmqSocket CurveServer(string secretKeyZ85 = ServerSecret) => Track(LibZmqSecuritySockets.CurveServer(_context, secretKeyZ85));
+    private ZmqSocket CurveServer(string secretKeyZ85 = ServerSecret) => Track(LibZmqSecuritySockets.CurveServer(Context, secretKeyZ85));
 
     private ZmqSocket CurveClient(string serverPublicZ85, string publicZ85, string secretZ85) =>
-        Track(LibZmqSecuritySockets.CurveClient(_context, serverPublicZ85, publicZ85, secretZ85));
+        Track(LibZmqSecuritySockets.CurveClient(Context, serverPublicZ85, publicZ85, secretZ85));
 
-    private ZmqSocket PlainServer() => Track(LibZmqSecuritySockets.PlainServer(_context));
+    private ZmqSocket PlainServer() => Track(LibZmqSecuritySockets.PlainServer(Context));
 
-    private ZmqSocket PlainClient(string user, string password) => Track(LibZmqSecuritySockets.PlainClient(_context, user, password));
+    private ZmqSocket PlainClient(string user, string password) => Track(LibZmqSecuritySockets.PlainClient(Context, user, password));
 
     private ZmqMonitor Monitor(ZmqSocket socket) => Track(LibZmqSecuritySockets.HandshakeMonitor(socket));
 
@@ -209,8 +199,5 @@ public sealed class LibZmqSecurityTests : IDisposable
         Assert.Equal("from server", Encoding.UTF8.GetString(Assert.Single(client.Receive())));
     }
 
-    private string IpcEndpoint() => _resources.IpcEndpoint();
-
-    private T Track<T>(T disposable)
-        where T : IDisposable => _resources.Track(disposable);
+    private string IpcEndpoint() => Resources.IpcEndpoint();
 }

@@ -15,18 +15,9 @@ namespace Expair.Interop.Tests;
 /// (the engine does not run them yet): both roles, allowed and denied, with messages both ways through the
 /// CURVE frame transform, and libzmq's PING inside a MESSAGE. libzmq's side is observed through its monitor.
 /// </summary>
-public sealed class MechanismLibZmqTests : IDisposable
+public sealed class MechanismLibZmqTests : LibZmqFixture
 {
     private static readonly KeyValuePair<string, string>[] Pair = [new("Socket-Type", "PAIR")];
-
-    private readonly ZmqContext _context = new();
-    private readonly TestResources _resources = new();
-
-    public void Dispose()
-    {
-        _resources.Dispose();
-        _context.Dispose();
-    }
 
     [Theory]
     [InlineData("tcp")]
@@ -36,7 +27,7 @@ public sealed class MechanismLibZmqTests : IDisposable
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_CURVE_SERVER, 1);
         server.SetOption(LibZmq.ZMQ_CURVE_SECRETKEY, Z85.Decode(ServerSecret));
-        var endpoint = server.Bind(transport == "tcp" ? "tcp://127.0.0.1:*" : _resources.IpcEndpoint());
+        var endpoint = server.Bind(transport == "tcp" ? "tcp://127.0.0.1:*" : Resources.IpcEndpoint());
 
         using var client = RawMechanismPeer.Connect(endpoint, CurveMechanism.Client(Z85.Decode(ServerPublic), Z85.Decode(ClientPublic), Z85.Decode(ClientSecret), Pair));
         client.Handshake();
@@ -72,7 +63,7 @@ public sealed class MechanismLibZmqTests : IDisposable
     [Fact]
     public void CurveClient_DeniedByLibzmqsZap_SurfacesError400()
     {
-        _resources.Track(new ZapHandler(_context, (_, _) => false));
+        Track(new ZapHandler(Context, (_, _) => false));
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_CURVE_SERVER, 1);
         server.SetOption(LibZmq.ZMQ_CURVE_SECRETKEY, Z85.Decode(ServerSecret));
@@ -139,7 +130,7 @@ public sealed class MechanismLibZmqTests : IDisposable
     [Fact]
     public void PlainClient_AgainstLibzmqPlainServer_WithZap_CarriesMessages()
     {
-        var zap = _resources.Track(new ZapHandler(_context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
+        var zap = Track(new ZapHandler(Context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_PLAIN_SERVER, 1);
         var endpoint = server.Bind("tcp://127.0.0.1:*");
@@ -161,7 +152,7 @@ public sealed class MechanismLibZmqTests : IDisposable
     [Fact]
     public void PlainClient_WrongPassword_SurfacesError400()
     {
-        _resources.Track(new ZapHandler(_context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
+        Track(new ZapHandler(Context, (_, credentials) => Encoding.UTF8.GetString(credentials[1]) == "s3cret"));
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_PLAIN_SERVER, 1);
         var endpoint = server.Bind("tcp://127.0.0.1:*");
@@ -201,7 +192,7 @@ public sealed class MechanismLibZmqTests : IDisposable
     [Fact]
     public void LibzmqPlainServer_Denial_IsErrorWithAMalformedName()
     {
-        _resources.Track(new ZapHandler(_context, (_, _) => false));
+        Track(new ZapHandler(Context, (_, _) => false));
         var server = LibZmqSocket();
         server.SetOption(LibZmq.ZMQ_PLAIN_SERVER, 1);
         var endpoint = server.Bind("tcp://127.0.0.1:*");
@@ -257,9 +248,9 @@ public sealed class MechanismLibZmqTests : IDisposable
         Assert.Equal(["c"], Strings(client.Receive()));
     }
 
-    private ZmqSocket LibZmqSocket() => _resources.Track(new ZmqSocket(LibZmq.PAIR, _context));
+    private ZmqSocket LibZmqSocket() => Track(new ZmqSocket(LibZmq.PAIR, Context));
 
-    private ZmqMonitor Monitor(ZmqSocket socket) => _resources.Track(new ZmqMonitor(socket));
+    private ZmqMonitor Monitor(ZmqSocket socket) => Track(new ZmqMonitor(socket));
 
     private (Socket Listener, string Endpoint) Listen(string transport = "tcp")
     {
@@ -273,12 +264,12 @@ public sealed class MechanismLibZmqTests : IDisposable
         }
         else
         {
-            endpoint = _resources.IpcEndpoint();
+            endpoint = Resources.IpcEndpoint();
             listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(endpoint["ipc://".Length..]));
         }
         listener.Listen();
-        _resources.Track(listener);
+        Track(listener);
         return (listener, endpoint);
     }
 

@@ -20,6 +20,16 @@ internal sealed class TestResources : IDisposable
         return "ipc://" + path;
     }
 
+    /// <summary>An endpoint free now, known before anything binds it: a loopback tcp port the kernel picked, or a fresh ipc path.</summary>
+    public string FreeEndpoint(string transport)
+    {
+        if (transport == "ipc")
+            return IpcEndpoint();
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return $"tcp://127.0.0.1:{((System.Net.IPEndPoint)probe.LocalEndpoint).Port}";
+    }
+
     public void Dispose()
     {
         for (var i = _items.Count - 1; i >= 0; i--)

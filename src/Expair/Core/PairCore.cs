@@ -18,7 +18,7 @@ internal sealed partial class PairCore
     private volatile Pipe? _outbound;
     private volatile Pipe? _firstInbound; // _inbound[0]: the pipe receive reads from
     private volatile bool _closed;
-    private volatile string? _refusal;
+    private volatile EndpointRefusal? _refusal;
     private IPeer? _peer;
 
     public PairCore(SocketSettings options, SocketDiagnostics diagnostics)
@@ -128,10 +128,10 @@ internal sealed partial class PairCore
     /// or connects again; null otherwise. Set, sends and receives that find no peer (and nothing left to read) fail
     /// with it instead of waiting (<see cref="Step.Refused"/>).
     /// </summary>
-    public string? Refusal => _refusal;
+    public EndpointRefusal? Refusal => _refusal;
 
     /// <summary>The connecting peer gave up for good because of <paramref name="refusal"/>: leaves like <see cref="Detach"/>.</summary>
-    public void DetachRefused(IPeer peer, string refusal)
+    public void DetachRefused(IPeer peer, EndpointRefusal refusal)
     {
         _refusal = refusal; // before Detach wakes the waiters, so they see it
         Detach(peer);

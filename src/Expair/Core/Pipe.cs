@@ -92,6 +92,12 @@ internal sealed partial class Pipe
 
     public bool IsWriterClosed => Volatile.Read(ref _c.Closed) != PipeCursors.Open;
 
+    /// <summary>
+    /// Discarded when nothing was queued or in flight: every message written to it had been handed over before its
+    /// peer left (<see cref="PipeFlush"/> counts that as delivered).
+    /// </summary>
+    public bool IsDiscardedEmpty => Volatile.Read(ref _c.Closed) == PipeCursors.Discarded && _c.DiscardedEmpty == 1;
+
     /// <summary>Nothing queued and nothing in flight: what linger waits for (<see cref="PipeFlush"/>).</summary>
     public bool IsIdle
     {
@@ -152,6 +158,8 @@ internal sealed partial class Pipe
                 _ring[position & mask].Release();
                 _ring[position & mask] = default;
             }
+            if (_c.Closed != PipeCursors.Discarded)
+                _c.DiscardedEmpty = dropped == 0 && _c.InFlight == 0 ? 1 : 0; // published by the write of Closed below
             _c.Head = _c.SeenHead = _c.SeenTail = _c.Tail;
             _c.Read = _c.SeenRead = _c.Written;
             Volatile.Write(ref _c.Closed, PipeCursors.Discarded);

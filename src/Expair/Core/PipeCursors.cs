@@ -58,6 +58,9 @@ internal struct PipeCursors
     /// <summary><see cref="Open"/>, <see cref="WriterClosed"/> (what is queued stays readable) or <see cref="Discarded"/>.</summary>
     [FieldOffset(392)] public int Closed;
 
+    /// <summary>1 when <see cref="Pipe.Discard"/> found nothing queued or in flight: all written had been handed over.</summary>
+    [FieldOffset(396)] public int DiscardedEmpty;
+
     public const int Open = 0;
     public const int WriterClosed = 1;
     public const int Discarded = 2;

@@ -5,8 +5,8 @@ internal static class PipeFlush
 {
     /// <summary>
     /// Waits until every message queued in <paramref name="outbound"/> was handed to the OS (nothing queued,
-    /// nothing in flight). False when the deadline passed first, or the pipe was destroyed with its peer
-    /// (31/EXPAIR: a departed peer's queue is discarded, so what was in it was not delivered).
+    /// nothing in flight). False when the deadline passed first, or the pipe was destroyed with its peer while
+    /// messages were in it (31/EXPAIR: a departed peer's queue is discarded, so what was in it was not delivered).
     /// </summary>
     public static async Task<bool> WaitDeliveredAsync(Pipe outbound, Deadline deadline, CancellationToken cancellationToken)
     {
@@ -36,16 +36,20 @@ internal static class PipeFlush
         }
     }
 
-    /// <summary>True when everything left, false when the pipe was discarded, null while messages are still queued.</summary>
+    /// <summary>
+    /// True when everything left, false when the pipe was discarded with messages in it, null while messages are
+    /// still queued. A pipe discarded empty had handed everything over before its peer left: that is a success,
+    /// whichever came first, the flush's look or the peer reading and leaving at once.
+    /// </summary>
     private static bool? Settled(Pipe outbound)
     {
         // A stream engine's outbound pipe is never closed by its writer, only discarded.
         if (outbound.IsWriterClosed)
-            return false;
+            return outbound.IsDiscardedEmpty;
         return outbound.IsIdleElseWatch() ? true : null;
     }
 
-    private static bool DeliveredAtDeadline(Pipe outbound) => outbound.IsIdle && !outbound.IsWriterClosed;
+    private static bool DeliveredAtDeadline(Pipe outbound) => outbound.IsWriterClosed ? outbound.IsDiscardedEmpty : outbound.IsIdle;
 
     /// <summary>Waits for <paramref name="signal"/> to move past <paramref name="seen"/>; false when the deadline came first.</summary>
     public static async Task<bool> WaitAsync(Signal signal, long seen, Deadline deadline, CancellationToken cancellationToken)

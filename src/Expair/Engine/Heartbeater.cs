@@ -9,8 +9,9 @@ namespace Expair.Engine;
 
 /// <summary>
 /// Heartbeats (37/ZMTP "Connection Heartbeating"), with libzmq's meanings of interval, timeout and TTL: our PINGs,
-/// the PONGs we owe, the peer's TTL, and the one timer that watches them. The receive path only stamps the time of
-/// its last read, so messages cost nothing extra. Called by the receive side, the send loop and the timer.
+/// the PONGs we owe, the peer's TTL, and the one due time that watches them (kept by <see cref="HeartbeatClock"/>,
+/// off the thread pool). The receive path only stamps the time of its last read, so messages cost nothing extra.
+/// Called by the receive side, the send loop and the clock.
 /// </summary>
 internal sealed class Heartbeater
 {
@@ -25,7 +26,7 @@ internal sealed class Heartbeater
     private readonly Lock _lock = new();
     private readonly byte[] _pongContext = new byte[Commands.MaxPingContext];
     private readonly byte[] _commandBody = new byte[Commands.MaxHeartbeatBodySize]; // the send loop's
-    private Timer? _timer;
+    private long _queuedDue = long.MaxValue; // the clock's entry that counts; later ones it holds are stale
     private bool _ended;
     private bool _pinging;
     private long _lastReceived; // Stopwatch timestamp of the last read that returned bytes
@@ -83,7 +84,7 @@ internal sealed class Heartbeater
                 return;
             _pinging = true;
             _nextPing = Stopwatch.GetTimestamp() + IntervalTicks;
-            Reschedule(Stopwatch.GetTimestamp());
+            Reschedule();
         }
     }
 
@@ -92,8 +93,8 @@ internal sealed class Heartbeater
         lock (_lock)
         {
             _ended = true;
-            _timer?.Dispose();
-            _timer = null;
+            _queuedDue = long.MaxValue;
+            HeartbeatClock.Shared.Cancel(this);
         }
     }
 
@@ -118,7 +119,7 @@ internal sealed class Heartbeater
             {
                 _peerTtlTicks = ToTicks(TimeSpan.FromMilliseconds(ttl * 100));
                 _peerTtlSince = Volatile.Read(ref _lastReceived);
-                Reschedule(Stopwatch.GetTimestamp());
+                Reschedule();
             }
             context.CopyTo(_pongContext);
             _pongLength = context.Length;
@@ -175,7 +176,8 @@ internal sealed class Heartbeater
         }
     }
 
-    private void OnTimer(object? state)
+    /// <summary>The clock's call at <paramref name="due"/>: ignored when that is no longer this heartbeater's due time.</summary>
+    public void OnDue(long due)
     {
         var now = Stopwatch.GetTimestamp();
         string? failure = null;
@@ -183,8 +185,9 @@ internal sealed class Heartbeater
         var ttlExpired = false;
         lock (_lock)
         {
-            if (_ended)
+            if (_ended || due != _queuedDue)
                 return;
+            _queuedDue = long.MaxValue;
             var last = Volatile.Read(ref _lastReceived);
             if (_pingAwaitingTraffic >= 0 && last >= _pingAwaitingTraffic)
                 _pingAwaitingTraffic = -1;
@@ -218,7 +221,7 @@ internal sealed class Heartbeater
                         _pingAwaitingTraffic = now; // libzmq: one timeout runs at a time, from the first unanswered PING
                     _nextPing = now + IntervalTicks;
                 }
-                Reschedule(now);
+                Reschedule();
             }
         }
         if (failure is null)
@@ -238,8 +241,11 @@ internal sealed class Heartbeater
         _stop(failure);
     }
 
-    /// <summary>Arms the one timer for whatever is due first. Called under <see cref="_lock"/>.</summary>
-    private void Reschedule(long now)
+    /// <summary>
+    /// Asks the clock for a call when the first thing is due, unless an earlier call is already asked for (which
+    /// then reschedules). Called under <see cref="_lock"/>.
+    /// </summary>
+    private void Reschedule()
     {
         var due = long.MaxValue;
         if (_pinging)
@@ -248,11 +254,10 @@ internal sealed class Heartbeater
             due = Math.Min(due, _pingAwaitingTraffic + TimeoutTicks);
         if (_peerTtlSince >= 0)
             due = Math.Min(due, _peerTtlSince + _peerTtlTicks);
-        if (due == long.MaxValue)
+        if (due >= _queuedDue)
             return;
-        var dueMs = Math.Max(1, Milliseconds(due - now) + 1); // +1: never wake a tick early and find nothing due
-        _timer ??= new Timer(OnTimer);
-        _timer.Change(dueMs, Timeout.Infinite);
+        _queuedDue = due;
+        HeartbeatClock.Shared.Schedule(this, due);
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);

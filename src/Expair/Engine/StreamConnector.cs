@@ -207,9 +207,7 @@ internal sealed class StreamConnector : IEndpointHandler, IPeer, IProbedPeer
     /// </summary>
     private void StopRefused(string peer, HandshakeRefusal refusal)
     {
-        _core.DetachRefused(this, $"The handshake with {peer} ended with ERROR \"{refusal.Reason}\" " +
-            $"({(refusal.ByPeer ? "sent by the peer" : "sent by this socket")}), so the socket stopped connecting to {Endpoint} (37/ZMTP). " +
-            "Connect again to retry.");
+        _core.DetachRefused(this, new EndpointRefusal(Endpoint, peer, refusal.Reason, refusal.ByPeer));
         _gaveUp?.Invoke(this);
         _diagnostics.ReconnectStopped(peer, refusal.Reason, refusal.ByPeer);
     }

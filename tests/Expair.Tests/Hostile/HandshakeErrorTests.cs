@@ -40,13 +40,14 @@ public sealed class HandshakeErrorTests
             Assert.False(blockedSend.IsCompleted || blockedReceive.IsCompleted, "A call ended before the refusal.");
             await peer.SendAsync([.. RawPeer.Greeting(), .. Error("go away")]);
 
-            var sendError = await Assert.ThrowsAsync<ExpairException>(() => blockedSend.WaitAsync(Patience));
+            var sendError = await Assert.ThrowsAsync<HandshakeRefusedException>(() => blockedSend.WaitAsync(Patience));
             Assert.Contains("ERROR \"go away\" (sent by the peer)", sendError.Message, StringComparison.Ordinal);
+            Assert.Equal("go away", sendError.Reason);
             Assert.Contains(endpoint, sendError.Message, StringComparison.Ordinal);
-            var receiveError = await Assert.ThrowsAsync<ExpairException>(() => blockedReceive.WaitAsync(Patience));
+            var receiveError = await Assert.ThrowsAsync<HandshakeRefusedException>(() => blockedReceive.WaitAsync(Patience));
             Assert.Equal(sendError.Message, receiveError.Message);
-            Assert.Equal(sendError.Message, Assert.Throws<ExpairException>(() => client.Send("later")).Message);
-            await Assert.ThrowsAsync<ExpairException>(async () => await client.SendAsync("later, async"));
+            Assert.Equal(sendError.Message, Assert.Throws<HandshakeRefusedException>(() => client.Send("later")).Message);
+            await Assert.ThrowsAsync<HandshakeRefusedException>(async () => await client.SendAsync("later, async"));
             await peer.ReadUntilClosedAsync(Patience);
         }
 

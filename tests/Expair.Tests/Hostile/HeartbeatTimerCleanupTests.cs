@@ -1,8 +1,9 @@
 namespace Expair.Tests.Hostile;
 
 /// <summary>
-/// Each heartbeating connection owns one timer, and gives it back when it ends. Counted process-wide
-/// (<see cref="Timer.ActiveCount"/>), so this runs alone in <see cref="ProcessWideMeasurements"/>.
+/// Each heartbeating connection keeps its due time on the one heartbeat clock (<see cref="Expair.Engine.HeartbeatClock"/>),
+/// and takes every entry back when it ends; it makes no timer. Counted process-wide (the clock's entries and
+/// <see cref="Timer.ActiveCount"/>), so this runs alone in <see cref="ProcessWideMeasurements"/>.
 /// </summary>
 [Collection(nameof(ProcessWideMeasurements))]
 public class HeartbeatTimerCleanupTests
@@ -30,6 +31,7 @@ public class HeartbeatTimerCleanupTests
         using var server = new PairSocket(options with { LoggerFactory = logs });
         var endpoint = server.Bind("tcp://127.0.0.1:*");
         var baseline = Timer.ActiveCount;
+        var clockBaseline = Expair.Engine.HeartbeatClock.Shared.Count;
 
         for (var i = 0; i < Cycles; i++)
         {
@@ -45,6 +47,7 @@ public class HeartbeatTimerCleanupTests
         }
 
         Assert.InRange(Timer.ActiveCount, 0, baseline + TimerSlack);
+        Assert.Equal(clockBaseline, Expair.Engine.HeartbeatClock.Shared.Count);
         Assert.Empty(logs.Texts(310));
     }
 }

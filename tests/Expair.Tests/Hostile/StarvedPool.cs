@@ -1,8 +1,8 @@
 namespace Expair.Tests.Hostile;
 
 /// <summary>
-/// Caps the thread pool at one worker per core and keeps every worker blocked until disposed, which restores the
-/// pool's limits: nothing else queued to the pool runs meanwhile. Holders given to the constructor start first, each
+/// Caps the thread pool at one worker per core (lowering its minimum to that too, where a test assembly raised it) and
+/// keeps every worker blocked until disposed, which restores the pool's limits: nothing else queued to the pool runs meanwhile. Holders given to the constructor start first, each
 /// on a pool worker until it returns; the blocking items are queued behind them, so any pool work a holder's own
 /// work waits for is queued behind those and cannot run.
 /// </summary>
@@ -13,10 +13,13 @@ internal sealed class StarvedPool : IDisposable
     private readonly ManualResetEventSlim _release = new(); // not disposed: queued items still to run must find it set
     private readonly int _maxWorkers;
     private readonly int _maxIo;
+    private readonly int _minWorkers;
+    private readonly int _minIo;
 
     public StarvedPool(params Action[] holders)
     {
         ThreadPool.GetMaxThreads(out _maxWorkers, out _maxIo);
+        ThreadPool.GetMinThreads(out _minWorkers, out _minIo);
         try
         {
             // The holders start before the cap: the test runner may keep pool workers of its own busy, and a capped
@@ -31,6 +34,7 @@ internal sealed class StarvedPool : IDisposable
                 }, holder, preferLocal: false);
             }
             Assert.True(started.Wait(TimeSpan.FromSeconds(30)), "the holders did not start on pool threads");
+            Assert.True(ThreadPool.SetMinThreads(Math.Min(_minWorkers, Environment.ProcessorCount), _minIo));
             Assert.True(ThreadPool.SetMaxThreads(Environment.ProcessorCount, _maxIo));
             // Blocking items for every worker, queued again while a probe still gets through (a worker may have
             // been between items, or more workers than the cap may have been running when it was set).
@@ -54,5 +58,6 @@ internal sealed class StarvedPool : IDisposable
     {
         _release.Set();
         ThreadPool.SetMaxThreads(_maxWorkers, _maxIo);
+        ThreadPool.SetMinThreads(_minWorkers, _minIo);
     }
 }

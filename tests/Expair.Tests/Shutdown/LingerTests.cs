@@ -87,6 +87,27 @@ public abstract class LingerTests(ITestOutputHelper output)
         await Assert.ThrowsAsync<ObjectDisposedException>(() => stranded.FlushAsync(TimeSpan.Zero).AsTask());
     }
 
+    /// <summary>
+    /// The peer reads the message and leaves at once, often before the flush looks at the queue again; the binder
+    /// then discards the departed peer's queue, which was empty: everything had been written, so the flush succeeds.
+    /// </summary>
+    [Fact]
+    public async Task FlushAsync_PeerReceivesAndLeavesAtOnce_TrueEveryTime()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            using var server = new PairSocket(Options());
+            var endpoint = server.Bind(NewEndpoint());
+            var client = new PairSocket(Options() with { Linger = TimeSpan.Zero });
+            client.Connect(endpoint);
+            server.Send($"m{i}");
+            var flush = server.FlushAsync(Patience).AsTask();
+            Assert.Equal($"m{i}", client.ReceiveString());
+            client.Dispose();
+            Assert.True(await flush, $"Round {i}: the flush reported a message undelivered that the peer had read.");
+        }
+    }
+
     [Fact]
     public async Task LingerZero_DiscardsAtOnce_NothingArrivesLater()
     {

@@ -453,4 +453,30 @@ public class PipeTests
 
         Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public async Task WaitDelivered_PipeDiscardedEmpty_TrueElseFalse()
+    {
+        var delivered = new Pipe(0);
+        delivered.TryWrite([F("a")]);
+        Read(delivered);
+        Assert.Equal(0, delivered.Discard()); // the peer took everything, then left
+        Assert.True(delivered.IsDiscardedEmpty);
+        Assert.True(await PipeFlush.WaitDeliveredAsync(delivered, Deadline.After(TimeSpan.Zero), CancellationToken.None));
+        Assert.True(PipeFlush.WaitDelivered(delivered, Deadline.After(TimeSpan.Zero)));
+
+        var queued = new Pipe(0);
+        queued.TryWrite([F("a")]);
+        Assert.Equal(1, queued.Discard());
+        queued.Discard(); // a second discard finds it empty, and must not make it look delivered
+        Assert.False(queued.IsDiscardedEmpty);
+        Assert.False(await PipeFlush.WaitDeliveredAsync(queued, Deadline.After(TimeSpan.Zero), CancellationToken.None));
+
+        var inFlight = new Pipe(0);
+        inFlight.TryWrite([F("a")]);
+        Assert.True(TryReadFrame(inFlight, out _)); // taken by the send loop, not reported sent
+        var waiting = PipeFlush.WaitDeliveredAsync(inFlight, Deadline.After(TimeSpan.FromSeconds(10)), CancellationToken.None);
+        Assert.Equal(0, inFlight.Discard());
+        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 }

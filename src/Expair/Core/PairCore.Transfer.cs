@@ -61,7 +61,7 @@ internal sealed partial class PairCore
                 case ReadResult.TooLarge:
                     return Step.TooLarge;
                 case ReadResult.Empty:
-                    if (!pipe.PrepareToWaitReadable())
+                    if (!pipe.PrepareToWaitReadable(gather: OnlyReceiving()))
                         continue; // a message arrived while we looked: read it
                     waitOn = pipe.Readable;
                     seen = readableSeen;
@@ -76,6 +76,18 @@ internal sealed partial class PairCore
                     continue;
             }
         }
+    }
+
+    /// <summary>
+    /// True when the socket sent nothing since a receive last found the queue empty: a consumer of a stream, not one
+    /// side of a request and reply (whose receiver waits for an answer and must not be slowed).
+    /// </summary>
+    private bool OnlyReceiving()
+    {
+        var sent = _outbound?.MessagesWritten ?? 0;
+        var quiet = sent == _sentAtLastEmpty;
+        _sentAtLastEmpty = sent;
+        return quiet;
     }
 
     /// <summary>

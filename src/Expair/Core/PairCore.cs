@@ -16,6 +16,7 @@ internal sealed partial class PairCore
     private readonly LinkedList<(IPeer Peer, Func<PeerPipes>? Pipes)> _waiting = [];
     // Read without the lock on every send and receive; written under it.
     private volatile Pipe? _outbound;
+    private long _sentAtLastEmpty = -1; // messages sent when a receive last found the queue empty (receivers only)
     private volatile Pipe? _firstInbound; // _inbound[0]: the pipe receive reads from
     private volatile bool _closed;
     private volatile EndpointRefusal? _refusal;

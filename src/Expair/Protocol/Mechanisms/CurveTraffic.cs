@@ -17,6 +17,9 @@ internal sealed class CurveTraffic : IDisposable
 {
     public const string Message = "MESSAGE";
 
+    /// <summary>The command name as it goes on the wire, length byte first: copied and compared whole, per message.</summary>
+    private static ReadOnlySpan<byte> WireName => "\u0007MESSAGE"u8;
+
     /// <summary>Name, short nonce and MAC: the bytes before the boxed flags byte.</summary>
     public const int HeaderLength = 1 + 7 + CurveNonce.ShortLength + Sodium.MacLength;
 
@@ -63,7 +66,7 @@ internal sealed class CurveTraffic : IDisposable
         if (_nextSendNonce == ulong.MaxValue)
             throw new ProtocolViolationException("CURVE: this connection used up its 2^64-1 short nonces");
         var nonce = _nextSendNonce++;
-        MechanismCommands.WriteName(wireBody, Message);
+        WireName.CopyTo(wireBody);
         BinaryPrimitives.WriteUInt64BigEndian(wireBody[NonceOffset..], nonce);
         wireBody[HeaderLength] = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
         payload.CopyTo(wireBody[MinLength..]);
@@ -94,9 +97,9 @@ internal sealed class CurveTraffic : IDisposable
     [MethodImpl(HotPath.Optimized)]
     public int UnwrapAt(ReadOnlySpan<byte> wireBody, Span<byte> output, out int payloadOffset, out FrameFlags flags)
     {
-        if (wireBody.Length < MinLength || !MechanismCommands.HasName(wireBody, Message))
+        if (wireBody.Length < MinLength || !wireBody.StartsWith(WireName))
         {
-            throw new ProtocolViolationException(MechanismCommands.HasName(wireBody, Message)
+            throw new ProtocolViolationException(wireBody.StartsWith(WireName)
                 ? $"CURVE MESSAGE: {wireBody.Length} bytes, fewer than {MinLength}"
                 : $"CURVE: expected MESSAGE, received {MechanismCommands.NameOf(wireBody)}");
         }

@@ -11,7 +11,7 @@
 #   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
 #   bench/run.sh --sizes 1,64    only these message sizes (bytes)
 #   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor, CURVE)
-#   bench/run.sh --curve         only the CURVE rows (120 runs: about 8 minutes on a quiet 2-core machine)
+#   bench/run.sh --curve         only the CURVE rows (240 runs, cold and warm)
 #   bench/run.sh --out FILE      where the page goes (default: docs/benchmarks.md for a full run, else
 #                                artifacts/bench/benchmarks.md, so a partial run never replaces the page)
 #
@@ -19,7 +19,7 @@
 #   cold and warm:  libzmq->libzmq and Expair->Expair over tcp, ipc and inproc
 #   warm only:      Expair->libzmq, libzmq->Expair (tcp, ipc: sender->receiver, client->echo); NetMQ->NetMQ (tcp and
 #                   inproc: NetMQ's ipc:// is tcp on loopback on Linux, not a unix socket)
-#   CURVE, warm:    libzmq->libzmq and Expair->Expair over tcp and ipc, the receiver (or echo) the CURVE server, with
+#   CURVE:          cold and warm, libzmq->libzmq and Expair->Expair over tcp and ipc, the receiver (or echo) the CURVE server, with
 #                   smaller counts (curve_counts below); one key pair per run of the script, from `expair keygen`
 #   the floor:      a raw byte pump (tcp, ipc) and a raw ping-pong, blocking and busy-polling (tcp, ipc, inproc)
 # Cold: fresh processes, --warmup 0 (what a short-lived program sees: the clock starts at the first message, and the
@@ -352,21 +352,21 @@ start=$(date +%s)
 main_pairs=("libzmq libzmq" "expair expair")
 extra_pairs=("expair libzmq" "libzmq expair")                 # warm only, tcp and ipc
 netmq_pair="netmq netmq"                                      # warm only, tcp and inproc: see the top of this file
-curve_pairs=("libzmq-curve libzmq-curve" "expair-curve expair-curve") # warm only, tcp and ipc
+curve_pairs=("libzmq-curve libzmq-curve" "expair-curve expair-curve") # cold and warm, tcp and ipc
 ((core)) && extra_pairs=() curve_pairs=()
 ((curve_only)) && main_pairs=() extra_pairs=()
 for rep in $(seq "$reps"); do
     log "repetition $rep of $reps"
     for size in "${sizes[@]}"; do
         for transport in tcp ipc; do
-            for pair in "${main_pairs[@]}"; do
+            for pair in "${main_pairs[@]}" "${curve_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"
                 for phase in cold warm; do
                     measure run_pair "$transport" thr "$sender" "$receiver" "$size" "$rep" "$phase"
                     measure run_pair "$transport" lat "$sender" "$receiver" "$size" "$rep" "$phase"
                 done
             done
-            warm_pairs=("${extra_pairs[@]}" "${curve_pairs[@]}")
+            warm_pairs=("${extra_pairs[@]}")
             [[ "$transport" == tcp ]] && ! ((core || curve_only)) && warm_pairs+=("$netmq_pair")
             for pair in "${warm_pairs[@]}"; do
                 read -r sender receiver <<<"$pair"

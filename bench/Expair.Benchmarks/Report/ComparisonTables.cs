@@ -191,12 +191,12 @@ internal static class ComparisonTables
     }
 
     /// <summary>
-    /// libzmq with CURVE beside Expair with CURVE, per transport, warm: the receiver (or echo) is the CURVE server, the
-    /// sender (or client) its client. Results without CURVE runs get a one-line note.
+    /// libzmq with CURVE beside Expair with CURVE, per transport, cold and warm: the receiver (or echo) is the CURVE
+    /// server, the sender (or client) its client. Results without CURVE runs get a one-line note.
     /// </summary>
     public static void Curve(StringBuilder page, ResultSet results, IReadOnlyDictionary<string, string> machine)
     {
-        page.AppendLine("## CURVE (warm)").AppendLine();
+        page.AppendLine("## CURVE").AppendLine();
         var transports = new[] { "tcp", "ipc" }.Where(t => results.Has(t, ZmqCurve) || results.Has(t, ExpairCurve)).ToArray();
         if (transports.Length == 0)
         {
@@ -206,9 +206,9 @@ internal static class ComparisonTables
         page.AppendLine("libzmq→libzmq and Expair→Expair with CURVE (25/ZMTP-CURVE, 26/CurveZMQ): the receiver or echo binds as the CURVE")
             .AppendLine("server with one key pair made by `expair keygen` for the whole run (`--curve-server --curve-secret`), the sender or")
             .AppendLine("client connects with `--curve-serverkey` and a fresh pair of its own; every message is encrypted and authenticated")
-            .AppendLine("(XSalsa20-Poly1305). The handshake happens before the clock starts. Because encryption makes messages several times")
-            .AppendLine("slower, these runs move fewer messages than the others (a 1 MiB throughput warm-up still fills a sender's")
-            .AppendLine("1000-message queue):").AppendLine();
+            .AppendLine("(XSalsa20-Poly1305). The handshake happens before the clock starts. Cold and warm as above; because encryption")
+            .AppendLine("makes messages several times slower, these runs move fewer messages than the others (a 1 MiB throughput warm-up")
+            .AppendLine("still fills a sender's 1000-message queue):").AppendLine();
         page.AppendLine("| Size | Throughput messages | Latency round trips | Throughput warm-up | Latency warm-up |")
             .AppendLine("| ---: | ---: | ---: | ---: | ---: |");
         foreach (var size in results.Sizes)
@@ -220,24 +220,26 @@ internal static class ComparisonTables
         page.AppendLine("Ratio = Expair / libzmq: throughput above 1.00× is better for Expair, latency and CPU below 1.00×.").AppendLine();
         foreach (var transport in transports)
         {
-            double? Thr(string impl, int size, string metric) => results.Median(new Cell(transport, "thr", impl, size), metric);
-            double? Lat(string impl, int size, string metric) => results.Median(new Cell(transport, "lat", impl, size), metric);
-            double? Cpu(string impl, int size) => results.CpuPerMessage(new Cell(transport, "thr", impl, size));
+            double? Thr(string impl, int size, string metric, string phase = "warm") => results.Median(new Cell(transport, "thr", impl, size, phase), metric);
+            double? Lat(string impl, int size, string metric, string phase = "warm") => results.Median(new Cell(transport, "lat", impl, size, phase), metric);
+            double? Cpu(string impl, int size, string phase) => results.CpuPerMessage(new Cell(transport, "thr", impl, size, phase));
             var expair = (int size) => new Cell(transport, "thr", ExpairCurve, size);
-            SizeTable(page, $"{transport} CURVE: throughput", results.Sizes,
-                ["libzmq msg/s", "Expair msg/s", "Ratio", "libzmq MB/s", "Expair MB/s", "CPU/msg ratio", "Expair recv B/msg", "Expair send B/msg", "Expair recv GCs 0/1/2"],
+            SizeTable(page, $"{transport} CURVE: throughput (msg/s)", results.Sizes,
+                ["libzmq cold", "Expair cold", "Ratio cold", "libzmq warm", "Expair warm", "Ratio warm", "CPU/msg ratio cold", "CPU/msg ratio warm"],
                 size => [
-                    Rate(Thr(ZmqCurve, size, "msgs_per_s")), Rate(Thr(ExpairCurve, size, "msgs_per_s")),
-                    Ratio(Thr(ExpairCurve, size, "msgs_per_s"), Thr(ZmqCurve, size, "msgs_per_s")),
+                    .. ColdWarm(phase => (Thr(ZmqCurve, size, "msgs_per_s", phase), Thr(ExpairCurve, size, "msgs_per_s", phase)), Rate),
+                    .. Phases.Select(phase => Ratio(Cpu(ExpairCurve, size, phase), Cpu(ZmqCurve, size, phase)))]);
+            SizeTable(page, $"{transport} CURVE: throughput details, warm", results.Sizes,
+                ["libzmq MB/s", "Expair MB/s", "Expair recv B/msg", "Expair send B/msg", "Expair recv GCs 0/1/2"],
+                size => [
                     Mb(Thr(ZmqCurve, size, "mb_per_s")), Mb(Thr(ExpairCurve, size, "mb_per_s")),
-                    Ratio(Cpu(ExpairCurve, size), Cpu(ZmqCurve, size)),
                     Bytes(results.AllocPerMessage(expair(size))), Bytes(results.AllocPerMessage(expair(size), "thr_remote")),
                     Gcs(Thr(ExpairCurve, size, "gc0"), Thr(ExpairCurve, size, "gc1"), Thr(ExpairCurve, size, "gc2"))]);
-            SizeTable(page, $"{transport} CURVE: latency (µs)", results.Sizes,
-                ["libzmq one-way", "Expair one-way", "Ratio", "libzmq p50 RTT", "Expair p50 RTT", "libzmq p99 RTT", "Expair p99 RTT", "p99 ratio"],
+            SizeTable(page, $"{transport} CURVE: latency, one-way (µs), and round trips warm", results.Sizes,
+                ["libzmq cold", "Expair cold", "Ratio cold", "libzmq warm", "Expair warm", "Ratio warm",
+                 "libzmq p50 RTT warm", "Expair p50 RTT warm", "libzmq p99 RTT warm", "Expair p99 RTT warm", "p99 ratio warm"],
                 size => [
-                    Micros(Lat(ZmqCurve, size, "one_way_us")), Micros(Lat(ExpairCurve, size, "one_way_us")),
-                    Ratio(Lat(ExpairCurve, size, "one_way_us"), Lat(ZmqCurve, size, "one_way_us")),
+                    .. ColdWarm(phase => (Lat(ZmqCurve, size, "one_way_us", phase), Lat(ExpairCurve, size, "one_way_us", phase)), Micros),
                     Micros(Lat(ZmqCurve, size, "rtt_p50_us")), Micros(Lat(ExpairCurve, size, "rtt_p50_us")),
                     Micros(Lat(ZmqCurve, size, "rtt_p99_us")), Micros(Lat(ExpairCurve, size, "rtt_p99_us")),
                     Ratio(Lat(ExpairCurve, size, "rtt_p99_us"), Lat(ZmqCurve, size, "rtt_p99_us"))]);

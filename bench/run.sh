@@ -2,7 +2,7 @@
 # Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
 # NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (780 runs: estimated 37
+#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (900 runs: estimated 44
 #                                minutes on a quiet 2-core machine, hours on a busy one; the page states the run time)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
 #                                artifacts/bench/benchmarks.md

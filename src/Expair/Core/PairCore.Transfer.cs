@@ -61,7 +61,7 @@ internal sealed partial class PairCore
                 case ReadResult.TooLarge:
                     return Step.TooLarge;
                 case ReadResult.Empty:
-                    if (!pipe.PrepareToWaitReadable(gather: OnlyReceiving()))
+                    if (!pipe.PrepareToWaitReadable(gather: pipe.WrittenOneByOne && OnlyReceiving()))
                         continue; // a message arrived while we looked: read it
                     waitOn = pipe.Readable;
                     seen = readableSeen;

@@ -138,10 +138,11 @@ internal sealed partial class Pipe
     /// more. True when it should wait; false when something arrived (or the writer closed): read again.
     /// The spin comes before the mark so that while the reader spins, the writer publishes without a wake-up: a
     /// reader that keeps up with a stream finds the pipe empty after nearly every message.
-    /// With <paramref name="gather"/> (a reader that only receives: see <c>PairCore.OnlyReceiving</c>) it first
-    /// pauses for about half a microsecond and lets a few messages gather: a reader that looks again at once takes
-    /// them one at a time, dragging the writer's cache lines to its core and back for every message, which slows the
-    /// writer more than the pause costs the reader.
+    /// With <paramref name="gather"/> (a reader that only receives, from a writer that publishes one message at a
+    /// time: see <c>PairCore.OnlyReceiving</c>) it first pauses for about half a microsecond and lets a few messages
+    /// gather: a reader that looks again at once takes them one at a time, dragging the writer's cache lines to its
+    /// core and back for every message, which slows the writer more than the pause costs the reader. An engine's
+    /// reader gets batches anyway, and there the pause only burned CPU that the engine's threads needed.
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
     public bool PrepareToWaitReadable(bool gather = false)

@@ -22,7 +22,19 @@ internal sealed partial class Pipe
     private Frame[] _ring = new Frame[16];
 
     /// <param name="capacity">High-water mark in messages; 0 means no limit.</param>
-    public Pipe(int capacity) => _c.Capacity = capacity;
+    /// <param name="writtenOneByOne">
+    /// The writer is a sending thread that publishes one message at a time (inproc), not an engine that delivers
+    /// what one socket read decoded at once: a reader that only receives then lets messages gather (see
+    /// <see cref="PrepareToWaitReadable"/>).
+    /// </param>
+    public Pipe(int capacity, bool writtenOneByOne = false)
+    {
+        _c.Capacity = capacity;
+        WrittenOneByOne = writtenOneByOne;
+    }
+
+    /// <summary>Whether the writer publishes one message at a time (inproc); see the constructor.</summary>
+    public bool WrittenOneByOne { get; }
 
     /// <summary>
     /// Set when a message arrives for a reader that found the pipe empty and marked itself waiting with

@@ -159,7 +159,8 @@ internal sealed class InProcConnector : IEndpointHandler, IInProcConnector, IPee
         binder?.ConnectorGone(this);
     }
 
-    private PeerPipes NewPipes() => new(new Pipe(_options.SendHighWaterMark), new Pipe(_options.ReceiveHighWaterMark));
+    private PeerPipes NewPipes() =>
+        new(new Pipe(_options.SendHighWaterMark, writtenOneByOne: true), new Pipe(_options.ReceiveHighWaterMark, writtenOneByOne: true));
 
     /// <summary>Two high-water marks added; 0 (no limit) on either side means no limit.</summary>
     private static int Sum(int a, int b) => a == 0 || b == 0 ? 0 : (int)Math.Min(int.MaxValue, (long)a + b);

@@ -141,8 +141,8 @@ internal sealed partial class Pipe
     /// With <paramref name="gather"/> (a reader that only receives, from a writer that publishes one message at a
     /// time: see <c>PairCore.OnlyReceiving</c>) it first pauses for about half a microsecond and lets a few messages
     /// gather: a reader that looks again at once takes them one at a time, dragging the writer's cache lines to its
-    /// core and back for every message, which slows the writer more than the pause costs the reader. An engine's
-    /// reader gets batches anyway, and there the pause only burned CPU that the engine's threads needed.
+    /// core and back for every message, which slows the writer more than the pause costs the reader. A pipe an
+    /// engine fills gets batches anyway, so its reader never pauses.
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
     public bool PrepareToWaitReadable(bool gather = false)
@@ -170,9 +170,8 @@ internal sealed partial class Pipe
     private const int ReadSpinCount = 10;
 
     /// <summary>
-    /// The gathering pause, in <see cref="Thread.SpinWait"/> iterations (about 0.4-0.8 µs here). Inproc 1 B
-    /// throughput, medians of 6 warm runs: 0 gave 8.2, 10 gave 9.5, 20 gave 10.1, 40 gave 10.65 and 80 gave 11.1 M
-    /// msg/s; 80 cost a stream's first message after a gap about 1 µs, so the middle it is.
+    /// The gathering pause, in <see cref="Thread.SpinWait"/> iterations: about half a microsecond. Longer gathers
+    /// more but delays a stream's first message after a gap (see docs/design-decisions.md).
     /// </summary>
     private const int GatherPause = 32;
 

@@ -6,7 +6,8 @@ namespace Expair.Internal;
 
 /// <summary>
 /// The libsodium calls CURVE needs (26/CurveZMQ: crypto_box is X25519 + XSalsa20-Poly1305, the cookie a
-/// crypto_secretbox), from the native builds of the <c>libsodium</c> package. Crypto is never written here:
+/// crypto_secretbox), from the Linux distribution's libsodium when it has one, else the native builds of the
+/// <c>libsodium</c> package (see <see cref="Resolve"/>). Crypto is never written here:
 /// these wrappers only check lengths and pass spans. Boxes use the "easy"/"detached" layouts: a 16-byte MAC
 /// then the ciphertext, which is NaCl's box with its 16 leading zero bytes left out, as CurveZMQ sends it.
 /// </summary>
@@ -26,11 +27,35 @@ internal static unsafe partial class Sodium
 
     private const string Library = "libsodium";
 
+    /// <summary>
+    /// The soname of libsodium's 1.0.x ABI as Linux distributions ship it (Debian's libsodium23, Fedora's
+    /// libsodium); every function bound here is in 1.0.18, the oldest release with that soname still shipped.
+    /// </summary>
+    internal const string SystemLibrary = "libsodium.so.23";
+
     static Sodium()
     {
+        NativeLibrary.SetDllImportResolver(typeof(Sodium).Assembly, Resolve);
         // sodium_init: 0 on the first call, 1 when already done, -1 on failure (no usable random source).
         if (sodium_init() < 0)
             throw new InvalidOperationException("libsodium failed to initialise (sodium_init returned -1).");
+    }
+
+    /// <summary>Where libsodium was loaded from: the system's <see cref="SystemLibrary"/>, or null for the package's own build.</summary>
+    internal static string? LoadedSystemLibrary { get; private set; }
+
+    /// <summary>
+    /// On Linux, the distribution's libsodium when it has one: the copy its security updates patch, the one libzmq
+    /// uses, and a faster build than the package's (docs/design-decisions.md). Elsewhere, or
+    /// without one, the package's native build (returning zero lets the runtime probe for it as usual). Every other
+    /// library this assembly imports is probed as usual too.
+    /// </summary>
+    private static IntPtr Resolve(string libraryName, System.Reflection.Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (libraryName != Library || !OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(SystemLibrary, out var handle))
+            return IntPtr.Zero;
+        LoadedSystemLibrary = SystemLibrary;
+        return handle;
     }
 
     /// <summary>Makes sure libsodium is loaded and initialised; throws when the native library cannot be used.</summary>

@@ -172,4 +172,18 @@ public class SodiumTests
         Assert.Contains("32 bytes, not 31", e.Message);
         Assert.Throws<ArgumentException>(() => Sodium.Box(new byte[10], Text, Nonce, BobPublic, AliceSecret));
     }
+
+    [Fact]
+    public void OnLinux_TheDistributionsLibsodiumIsTheOneLoaded()
+    {
+        Sodium.EnsureInitialized();
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Null(Sodium.LoadedSystemLibrary);
+            return;
+        }
+        // The test machines have Debian's libsodium23 (libzmq's dependency), so the resolver must have taken it.
+        Assert.Equal(Sodium.SystemLibrary, Sodium.LoadedSystemLibrary);
+        Assert.Contains(File.ReadLines("/proc/self/maps"), line => line.Contains("/libsodium.so.23", StringComparison.Ordinal));
+    }
 }

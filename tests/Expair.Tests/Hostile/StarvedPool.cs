@@ -42,7 +42,7 @@ internal sealed class StarvedPool : IDisposable
             {
                 for (var i = 0; i < BlockedItems + ThreadPool.ThreadCount; i++)
                     ThreadPool.UnsafeQueueUserWorkItem(static release => release.Wait(), _release, preferLocal: false);
-                if (!Task.Run(() => { }).Wait(TimeSpan.FromMilliseconds(300)))
+                if (!ProbeRuns())
                     break;
                 Assert.True(round < 5, "the thread pool is not starved");
             }
@@ -52,6 +52,17 @@ internal sealed class StarvedPool : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether an item queued to the pool now runs within 300 ms. Queued globally and waited for on an event, so the
+    /// waiting thread cannot run it itself (Task.Wait inlines a task still in the caller's own pool queue).
+    /// </summary>
+    private static bool ProbeRuns()
+    {
+        var ran = new ManualResetEventSlim(); // not disposed: the probe may still run after the pool is released
+        ThreadPool.UnsafeQueueUserWorkItem(static e => e.Set(), ran, preferLocal: false);
+        return ran.Wait(TimeSpan.FromMilliseconds(300));
     }
 
     public void Dispose()

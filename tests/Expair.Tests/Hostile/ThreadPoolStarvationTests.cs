@@ -23,17 +23,10 @@ public class ThreadPoolStarvationTests
         client.Send("hello"); // connected and handshaken before the pool is taken away (PoolStarvedConnectTests starve it first)
         Assert.Equal("hello", server.ReceiveString());
 
-        var release = new ManualResetEventSlim(); // not disposed: queued items still to run must find it set
-        ThreadPool.GetMaxThreads(out var maxWorkers, out var maxIo);
-        try
+        // The pool is capped at one worker per core and every worker blocked until disposed (before the sockets close,
+        // as PoolStarvedShutdownTests close them on a starved pool).
+        using (new StarvedPool())
         {
-            // The pool may not grow past one worker per core, and more blocking items are queued than it has workers:
-            // nothing else queued to it runs until they are released.
-            Assert.True(ThreadPool.SetMaxThreads(Environment.ProcessorCount, maxIo));
-            for (var i = 0; i < 64 + ThreadPool.ThreadCount; i++)
-                ThreadPool.UnsafeQueueUserWorkItem(static e => e.Wait(), release, preferLocal: false);
-            Assert.False(Task.Run(() => { }).Wait(TimeSpan.FromMilliseconds(300)), "the thread pool is not starved");
-
             // Both ends on threads of their own (LongRunning is not a pool thread): nothing of the exchange may
             // need the pool.
             var echo = Task.Factory.StartNew(() =>
@@ -52,11 +45,6 @@ public class ThreadPoolStarvationTests
                 Assert.Equal((byte)i, reply[0]);
             }
             Assert.True(echo.Wait(Patience));
-        }
-        finally
-        {
-            release.Set(); // before the sockets close (PoolStarvedShutdownTests close them on a starved pool)
-            ThreadPool.SetMaxThreads(maxWorkers, maxIo);
         }
     }
 }

@@ -206,7 +206,8 @@ internal static class ComparisonTables
         page.AppendLine("libzmq→libzmq and Expair→Expair with CURVE (25/ZMTP-CURVE, 26/CurveZMQ): the receiver or echo binds as the CURVE")
             .AppendLine("server with one key pair made by `expair keygen` for the whole run (`--curve-server --curve-secret`), the sender or")
             .AppendLine("client connects with `--curve-serverkey` and a fresh pair of its own; every message is encrypted and authenticated")
-            .AppendLine("(XSalsa20-Poly1305). The handshake happens before the clock starts. Cold and warm as above; because encryption")
+            .AppendLine("(XSalsa20-Poly1305) by the same library, the system's libsodium, which libzmq links and Expair prefers on Linux.")
+            .AppendLine("The handshake happens before the clock starts. Cold and warm as above; because encryption")
             .AppendLine("makes messages several times slower, these runs move fewer messages than the others (a 1 MiB throughput warm-up")
             .AppendLine("still fills a sender's 1000-message queue):").AppendLine();
         page.AppendLine("| Size | Throughput messages | Latency round trips | Throughput warm-up | Latency warm-up |")

@@ -34,9 +34,9 @@ internal readonly struct Frame
         _offset = checked((ushort)offset);
     }
 
-    private Frame(in InlineBody body, int length, bool more)
+    /// <summary>An inline frame of <paramref name="length"/> bytes, all zero until <see cref="InlineBytes"/> is written.</summary>
+    private Frame(int length, bool more)
     {
-        _inline = body;
         Length = length;
         More = more;
     }
@@ -80,17 +80,30 @@ internal readonly struct Frame
     [MethodImpl(HotPath.Optimized)]
     public static Frame Copy(ReadOnlySpan<byte> bytes, bool more)
     {
+        if ((uint)bytes.Length - 1 >= InlineCapacity)
+            return CopyOutOfLine(bytes, more);
+        var frame = new Frame(bytes.Length, more);
+        bytes.CopyTo(frame.InlineBytes);
+        return frame;
+    }
+
+    /// <summary>An empty frame, or a copy into a pooled array: kept out of <see cref="Copy"/>, which is inlined for its small case.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Frame CopyOutOfLine(ReadOnlySpan<byte> bytes, bool more)
+    {
         if (bytes.IsEmpty)
             return new Frame([], 0, pooled: false, more);
-        if (bytes.Length <= InlineCapacity)
-        {
-            var body = default(InlineBody);
-            bytes.CopyTo(body);
-            return new Frame(in body, bytes.Length, more);
-        }
         var array = FramePool.Rent(bytes.Length);
         bytes.CopyTo(array);
         return new Frame(array, bytes.Length, pooled: true, more);
+    }
+
+    /// <summary>The inline body's storage, for filling a frame just built.</summary>
+    [UnscopedRef]
+    private Span<byte> InlineBytes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Unsafe.AsRef(in _inline);
     }
 
     /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller (never inline).</summary>

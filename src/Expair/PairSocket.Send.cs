@@ -14,7 +14,7 @@ public sealed partial class PairSocket
     [MethodImpl(HotPath.Optimized)]
     public void Send(ReadOnlySpan<byte> frame)
     {
-        var copy = Frame.Copy(frame, more: false);
+        Frame.Copy(frame, more: false, out var copy);
         SendOrThrow(new ReadOnlySpan<Frame>(in copy));
     }
 
@@ -31,7 +31,7 @@ public sealed partial class PairSocket
     /// <summary>Sends one frame, waiting at most <paramref name="timeout"/> for a peer or queue room. False if it did not go.</summary>
     public bool TrySend(ReadOnlySpan<byte> frame, TimeSpan timeout)
     {
-        var copy = Frame.Copy(frame, more: false);
+        Frame.Copy(frame, more: false, out var copy);
         return TrySendFrames(new ReadOnlySpan<Frame>(in copy), timeout);
     }
 

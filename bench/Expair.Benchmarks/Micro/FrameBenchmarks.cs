@@ -27,4 +27,12 @@ public class FrameBenchmarks
         _slots[slot] = Frame.Copy(_body, more: false);
         return _slots[slot].Length;
     }
+
+    [Benchmark]
+    public int CopyInPlace()
+    {
+        var slot = _next++ & 15;
+        Frame.Copy(_body, more: false, out _slots[slot]);
+        return _slots[slot].Length;
+    }
 }

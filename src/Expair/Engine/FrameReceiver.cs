@@ -104,7 +104,24 @@ internal sealed class FrameReceiver
                     return true;
                 continue;
             }
-            var status = _decoder.Decode(_buffer.Buffered, out var consumed, out var frame, out var command);
+            // A whole frame is decoded straight into the list's next element: no copy of it on the way.
+            var count = _incoming.Count;
+            CollectionsMarshal.SetCount(_incoming, count + 1);
+            ref var frame = ref CollectionsMarshal.AsSpan(_incoming)[count];
+            DecodeStatus status;
+            int consumed;
+            ReadOnlySpan<byte> command;
+            try
+            {
+                status = _decoder.Decode(_buffer.Buffered, out consumed, out frame, out command);
+            }
+            catch
+            {
+                CollectionsMarshal.SetCount(_incoming, count); // the list holds only frames decoded whole
+                throw;
+            }
+            if (status != DecodeStatus.Frame)
+                CollectionsMarshal.SetCount(_incoming, count);
             if (status == DecodeStatus.NeedMoreData)
                 return true;
             if (status == DecodeStatus.Command)
@@ -117,7 +134,6 @@ internal sealed class FrameReceiver
             _heartbeater.OnPeerMessageFrame();
             if (status == DecodeStatus.Frame)
             {
-                _incoming.Add(frame);
                 FrameDecoded(frame);
                 continue;
             }

@@ -87,7 +87,20 @@ internal readonly struct Frame
         return frame;
     }
 
-    /// <summary>An empty frame, or a copy into a pooled array: kept out of <see cref="Copy"/>, which is inlined for its small case.</summary>
+    /// <summary>Copies <paramref name="bytes"/> into <paramref name="frame"/>, built where it lies (a queue slot, a list's element).</summary>
+    [MethodImpl(HotPath.Optimized)]
+    public static void Copy(ReadOnlySpan<byte> bytes, bool more, out Frame frame)
+    {
+        if ((uint)bytes.Length - 1 >= InlineCapacity)
+        {
+            frame = CopyOutOfLine(bytes, more);
+            return;
+        }
+        frame = new Frame(bytes.Length, more);
+        bytes.CopyTo(frame.InlineBytes);
+    }
+
+    /// <summary>An empty frame, or a copy into a pooled array: kept out of the Copy methods, which are inlined for their small case.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Frame CopyOutOfLine(ReadOnlySpan<byte> bytes, bool more)
     {

@@ -130,7 +130,7 @@ internal sealed class FrameDecoder
         var body = buffered.Slice(header.HeaderLength, length);
         if (_transform is not null)
             return Unwrapped(body, out frame, out command);
-        frame = Frame.Copy(body, header.More);
+        Frame.Copy(body, header.More, out frame);
         EndFrame(header.More);
         return DecodeStatus.Frame;
     }
@@ -213,7 +213,7 @@ internal sealed class FrameDecoder
         }
         Count(length);
         var more = (flags & FrameFlags.More) != 0;
-        frame = Frame.Copy(payload, more);
+        Frame.Copy(payload, more, out frame);
         EndFrame(more);
         return DecodeStatus.Frame;
     }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Expair.Core;
 using Expair.Internal;
 using Expair.Protocol;
@@ -35,7 +34,7 @@ internal sealed class FrameReceiver
     private readonly CancellationToken _stop;
 
     /// <summary>Frames decoded and not yet in the inbound pipe; the first <see cref="_completeFrames"/> form whole messages.</summary>
-    private readonly List<Frame> _incoming = [];
+    private readonly DecodedFrames _incoming = new();
     private int _completeFrames;
     private int _delivered; // frames at the front of _incoming already handed to the pipe
     private bool _largeBodyInMessage; // the message being decoded has a body read straight into its buffer
@@ -104,24 +103,9 @@ internal sealed class FrameReceiver
                     return true;
                 continue;
             }
-            // A whole frame is decoded straight into the list's next element: no copy of it on the way.
-            var count = _incoming.Count;
-            CollectionsMarshal.SetCount(_incoming, count + 1);
-            ref var frame = ref CollectionsMarshal.AsSpan(_incoming)[count];
-            DecodeStatus status;
-            int consumed;
-            ReadOnlySpan<byte> command;
-            try
-            {
-                status = _decoder.Decode(_buffer.Buffered, out consumed, out frame, out command);
-            }
-            catch
-            {
-                CollectionsMarshal.SetCount(_incoming, count); // the list holds only frames decoded whole
-                throw;
-            }
-            if (status != DecodeStatus.Frame)
-                CollectionsMarshal.SetCount(_incoming, count);
+            // A whole frame is decoded straight into the next element: no copy of it on the way.
+            ref var frame = ref _incoming.Next();
+            var status = _decoder.Decode(_buffer.Buffered, out var consumed, out frame, out var command);
             if (status == DecodeStatus.NeedMoreData)
                 return true;
             if (status == DecodeStatus.Command)
@@ -134,6 +118,7 @@ internal sealed class FrameReceiver
             _heartbeater.OnPeerMessageFrame();
             if (status == DecodeStatus.Frame)
             {
+                _incoming.Commit();
                 FrameDecoded(frame);
                 continue;
             }
@@ -223,7 +208,7 @@ internal sealed class FrameReceiver
     [MethodImpl(HotPath.Optimized)]
     public bool DeliverNow()
     {
-        var taken = _inbound.TryWriteMessages(CollectionsMarshal.AsSpan(_incoming)[_delivered.._completeFrames], out var result);
+        var taken = _inbound.TryWriteMessages(_incoming.Frames[_delivered.._completeFrames], out var result);
         // What the pipe took is the pipe's now: past _delivered, so a failure never releases it twice. The list is
         // compacted once everything complete went, not per write: a high-water mark takes a read's frames in parts.
         _delivered += taken;
@@ -231,7 +216,7 @@ internal sealed class FrameReceiver
             throw new OperationCanceledException("the inbound queue was closed");
         if (result != WriteResult.Written)
             return false;
-        _incoming.RemoveRange(0, _completeFrames);
+        _incoming.RemoveFront(_completeFrames);
         _completeFrames = 0;
         _delivered = 0;
         return true;
@@ -240,7 +225,7 @@ internal sealed class FrameReceiver
     /// <summary>After both loops ended: a message cut mid-way never reaches the application.</summary>
     public void ReleaseUndelivered()
     {
-        foreach (var frame in CollectionsMarshal.AsSpan(_incoming)[_delivered..])
+        foreach (var frame in _incoming.Frames[_delivered..])
             frame.Release();
         _incoming.Clear();
         _decoder.ReleasePending();

@@ -31,7 +31,7 @@ internal sealed class DecodedFrames
     public void Add(in Frame frame)
     {
         Next() = frame;
-        Count++;
+        Commit();
     }
 
     /// <summary>The frames, in order.</summary>

@@ -80,10 +80,7 @@ internal readonly struct Frame
     [MethodImpl(HotPath.Optimized)]
     public static Frame Copy(ReadOnlySpan<byte> bytes, bool more)
     {
-        if ((uint)bytes.Length - 1 >= InlineCapacity)
-            return CopyOutOfLine(bytes, more);
-        var frame = new Frame(bytes.Length, more);
-        bytes.CopyTo(frame.InlineBytes);
+        Copy(bytes, more, out var frame);
         return frame;
     }
 

@@ -251,5 +251,27 @@ if [[ "$portable_only" == false && $# -eq 0 ]]; then
     fi
 fi
 
+# The names of failed tests and the first lines of each one's message, again at the end: a CI log is often read
+# from its tail, and the console lines above may be thousands of lines up.
+report_failures() {
+    local trx
+    while IFS= read -r -d '' trx; do
+        /usr/bin/python3 - "$trx" <<'PY' 2>/dev/null || grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+run = sys.argv[1].split("/test-results/")[-1].split("/")[0]
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Failed":
+        continue
+    message = r.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip()
+    lines = [l[:300] for l in message.splitlines()[:6]] or ["(no message)"]
+    print(f"FAILED ({run} run): {r.get('testName')} [{r.get('duration')}]")
+    print("\n".join("    " + l for l in lines))
+PY
+    done < <(find "$results" -name '*.trx' -print0)
+}
+if [[ "$failed" -gt 0 ]]; then
+    report_failures
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -130,7 +130,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var frame = Frame.Rent(length, more: false);
         _frames.Add(frame);
-        return frame.Array.AsMemory(0, length);
+        return frame.Writable;
     }
 
     /// <summary>The frames to send: a disposed message is refused before an empty one (it has no frames left either).</summary>
@@ -152,7 +152,7 @@ public sealed class Message : IReadOnlyList<ReadOnlyMemory<byte>>, IDisposable
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var result = Frame.Rent(Encoding.UTF8.GetByteCount(frame), more: false);
-        Encoding.UTF8.GetBytes(frame, result.Array);
+        Encoding.UTF8.GetBytes(frame, result.Writable.Span);
         _frames.Add(result);
         return this;
     }

@@ -215,7 +215,7 @@ public sealed partial class PairSocket
     {
         ArgumentNullException.ThrowIfNull(text);
         var frame = Frame.Rent(Encoding.UTF8.GetByteCount(text), more: false);
-        Encoding.UTF8.GetBytes(text, frame.Array);
+        Encoding.UTF8.GetBytes(text, frame.Writable.Span);
         return frame;
     }
 

@@ -28,9 +28,14 @@ internal sealed class BufferPool
     /// <param name="keepBytes">Bytes per bucket that trimming leaves (as whole buffers: none in buckets of larger buffers).</param>
     /// <param name="trimInterval">How often unused buffers are given back; <see cref="Timeout.InfiniteTimeSpan"/>: only by <see cref="Trim"/>.</param>
     /// <param name="trimWindow">Trims a buffer must have gone unused through before one gives it back.</param>
-    public BufferPool(int minLength, int maxLength, int stepsPerOctave, int keepBytes, TimeSpan trimInterval, int trimWindow)
+    /// <param name="slack">
+    /// Bytes every pooled buffer has beyond its bucket's length, so that a rental of a bucket's length plus up to this
+    /// many bytes (a frame with its headroom) still takes that bucket.
+    /// </param>
+    public BufferPool(int minLength, int maxLength, int stepsPerOctave, int keepBytes, TimeSpan trimInterval, int trimWindow, int slack = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trimWindow, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(slack);
         if (stepsPerOctave is not (1 or 2 or 4))
             throw new ArgumentOutOfRangeException(nameof(stepsPerOctave), stepsPerOctave, "1, 2 or 4 buckets per power of two");
         StepsPerOctave = stepsPerOctave;
@@ -41,14 +46,18 @@ internal sealed class BufferPool
         MaxLength = maxLength;
         KeepBytes = keepBytes;
         TrimInterval = trimInterval;
+        Slack = slack;
         _buckets = new Bucket[BucketIndex(maxLength) + 1];
         for (var i = 0; i < _buckets.Length; i++)
-            _buckets[i] = new Bucket(BucketLength(i), keepBytes, trimWindow);
+            _buckets[i] = new Bucket(BucketLength(i) + slack, keep: keepBytes / BucketLength(i), trimWindow);
     }
 
     public int MinLength { get; }
 
     public int MaxLength { get; }
+
+    /// <summary>Bytes every pooled buffer has beyond its bucket's length.</summary>
+    public int Slack { get; }
 
     public int StepsPerOctave { get; }
 
@@ -75,9 +84,9 @@ internal sealed class BufferPool
     [MethodImpl(HotPath.Optimized)]
     public byte[] Rent(int length)
     {
-        if (length > MaxLength)
+        if (length > MaxLength + Slack)
             return GC.AllocateUninitializedArray<byte>(length);
-        var bucket = _buckets[BucketIndex(length)];
+        var bucket = _buckets[BucketIndex(Math.Max(length - Slack, MinLength + 1))];
         return bucket.TryPop() ?? GC.AllocateUninitializedArray<byte>(bucket.Length);
     }
 
@@ -85,9 +94,9 @@ internal sealed class BufferPool
     [MethodImpl(HotPath.Optimized)]
     public void Return(byte[] array)
     {
-        if (array.Length > MaxLength || array.Length <= MinLength)
+        if (array.Length > MaxLength + Slack || array.Length <= MinLength + Slack)
             return;
-        var bucket = _buckets[BucketIndex(array.Length)];
+        var bucket = _buckets[BucketIndex(array.Length - Slack)];
         if (bucket.Length != array.Length)
             return; // not one of ours
         if (bucket.Push(array) > bucket.Keep)
@@ -164,7 +173,7 @@ internal sealed class BufferPool
     /// and a return each hold the bucket's gate for a few instructions (a compare-and-swap to enter, a plain store to
     /// leave); only growing the stack and trimming hold it longer.
     /// </summary>
-    private sealed class Bucket(int length, int keepBytes, int window)
+    private sealed class Bucket(int length, int keep, int window)
     {
         private int _gate;
         private readonly int[] _fewestPerInterval = new int[window]; // of the last intervals; none known yet: 0
@@ -176,7 +185,7 @@ internal sealed class BufferPool
         public int Length { get; } = length;
 
         /// <summary>Buffers trimming leaves.</summary>
-        public int Keep { get; } = keepBytes / length;
+        public int Keep { get; } = keep;
 
         public int Count => Volatile.Read(ref _count);
 

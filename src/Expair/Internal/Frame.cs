@@ -6,7 +6,7 @@ namespace Expair.Internal;
 /// <summary>
 /// One frame of a queued message. A body of up to <see cref="InlineCapacity"/> bytes travels inside the frame
 /// itself, as libzmq keeps small messages inside its message structure: small messages then never touch a pool.
-/// Larger bodies live in <see cref="Array"/>[0..Length); a pooled array came from <see cref="FramePool"/> and
+/// Larger bodies live in <see cref="Array"/>[Offset..Offset + Length); a pooled array came from <see cref="FramePool"/> and
 /// goes back there once the frame is consumed.
 /// </summary>
 internal readonly struct Frame
@@ -56,7 +56,7 @@ internal readonly struct Frame
 
     public int Length { get; }
 
-    /// <summary>Where the body starts in <see cref="Array"/>: 0 except for frames opened in place by a mechanism.</summary>
+    /// <summary>Where the body starts in <see cref="Array"/>: 0, except for large rented frames (their headroom) and frames opened in place by a mechanism.</summary>
     public int Offset => _offset;
 
     /// <summary>True when another frame of the same message follows (ZMTP's MORE flag).</summary>
@@ -103,9 +103,9 @@ internal readonly struct Frame
     {
         if (bytes.IsEmpty)
             return new Frame([], 0, pooled: false, more);
-        var array = FramePool.Rent(bytes.Length);
-        bytes.CopyTo(array);
-        return new Frame(array, bytes.Length, pooled: true, more);
+        var frame = Rent(bytes.Length, more);
+        bytes.CopyTo(frame.Writable.Span);
+        return frame;
     }
 
     /// <summary>The inline body's storage, for filling a frame just built.</summary>
@@ -116,17 +116,43 @@ internal readonly struct Frame
         get => Unsafe.AsRef(in _inline);
     }
 
-    /// <summary>A pooled array of at least <paramref name="length"/> bytes, to be filled by the caller (never inline).</summary>
+    /// <summary>
+    /// A frame of <paramref name="length"/> bytes in a pooled array, to be filled through <see cref="Writable"/>
+    /// (never inline). From <see cref="FramePool.HeadroomFrom"/> bytes the body starts <see cref="FramePool.Headroom"/>
+    /// bytes into its array (<see cref="HasRoomBefore"/>).
+    /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    public static Frame Rent(int length, bool more) =>
-        length == 0 ? new Frame([], 0, pooled: false, more) : new Frame(FramePool.Rent(length), length, pooled: true, more);
+    public static Frame Rent(int length, bool more)
+    {
+        if (length == 0)
+            return new Frame([], 0, pooled: false, more);
+        if (length < FramePool.HeadroomFrom)
+            return new Frame(FramePool.Rent(length), length, pooled: true, more);
+        return new Frame(FramePool.Rent(FramePool.Headroom + length), FramePool.Headroom, length, pooled: true, more);
+    }
+
+    /// <summary>The body in its array, to be written by whoever just rented the frame (frames that are not inline).</summary>
+    public Memory<byte> Writable => Array.AsMemory(_offset, Length);
+
+    /// <summary>
+    /// True when the byte before the body is free: the array is Expair's own (pooled) and the body does not start it.
+    /// A mechanism may write there while encoding; the body itself stays as it was, for a frame sent again.
+    /// </summary>
+    public bool HasRoomBefore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _pooled && _offset > 0;
+    }
+
+    /// <summary>The free byte before the body, then the body (only when <see cref="HasRoomBefore"/>).</summary>
+    public Span<byte> RoomAndBody => Array.AsSpan(_offset - 1, Length + 1);
 
     /// <summary>This frame with its body in an array (a pooled copy when it was inline), for APIs that hand out memory.</summary>
     public Frame WithArray() => IsInline ? Rent(Length, More).CopiedFrom(Span) : this;
 
     private Frame CopiedFrom(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(Array);
+        bytes.CopyTo(Writable.Span);
         return this;
     }
 

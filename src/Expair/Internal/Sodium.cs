@@ -174,16 +174,26 @@ internal static unsafe partial class Sodium
     /// to <paramref name="mac"/>, so a frame is boxed without moving its bytes.
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    public static void BoxInPlaceAfterNm(Span<byte> text, Span<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
+    public static void BoxInPlaceAfterNm(Span<byte> text, Span<byte> mac, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey) =>
+        BoxDetachedAfterNm(text, mac, text, nonce, sharedKey);
+
+    /// <summary>
+    /// crypto_box_detached_afternm: encrypts <paramref name="message"/> into <paramref name="cipherText"/> (same
+    /// length; the same memory, or memory apart from it) and writes the MAC to <paramref name="mac"/>.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    public static void BoxDetachedAfterNm(Span<byte> cipherText, Span<byte> mac, ReadOnlySpan<byte> message, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> sharedKey)
     {
+        CheckLength(cipherText.Length, message.Length, nameof(cipherText));
         CheckLength(mac.Length, MacLength, nameof(mac));
         CheckLength(nonce.Length, NonceLength, nameof(nonce));
         CheckLength(sharedKey.Length, SharedKeyLength, nameof(sharedKey));
-        fixed (byte* m = text)
+        fixed (byte* c = cipherText)
         fixed (byte* t = mac)
+        fixed (byte* m = message)
         fixed (byte* n = nonce)
         fixed (byte* k = sharedKey)
-            Check(crypto_box_detached_afternm(m, t, m, (ulong)text.Length, n, k), "crypto_box_detached_afternm");
+            Check(crypto_box_detached_afternm(c, t, m, (ulong)message.Length, n, k), "crypto_box_detached_afternm");
     }
 
     /// <summary>

@@ -78,7 +78,10 @@ internal sealed class FrameEncoder
     public long Add(in Frame frame)
     {
         if (_transform is not null)
-            return AddWrapped(frame.Span, frame.More ? FrameFlags.More : FrameFlags.None);
+        {
+            var flags = frame.More ? FrameFlags.More : FrameFlags.None;
+            return frame.HasRoomBefore ? AddWrappedAfterRoom(frame.RoomAndBody, flags) : AddWrapped(frame.Span, flags);
+        }
         var header = FrameHeader.Write(_buffer.AsSpan(_used), frame.Length, frame.More);
         _used += header;
         if (Copies(frame, frame.Length, _buffer.Length - _used))
@@ -152,25 +155,45 @@ internal sealed class FrameEncoder
     /// The one place the mechanism transforms an outgoing frame: its wire body goes in a data frame with neither
     /// MORE nor COMMAND set (the real flags travel inside it, as CURVE's MESSAGE carries them).
     /// </summary>
+    /// <summary>
+    /// <see cref="AddWrapped"/> for a body with a free byte before it (<see cref="Frame.RoomAndBody"/>): the
+    /// mechanism may seal from there without first copying the body.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    private long AddWrappedAfterRoom(Span<byte> roomAndPayload, FrameFlags flags)
+    {
+        var wire = (int)_transform!.WrappedLength(roomAndPayload.Length - 1);
+        _used += FrameHeader.Write(_buffer.AsSpan(_used), wire, more: false);
+        _transform.WrapFrameAfterRoom(flags, roomAndPayload, WireBody(wire));
+        return Length;
+    }
+
     [MethodImpl(HotPath.Optimized)]
     private long AddWrapped(ReadOnlySpan<byte> payload, FrameFlags flags)
     {
         var wire = (int)_transform!.WrappedLength(payload.Length);
         _used += FrameHeader.Write(_buffer.AsSpan(_used), wire, more: false);
+        _transform.WrapFrame(flags, payload, WireBody(wire));
+        return Length;
+    }
+
+    /// <summary>
+    /// Where a transformed body of <paramref name="wire"/> bytes goes, after its header: the buffer when it is small
+    /// and fits, else an array of its own added as a segment (both counted as used once this returns).
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    private Span<byte> WireBody(int wire)
+    {
         if (wire < ZeroCopyThreshold && wire <= _buffer.Length - _used)
         {
-            _transform.WrapFrame(flags, payload, _buffer.AsSpan(_used, wire));
             _used += wire;
+            return _buffer.AsSpan(_used - wire, wire);
         }
-        else
-        {
-            // FramePool keeps as many large buffers as were in flight at the peak: a batch of many large frames
-            // recycles them instead of outgrowing a shared pool's per-core stacks.
-            var array = FramePool.Rent(wire);
-            _wrapped.Add(array);
-            _transform.WrapFrame(flags, payload, array.AsSpan(0, wire));
-            AddOwnSegment(new ArraySegment<byte>(array, 0, wire));
-        }
-        return Length;
+        // FramePool keeps as many large buffers as were in flight at the peak: a batch of many large frames
+        // recycles them instead of outgrowing a shared pool's per-core stacks.
+        var array = FramePool.Rent(wire);
+        _wrapped.Add(array);
+        AddOwnSegment(new ArraySegment<byte>(array, 0, wire));
+        return array.AsSpan(0, wire);
     }
 }

@@ -36,6 +36,38 @@ public class CurveTrafficTests
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(70_000)]
+    public void WrapAfterRoom_WritesTheSameMessageAsWrap_AndLeavesThePayloadAsItWas(int size)
+    {
+        var key = Key();
+        var (copying, _) = Pair(key);
+        var (fromRoom, server) = Pair(key);
+        using (copying)
+        using (fromRoom)
+        using (server)
+        {
+            var payload = new byte[size];
+            Random.Shared.NextBytes(payload);
+            var roomAndPayload = new byte[1 + size];
+            payload.CopyTo(roomAndPayload, 1);
+            foreach (var flags in new[] { FrameFlags.None, FrameFlags.More, FrameFlags.Command, FrameFlags.More | FrameFlags.Command })
+            {
+                roomAndPayload[0] = 0xA5; // whatever the free byte held
+                var wire = new byte[CurveTraffic.WrappedLength(size)];
+                fromRoom.WrapAfterRoom(flags, roomAndPayload, wire);
+                Assert.Equal(Wrap(copying, payload, flags), wire); // same nonce, same key: byte for byte
+                Assert.Equal(payload, roomAndPayload[1..]);
+                Assert.Equal(payload, Unwrap(server, wire, out var got));
+                Assert.Equal(flags, got);
+            }
+            Assert.Throws<ArgumentException>(() => fromRoom.WrapAfterRoom(FrameFlags.None, roomAndPayload, new byte[CurveTraffic.WrappedLength(size) + 1]));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
     [InlineData(255)]
     [InlineData(70_000)]
     public void RoundTrip_AnySize_BothDirections_AllFlags(int size)

@@ -37,6 +37,36 @@ public sealed class BufferPoolTests
     }
 
     [Theory]
+    [InlineData(Min + 1, 80 * 1024)]
+    [InlineData(80 * 1024 + 64, 80 * 1024)]
+    [InlineData(80 * 1024 + 65, 96 * 1024)]
+    [InlineData(MiB, MiB)]
+    [InlineData(MiB + 64, MiB)]
+    [InlineData(MiB + 65, MiB + MiB / 4)]
+    [InlineData(16 * MiB + 64, 16 * MiB)]
+    public void Slack_LetsABucketServeItsLengthPlusTheSlack(int length, int bucket)
+    {
+        var pool = new BufferPool(Min, 16 * MiB, stepsPerOctave: 4, keepBytes: 2 * MiB, Timeout.InfiniteTimeSpan, trimWindow: 1, slack: 64);
+        var array = pool.Rent(length);
+        Assert.Equal(bucket + 64, array.Length);
+        pool.Return(array);
+        Assert.Same(array, pool.Rent(bucket)); // taken back into its bucket
+        Assert.Equal(16 * MiB + 65, pool.Rent(16 * MiB + 65).Length); // above the largest: exact, not pooled
+    }
+
+    [Fact]
+    public void Slack_DoesNotCountAgainstTheBudget()
+    {
+        // 2 MiB kept per bucket is still one 2 MiB buffer, though each is 64 bytes longer.
+        var pool = new BufferPool(Min, 16 * MiB, stepsPerOctave: 4, keepBytes: 2 * MiB, Timeout.InfiniteTimeSpan, trimWindow: 1, slack: 64);
+        var arrays = Enumerable.Range(0, 3).Select(_ => pool.Rent(2 * MiB)).ToList();
+        arrays.ForEach(pool.Return);
+        pool.Trim();
+        pool.Trim(); // the first cannot know they were not needed
+        Assert.Equal(1, pool.Held);
+    }
+
+    [Theory]
     [InlineData(1025, 2048)]
     [InlineData(2048, 2048)]
     [InlineData(2049, 4096)]

@@ -32,7 +32,7 @@ public class FrameTests
         var frame = Frame.Copy(bytes, more: false);
         Assert.False(frame.IsInline);
         Assert.Equal(bytes, frame.Span.ToArray());
-        Assert.Equal(bytes, frame.Array.AsSpan(0, length).ToArray());
+        Assert.Equal(bytes, frame.Array.AsSpan(frame.Offset, length).ToArray());
         frame.Release();
     }
 
@@ -46,8 +46,44 @@ public class FrameTests
         // A full queue of large messages costs about their size (power-of-two buffers cost up to twice).
         var frame = Frame.Rent(length, more: false);
         Assert.Equal(length, frame.Length);
-        Assert.InRange(frame.Array.Length, length, length + length / 4);
+        Assert.InRange(frame.Array.Length, FramePool.Headroom + length, FramePool.Headroom + length + length / 4);
         frame.Release();
+    }
+
+    [Theory]
+    [InlineData(FramePool.HeadroomFrom)]
+    [InlineData(16 * 1024)]
+    [InlineData(64 * 1024)]
+    [InlineData(1024 * 1024)]
+    public void LargeFrames_HaveHeadroomBeforeTheBody_WithoutTakingALargerBuffer(int length)
+    {
+        var bytes = Bytes(length);
+        foreach (var frame in new[] { Frame.Rent(length, more: false), Frame.Copy(bytes, more: false) })
+        {
+            Assert.Equal(FramePool.Headroom, frame.Offset);
+            Assert.True(frame.HasRoomBefore);
+            Assert.Equal(FramePool.Headroom + length, frame.Array.Length); // a bucket's length and the pool's slack
+            bytes.CopyTo(frame.Writable.Span);
+            Assert.Equal(bytes, frame.Span.ToArray());
+            Assert.Equal(length + 1, frame.RoomAndBody.Length);
+            Assert.Equal(bytes, frame.RoomAndBody[1..].ToArray());
+            var array = frame.Array;
+            frame.Release();
+            var again = Frame.Rent(length, more: false); // the buffer went back to its bucket
+            Assert.Same(array, again.Array);
+            again.Release();
+        }
+    }
+
+    [Fact]
+    public void SmallerFrames_AndArraysThatAreNotExpairs_HaveNoRoomBefore()
+    {
+        var below = Frame.Rent(FramePool.HeadroomFrom - 1, more: false);
+        Assert.Equal(0, below.Offset);
+        Assert.False(below.HasRoomBefore);
+        below.Release();
+        Assert.False(Frame.Copy(Bytes(100), more: false).HasRoomBefore);
+        Assert.False(new Frame(new byte[100_000], offset: 64, length: 1000, pooled: false, more: false).HasRoomBefore);
     }
 
     [Fact]

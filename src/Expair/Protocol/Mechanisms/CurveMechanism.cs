@@ -107,6 +107,9 @@ internal abstract class CurveMechanism : IMechanism
     public void WrapFrame(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody) => Traffic.Wrap(flags, payload, wireBody);
 
     [MethodImpl(HotPath.Optimized)]
+    public void WrapFrameAfterRoom(FrameFlags flags, Span<byte> roomAndPayload, Span<byte> wireBody) => Traffic.WrapAfterRoom(flags, roomAndPayload, wireBody);
+
+    [MethodImpl(HotPath.Optimized)]
     public long UnwrappedLength(long wireLength) => CurveTraffic.UnwrappedLength(wireLength);
 
     [MethodImpl(HotPath.Optimized)]

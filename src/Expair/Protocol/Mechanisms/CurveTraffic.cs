@@ -61,18 +61,50 @@ internal sealed class CurveTraffic : IDisposable
     [MethodImpl(HotPath.Optimized)]
     public void Wrap(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody)
     {
-        if (wireBody.Length != MinLength + payload.Length)
-            throw new ArgumentException($"A MESSAGE carrying {payload.Length} bytes is {MinLength + payload.Length} bytes, not {wireBody.Length}.", nameof(wireBody));
+        var nonce = NextMessage(payload.Length, wireBody);
+        wireBody[HeaderLength] = FlagsByte(flags);
+        payload.CopyTo(wireBody[MinLength..]);
+        Seal(nonce, wireBody[HeaderLength..], wireBody);
+    }
+
+    /// <summary>
+    /// <see cref="Wrap"/> for a payload with a free byte before it (<paramref name="roomAndPayload"/>[0]): the flags
+    /// byte is written there and sealed with the payload straight into <paramref name="wireBody"/>, so the payload is
+    /// read once and not moved. The payload is left as it was.
+    /// </summary>
+    [MethodImpl(HotPath.Optimized)]
+    public void WrapAfterRoom(FrameFlags flags, Span<byte> roomAndPayload, Span<byte> wireBody)
+    {
+        var nonce = NextMessage(roomAndPayload.Length - 1, wireBody);
+        roomAndPayload[0] = FlagsByte(flags);
+        Seal(nonce, roomAndPayload, wireBody);
+    }
+
+    /// <summary>Checks the wire body's length, takes the next short nonce and writes the MESSAGE's name and nonce.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong NextMessage(int payloadLength, Span<byte> wireBody)
+    {
+        if (wireBody.Length != MinLength + payloadLength)
+            throw new ArgumentException($"A MESSAGE carrying {payloadLength} bytes is {MinLength + payloadLength} bytes, not {wireBody.Length}.", nameof(wireBody));
         if (_nextSendNonce == ulong.MaxValue)
             throw new ProtocolViolationException("CURVE: this connection used up its 2^64-1 short nonces");
         var nonce = _nextSendNonce++;
         WireName.CopyTo(wireBody);
         BinaryPrimitives.WriteUInt64BigEndian(wireBody[NonceOffset..], nonce);
-        wireBody[HeaderLength] = (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
-        payload.CopyTo(wireBody[MinLength..]);
+        return nonce;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte FlagsByte(FrameFlags flags) =>
+        (byte)(((flags & FrameFlags.More) != 0 ? More : 0) | ((flags & FrameFlags.Command) != 0 ? Command : 0));
+
+    /// <summary>Encrypts the flags byte and payload (<paramref name="plainText"/>) into the MESSAGE's box, MAC first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Seal(ulong nonce, ReadOnlySpan<byte> plainText, Span<byte> wireBody)
+    {
         Span<byte> fullNonce = stackalloc byte[CurveNonce.Length];
         CurveNonce.Short(fullNonce, _fromServer ? CurveNonce.MessageFromServer : CurveNonce.MessageFromClient, nonce);
-        Sodium.BoxInPlaceAfterNm(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), fullNonce, _sharedKey);
+        Sodium.BoxDetachedAfterNm(wireBody[HeaderLength..], wireBody.Slice(MacOffset, Sodium.MacLength), plainText, fullNonce, _sharedKey);
     }
 
     /// <summary>

@@ -82,6 +82,13 @@ internal interface IMechanism : IDisposable
     /// </summary>
     void WrapFrame(FrameFlags flags, ReadOnlySpan<byte> payload, Span<byte> wireBody);
 
+    /// <summary>
+    /// <see cref="WrapFrame"/> for a payload with a free byte before it: <paramref name="roomAndPayload"/>[0] may be
+    /// overwritten, the payload (the rest) must be left as it is (a frame can be sent again on a later connection).
+    /// </summary>
+    void WrapFrameAfterRoom(FrameFlags flags, Span<byte> roomAndPayload, Span<byte> wireBody) =>
+        WrapFrame(flags, roomAndPayload[1..], wireBody);
+
     /// <summary>The most payload bytes a wire body of <paramref name="wireLength"/> bytes can carry (checked before allocating).</summary>
     long UnwrappedLength(long wireLength);
 

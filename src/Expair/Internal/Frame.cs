@@ -126,9 +126,8 @@ internal readonly struct Frame
     {
         if (length == 0)
             return new Frame([], 0, pooled: false, more);
-        if (length < FramePool.HeadroomFrom)
-            return new Frame(FramePool.Rent(length), length, pooled: true, more);
-        return new Frame(FramePool.Rent(FramePool.Headroom + length), FramePool.Headroom, length, pooled: true, more);
+        var room = length < FramePool.HeadroomFrom ? 0 : FramePool.Headroom;
+        return new Frame(FramePool.Rent(room + length), room, length, pooled: true, more);
     }
 
     /// <summary>The body in its array, to be written by whoever just rented the frame (frames that are not inline).</summary>

@@ -79,8 +79,13 @@ internal sealed class FrameEncoder
     {
         if (_transform is not null)
         {
+            // A body with a free byte before it is sealed from there, without first being copied.
             var flags = frame.More ? FrameFlags.More : FrameFlags.None;
-            return frame.HasRoomBefore ? AddWrappedAfterRoom(frame.RoomAndBody, flags) : AddWrapped(frame.Span, flags);
+            if (frame.HasRoomBefore)
+                _transform.WrapFrameAfterRoom(flags, frame.RoomAndBody, WrappedBody(frame.Length));
+            else
+                _transform.WrapFrame(flags, frame.Span, WrappedBody(frame.Length));
+            return Length;
         }
         var header = FrameHeader.Write(_buffer.AsSpan(_used), frame.Length, frame.More);
         _used += header;
@@ -101,7 +106,7 @@ internal sealed class FrameEncoder
     {
         if (_transform is not null)
         {
-            AddWrapped(body, FrameFlags.Command);
+            _transform.WrapFrame(FrameFlags.Command, body, WrappedBody(body.Length));
             return;
         }
         _used += FrameHeader.Write(_buffer.AsSpan(_used), body.Length, more: false, command: true);
@@ -152,38 +157,16 @@ internal sealed class FrameEncoder
     }
 
     /// <summary>
-    /// The one place the mechanism transforms an outgoing frame: its wire body goes in a data frame with neither
-    /// MORE nor COMMAND set (the real flags travel inside it, as CURVE's MESSAGE carries them).
-    /// </summary>
-    /// <summary>
-    /// <see cref="AddWrapped"/> for a body with a free byte before it (<see cref="Frame.RoomAndBody"/>): the
-    /// mechanism may seal from there without first copying the body.
+    /// The one place the mechanism's transformed frames are laid out: writes the header of a data frame with neither
+    /// MORE nor COMMAND set (the real flags travel inside its body, as CURVE's MESSAGE carries them) and returns
+    /// where the mechanism writes that body for a payload of <paramref name="payloadLength"/> bytes: the buffer when
+    /// it is small and fits, else an array of its own added as a segment (both counted as encoded once this returns).
     /// </summary>
     [MethodImpl(HotPath.Optimized)]
-    private long AddWrappedAfterRoom(Span<byte> roomAndPayload, FrameFlags flags)
+    private Span<byte> WrappedBody(int payloadLength)
     {
-        var wire = (int)_transform!.WrappedLength(roomAndPayload.Length - 1);
+        var wire = (int)_transform!.WrappedLength(payloadLength);
         _used += FrameHeader.Write(_buffer.AsSpan(_used), wire, more: false);
-        _transform.WrapFrameAfterRoom(flags, roomAndPayload, WireBody(wire));
-        return Length;
-    }
-
-    [MethodImpl(HotPath.Optimized)]
-    private long AddWrapped(ReadOnlySpan<byte> payload, FrameFlags flags)
-    {
-        var wire = (int)_transform!.WrappedLength(payload.Length);
-        _used += FrameHeader.Write(_buffer.AsSpan(_used), wire, more: false);
-        _transform.WrapFrame(flags, payload, WireBody(wire));
-        return Length;
-    }
-
-    /// <summary>
-    /// Where a transformed body of <paramref name="wire"/> bytes goes, after its header: the buffer when it is small
-    /// and fits, else an array of its own added as a segment (both counted as used once this returns).
-    /// </summary>
-    [MethodImpl(HotPath.Optimized)]
-    private Span<byte> WireBody(int wire)
-    {
         if (wire < ZeroCopyThreshold && wire <= _buffer.Length - _used)
         {
             _used += wire;

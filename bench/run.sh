@@ -2,13 +2,13 @@
 # Builds Release and the native libzmq driver, measures Expair beside libzmq (as libzmq ships: driven from C),
 # NetMQ and the physical floor, then writes docs/benchmarks.md (issues 3 and 23).
 #
-#   bench/run.sh                 full run: 3 repetitions, interleaved; writes docs/benchmarks.md (900 runs: estimated 44
+#   bench/run.sh                 full run: 5 repetitions, interleaved; writes docs/benchmarks.md (1,500 runs: estimated 70
 #                                minutes on a quiet 2-core machine, hours on a busy one; the page states the run time)
 #   bench/run.sh --quick         smoke run: 1 repetition, counts / 20 (numbers only a smoke test); the page goes to
 #                                artifacts/bench/benchmarks.md
 #   bench/run.sh --micro         also run the BenchmarkDotNet micro-benchmarks (short job, about 2 more minutes)
 #   bench/run.sh --note "TEXT"   a sentence printed at the top of the page (e.g. "machine busy with builds")
-#   bench/run.sh --reps N        N repetitions instead of 3 (1 with --quick)
+#   bench/run.sh --reps N        N repetitions instead of 5 (1 with --quick)
 #   bench/run.sh --sizes 1,64    only these message sizes (bytes)
 #   bench/run.sh --core          only libzmq->libzmq and Expair->Expair, cold and warm (no NetMQ, mixed pairs, floor, CURVE)
 #   bench/run.sh --curve         only the CURVE rows (240 runs, cold and warm)
@@ -29,7 +29,11 @@
 # with apt-get when missing); Expair is `expair bench`; both print the same summary line. Every process runs under
 # bench/native/cpu_time.c, which records its user and system CPU seconds (start-up to exit).
 # Repetition r runs every configuration once before repetition r+1 starts, so a slow spell on a shared machine
-# hits every configuration alike; the page shows medians. Raw lines go to artifacts/bench/ (gitignored).
+# hits every configuration alike; the page shows medians. Five, not three: single runs of the thinnest cells (1 B
+# throughput, the CURVE rows) swing 1.5-2x on this virtual machine for libzmq and Expair alike (inproc 1 B cold,
+# eight interleaved pairs: libzmq 6.3-8.6 M msg/s, Expair 7.6-12.9 M), and on each of the last three pages of three
+# repetitions a different handful of cells had its median on the other side of 1.00x. Raw lines go to
+# artifacts/bench/ (gitignored).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -67,8 +71,9 @@ while (($#)); do
     esac
     shift
 done
-[[ -n "$reps" ]] || reps=$((scale > 1 ? 1 : 3))
-((reps == 3 && scale == 1)) || partial=1
+full_reps=5
+[[ -n "$reps" ]] || reps=$((scale > 1 ? 1 : full_reps))
+((reps == full_reps && scale == 1)) || partial=1
 [[ -n "$page" ]] || page=$( ((partial)) && echo artifacts/bench/benchmarks.md || echo docs/benchmarks.md)
 
 out=artifacts/bench
@@ -242,7 +247,7 @@ record() { # tag output-file cpu-file
 # retry budget bounds a run on a machine that stays busy (each repeat costs 1-8 s).
 steal_limit_tenths=10
 max_attempts=3
-initial_retry_budget=60
+initial_retry_budget=$((20 * reps)) # repeats per run of the script: 20 per repetition
 retry_budget=$initial_retry_budget
 attempt="$out/attempt.txt"
 best="$out/best-attempt.txt"

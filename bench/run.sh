@@ -29,11 +29,8 @@
 # with apt-get when missing); Expair is `expair bench`; both print the same summary line. Every process runs under
 # bench/native/cpu_time.c, which records its user and system CPU seconds (start-up to exit).
 # Repetition r runs every configuration once before repetition r+1 starts, so a slow spell on a shared machine
-# hits every configuration alike; the page shows medians. Five, not three: single runs of the thinnest cells (1 B
-# throughput, the CURVE rows) swing 1.5-2x on this virtual machine for libzmq and Expair alike (inproc 1 B cold,
-# eight interleaved pairs: libzmq 6.3-8.6 M msg/s, Expair 7.6-12.9 M), and on each of the last three pages of three
-# repetitions a different handful of cells had its median on the other side of 1.00x. Raw lines go to
-# artifacts/bench/ (gitignored).
+# hits every configuration alike; the page shows medians of five (docs/design-decisions.md, "Medians of five
+# repetitions"). Raw lines go to artifacts/bench/ (gitignored).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

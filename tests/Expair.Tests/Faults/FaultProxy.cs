@@ -24,11 +24,17 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <param name="upstream">The server, e.g. <c>tcp://127.0.0.1:5555</c>.</param>
     /// <param name="plan">Faults for connection N (0-based); null means pass everything through.</param>
-    public FaultProxy(string upstream, Func<int, FaultPlan>? plan = null)
+    /// <param name="clientReceiveBuffer">
+    /// The receive buffer of every client connection (set on the listener, which they inherit), instead of one the
+    /// kernel grows as it likes (to 32 MiB here): bounds what a client can hand to the kernel beyond a cut.
+    /// </param>
+    public FaultProxy(string upstream, Func<int, FaultPlan>? plan = null, int? clientReceiveBuffer = null)
     {
         var uri = new Uri(upstream.Replace("tcp://", "http://", StringComparison.Ordinal));
         _upstream = new IPEndPoint(IPAddress.Parse(uri.Host), uri.Port);
         Plan = plan ?? (_ => FaultPlan.None);
+        if (clientReceiveBuffer is { } size)
+            _listener.ReceiveBufferSize = size; // before listening: accepted connections take it, window scaling included
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(512);
         Endpoint = $"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndPoint!).Port}";

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Expair.Tests.Faults;
@@ -34,6 +35,21 @@ public class ReconnectTests
         ? (options with { Security = SocketSecurity.CurveServer(ServerKeys, new CurveAllowList([ClientKeys.PublicKeyZ85])) },
             options with { Security = SocketSecurity.CurveClient(ServerKeys.PublicKeyZ85, ClientKeys) })
         : (options, options);
+
+    /// <summary>
+    /// The proxy's receive buffer in the tests that cut a stream (the kernel doubles it): with one the kernel grows at
+    /// will, the proxy could take in everything a client sent before the cut, and nothing would be left to send again.
+    /// </summary>
+    private const int ProxyReceiveBuffer = 64 * 1024;
+
+    /// <summary>The most a tcp send buffer grows to: tcp_wmem's maximum on Linux; elsewhere a generous guess.</summary>
+    private static int TcpSendBufferLimit()
+    {
+        const string Limits = "/proc/sys/net/ipv4/tcp_wmem"; // "min default max"
+        return OperatingSystem.IsLinux() && File.Exists(Limits)
+            ? int.Parse(File.ReadAllText(Limits).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[2], CultureInfo.InvariantCulture)
+            : 16 << 20;
+    }
 
     private static string NewEndpoint(string transport) => transport == "tcp"
         ? "tcp://127.0.0.1:*"
@@ -123,8 +139,8 @@ public class ReconnectTests
         using var server = new PairSocket(serverOptions with { ReceiveHighWaterMark = 0 });
         var endpoint = server.Bind("tcp://127.0.0.1:*");
         // The first connection dies 1 MB into the traffic, in the middle of a 20 MB multipart message whose
-        // frames (10 kB each) span many writes, far more than the socket buffers hold.
-        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt(1 << 20)) : FaultPlan.None);
+        // frames (10 kB each) span many writes, far more than the socket buffers hold (see ProxyReceiveBuffer).
+        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt(1 << 20)) : FaultPlan.None, ProxyReceiveBuffer);
         using var client = new PairSocket(clientOptions);
         client.Connect(proxy.Endpoint);
 
@@ -151,17 +167,23 @@ public class ReconnectTests
         var (serverOptions, clientOptions) = Secured(mechanism, Options());
         using var server = new PairSocket(serverOptions);
         var endpoint = server.Bind("tcp://127.0.0.1:*");
-        // 40 messages of 200 kB leave in a few large writes; the link dies 3 MB in, while a write is still
-        // blocked: the messages before the cut reached the peer and must not come again after the reconnect.
-        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt(3 << 20)) : FaultPlan.None);
+        // Messages of 200 kB leave in a few large writes; the link dies 3 MiB in, while a write is still blocked:
+        // the messages before the cut reached the peer and must not come again after the reconnect. What the kernels
+        // took beyond the cut dies with the connection (the TCP limit, docs/reliability.md), so the client sends more
+        // than its send buffer and the proxy's can hold beyond the cut: messages are still queued when the link dies,
+        // and they must come through the second connection.
+        const int Size = 200_000;
+        const int Cut = 3 << 20;
+        var count = (Cut + TcpSendBufferLimit() + 2 * ProxyReceiveBuffer) / Size + 20;
+        await using var proxy = new FaultProxy(endpoint, n => n == 0 ? FaultPlan.Upstream(Fault.CutAt(Cut)) : FaultPlan.None, ProxyReceiveBuffer);
         using var client = new PairSocket(clientOptions);
         client.Connect(proxy.Endpoint);
-        for (var i = 0; i < 40; i++)
-            client.Send(Sequenced.Frame(i, 200_000));
+        for (var i = 0; i < count; i++)
+            client.Send(Sequenced.Frame(i, Size));
 
         long expected = 0;
         var gaps = 0;
-        while (expected < 40)
+        while (expected < count)
         {
             var got = Sequenced.Check(server.Receive());
             Assert.True(got >= expected, $"message {got} after {expected - 1}: delivered twice");

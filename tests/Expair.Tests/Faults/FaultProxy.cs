@@ -26,7 +26,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// <param name="plan">Faults for connection N (0-based); null means pass everything through.</param>
     /// <param name="clientReceiveBuffer">
     /// The receive buffer of every client connection (set on the listener, which they inherit), instead of one the
-    /// kernel grows as it likes (to 32 MiB here): bounds what a client can hand to the kernel beyond a cut.
+    /// kernel grows as it likes (up to tcp_rmem's maximum): bounds what a client can hand to the kernel beyond a cut.
     /// </param>
     public FaultProxy(string upstream, Func<int, FaultPlan>? plan = null, int? clientReceiveBuffer = null)
     {
